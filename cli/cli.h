@@ -1,0 +1,44 @@
+/* cli.h — what the `scan` subcommands share: the command table and small helpers. */
+#ifndef SCAN_CLI_H
+#define SCAN_CLI_H
+
+#include "libscan.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes of `scan`, documented in the README. */
+enum {
+    EXIT_OK = 0,      /* everything done */
+    EXIT_PARTIAL = 1, /* some inputs failed (they are recorded as INSPECT) */
+    EXIT_USAGE = 2    /* bad usage, or a model/setup error: nothing done */
+};
+
+struct command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+};
+
+int cmd_info(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_screen(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Prints "scan: " + message to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints the context's last error ("scan: <message> (<status name>)"). */
+void cli_ctx_error(const lscan_ctx *ctx, int status);
+
+/* Creates a context honouring LSCAN_DISABLE_CPU_FEATURES and a --cpu value
+ * (a comma list of features to keep, or NULL). NULL on error (printed). */
+lscan_ctx *cli_ctx_new(const char *cpu_keep);
+
+/* Parses a non-negative integer option value; false (and prints) if bad. */
+bool cli_parse_u64(const char *opt, const char *s, unsigned long long max, unsigned long long *out);
+
+#endif

@@ -1,0 +1,63 @@
+/* util.c — helpers shared by the subcommands: errors, contexts with CPU selection, number parsing. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("scan: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void cli_ctx_error(const lscan_ctx *ctx, int status)
+{
+    const char *msg = ctx ? lscan_ctx_error_message(ctx) : "";
+    cli_error("%s (%s)", msg[0] ? msg : lscan_strerror(status), lscan_status_name(status));
+}
+
+lscan_ctx *cli_ctx_new(const char *cpu_keep)
+{
+    lscan_ctx *ctx = lscan_ctx_new();
+    if (!ctx) {
+        cli_error("out of memory");
+        return NULL;
+    }
+    uint32_t disable = 0;
+    const char *env = getenv("LSCAN_DISABLE_CPU_FEATURES");
+    if (env && lscan_cpu_features_parse(env, &disable) != LSCAN_OK) {
+        cli_error("LSCAN_DISABLE_CPU_FEATURES: unknown feature in '%s' (known: sse2, avx2, neon)", env);
+        lscan_ctx_free(ctx);
+        return NULL;
+    }
+    if (cpu_keep) {
+        uint32_t keep;
+        if (lscan_cpu_features_parse(cpu_keep, &keep) != LSCAN_OK) {
+            cli_error("--cpu: unknown feature in '%s' (known: none, sse2, avx2, neon)", cpu_keep);
+            lscan_ctx_free(ctx);
+            return NULL;
+        }
+        disable |= ~keep;
+    }
+    lscan_ctx_set_param(ctx, LSCAN_PARAM_DISABLE_CPU_FEATURES, disable & (LSCAN_CPU_SSE2 | LSCAN_CPU_AVX2 | LSCAN_CPU_NEON));
+    return ctx;
+}
+
+bool cli_parse_u64(const char *opt, const char *s, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s || *s == '-') goto bad;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > max) goto bad;
+    *out = v;
+    return true;
+bad:
+    cli_error("%s: expected an integer from 0 to %llu, got '%s'", opt, max, s ? s : "");
+    return false;
+}

@@ -1,0 +1,59 @@
+/* ctx.c — the per-thread context: parameters, chosen CPU features, version. */
+#include "internal.h"
+
+#include <stdlib.h>
+
+LSCAN_API const char *lscan_version(void) { return LSCAN_VERSION_STRING; }
+
+LSCAN_API uint32_t lscan_version_number(void) { return LSCAN_VERSION_NUMBER; }
+
+LSCAN_API lscan_ctx *lscan_ctx_new(void)
+{
+    lscan_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return NULL;
+    ctx->cpu_active = lscan_cpu_features();
+    return ctx;
+}
+
+LSCAN_API void lscan_ctx_free(lscan_ctx *ctx)
+{
+    if (!ctx) return;
+    free(ctx);
+}
+
+LSCAN_API int lscan_ctx_set_param(lscan_ctx *ctx, lscan_param param, int64_t value)
+{
+    if (!ctx) return LSCAN_ERR_INVALID_ARGUMENT;
+    lscan__error_clear(ctx);
+    switch (param) {
+    case LSCAN_PARAM_DISABLE_CPU_FEATURES:
+        if (value < 0 || value > UINT32_MAX)
+            return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "CPU feature mask out of range");
+        ctx->cpu_disabled = (uint32_t)value;
+        ctx->cpu_active = lscan_cpu_features() & ~ctx->cpu_disabled;
+        /* AVX2 kernels assume SSE2 is there too. */
+        if (!(ctx->cpu_active & LSCAN_CPU_SSE2)) ctx->cpu_active &= ~(uint32_t)LSCAN_CPU_AVX2;
+        return LSCAN_OK;
+    case LSCAN_PARAM_TIME_BUDGET_MS:
+        if (value < 0)
+            return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "time budget must be >= 0");
+        ctx->time_budget_ms = value;
+        return LSCAN_OK;
+    }
+    return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "unknown parameter %d", (int)param);
+}
+
+LSCAN_API int lscan_ctx_get_param(const lscan_ctx *ctx, lscan_param param, int64_t *value)
+{
+    if (!ctx || !value) return LSCAN_ERR_INVALID_ARGUMENT;
+    switch (param) {
+    case LSCAN_PARAM_DISABLE_CPU_FEATURES: *value = ctx->cpu_disabled; return LSCAN_OK;
+    case LSCAN_PARAM_TIME_BUDGET_MS: *value = ctx->time_budget_ms; return LSCAN_OK;
+    }
+    return LSCAN_ERR_INVALID_ARGUMENT;
+}
+
+LSCAN_API uint32_t lscan_ctx_cpu_features(const lscan_ctx *ctx)
+{
+    return ctx ? ctx->cpu_active : 0;
+}

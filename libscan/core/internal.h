@@ -1,0 +1,87 @@
+/* internal.h — declarations shared by libscan's modules; never installed. */
+#ifndef LSCAN_INTERNAL_H
+#define LSCAN_INTERNAL_H
+
+#include "libscan.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define LSCAN_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define LSCAN_PRINTF(a, b)
+#endif
+
+#define LSCAN_MSG_MAX 512
+#define LSCAN_PATH_MAX 1024
+
+struct lscan_ctx {
+    int err_code;
+    char err_msg[LSCAN_MSG_MAX];
+    char err_path[LSCAN_PATH_MAX];
+    bool err_has_path;
+    char err_full[LSCAN_MSG_MAX + LSCAN_PATH_MAX + 4];
+    uint32_t cpu_disabled; /* LSCAN_PARAM_DISABLE_CPU_FEATURES */
+    uint32_t cpu_active;   /* detected & ~disabled */
+    int64_t time_budget_ms;
+};
+
+struct lscan_image {
+    uint32_t width, height;
+    uint32_t channels;        /* 1, or 2 for dual energy */
+    size_t stride;            /* samples between rows, same for every plane */
+    const uint16_t *plane[2]; /* plane 0 = (high energy) transmission, 1 = low energy */
+    uint16_t *owned;          /* memory this image frees (NULL when borrowed) */
+    uint32_t src_bits, src_channels, src_format;
+    uint32_t flags;    /* lscan_image_flag */
+    uint32_t polarity; /* lscan_polarity */
+};
+
+/* Records a failure on ctx and returns `code`. The message is prefixed with
+ * nothing; lscan__error_path sets the path that lscan_ctx_error_message
+ * prefixes ("path: message"). Safe with ctx == NULL (just returns code). */
+int lscan__error(lscan_ctx *ctx, int code, const char *fmt, ...) LSCAN_PRINTF(3, 4);
+int lscan__verror(lscan_ctx *ctx, int code, const char *fmt, va_list ap);
+void lscan__error_path(lscan_ctx *ctx, const char *path);
+/* Clears the last error (called at the start of each public entry point). */
+void lscan__error_clear(lscan_ctx *ctx);
+
+/* Effective options: opts or the defaults, validated. */
+int lscan__load_options(lscan_ctx *ctx, const lscan_load_options *opts, lscan_load_options *out);
+
+/* Checks width x height x channels against the limits before allocating:
+ * LSCAN_ERR_BAD_DIMENSIONS for zero sizes, LSCAN_ERR_TOO_LARGE beyond. */
+int lscan__check_dimensions(lscan_ctx *ctx, const lscan_load_options *o, uint64_t width,
+                            uint64_t height);
+
+/* Allocates an owned image of the given size with uninitialised pixels. */
+int lscan__image_new(lscan_ctx *ctx, uint32_t width, uint32_t height, uint32_t channels,
+                     lscan_image **out);
+/* Mutable access to an owned image's plane (NULL for borrowed images). */
+uint16_t *lscan__image_plane_mut(lscan_image *img, uint32_t plane);
+
+/* Checked size arithmetic: return false on overflow. */
+static inline bool lscan__mul_size(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a) return false;
+    *out = a * b;
+    return true;
+}
+
+/* Decoders (libscan/io). Each fills *out with a new owned image, or returns
+ * an error recorded on ctx; none returns a partly decoded image. */
+int lscan__png_decode(lscan_ctx *ctx, const uint8_t *data, size_t size, const lscan_load_options *o,
+                      lscan_image **out);
+int lscan__jpeg_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
+                       const lscan_load_options *o, lscan_image **out);
+int lscan__pnm_decode(lscan_ctx *ctx, const uint8_t *data, size_t size, const lscan_load_options *o,
+                      lscan_image **out);
+
+/* Applies the load-time normalisation shared by all decoders: inversion
+ * when the polarity option says ATTENUATION. */
+void lscan__image_finish(lscan_image *img, const lscan_load_options *o);
+
+#endif

@@ -1,0 +1,84 @@
+/* png_write.c — writes 16-bit grey (or grey+alpha dual-energy) PNGs through libpng. */
+#include "../core/internal.h"
+
+#include <errno.h>
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct write_state {
+    lscan_ctx *ctx;
+    char msg[256];
+};
+
+static void on_error(png_structp png, png_const_charp msg)
+{
+    struct write_state *st = png_get_error_ptr(png);
+    snprintf(st->msg, sizeof st->msg, "%s", msg);
+    png_longjmp(png, 1);
+}
+
+static void on_warning(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg;
+}
+
+LSCAN_API int lscan_image_save_png(lscan_ctx *ctx, const lscan_image *img, const char *path, int level)
+{
+    if (!ctx || !img || !path) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    if (level < -1 || level > 9) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "zlib level %d", level);
+    size_t row_bytes = (size_t)img->width * img->channels * 2;
+    uint8_t *row = malloc(row_bytes);
+    if (!row) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        int e = errno;
+        free(row);
+        lscan__error_path(ctx, path);
+        return lscan__error(ctx, LSCAN_ERR_IO, "cannot create: %s", strerror(e));
+    }
+    struct write_state st = {ctx, ""};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &st, on_error, on_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    /* Volatile: read after a longjmp back into this frame. */
+    volatile int rc = LSCAN_OK;
+    if (!png || !info) {
+        rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "libpng: cannot create write struct");
+    } else if (setjmp(png_jmpbuf(png))) {
+        rc = lscan__error(ctx, LSCAN_ERR_IO, "libpng: %s", st.msg);
+    } else {
+        png_init_io(png, f);
+        png_set_compression_level(png, level < 0 ? 6 : level);
+        png_set_IHDR(png, info, img->width, img->height, 16,
+                     img->channels == 2 ? PNG_COLOR_TYPE_GRAY_ALPHA : PNG_COLOR_TYPE_GRAY,
+                     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+        png_write_info(png, info);
+        for (uint32_t y = 0; y < img->height; y++) {
+            const uint16_t *a = img->plane[0] + (size_t)y * img->stride;
+            const uint16_t *b = img->channels == 2 ? img->plane[1] + (size_t)y * img->stride : NULL;
+            uint8_t *o = row;
+            for (uint32_t x = 0; x < img->width; x++) {
+                *o++ = (uint8_t)(a[x] >> 8);
+                *o++ = (uint8_t)a[x];
+                if (b) {
+                    *o++ = (uint8_t)(b[x] >> 8);
+                    *o++ = (uint8_t)b[x];
+                }
+            }
+            png_write_row(png, row);
+        }
+        png_write_end(png, NULL);
+    }
+    png_destroy_write_struct(&png, &info);
+    free(row);
+    if (fclose(f) != 0 && rc == LSCAN_OK) rc = lscan__error(ctx, LSCAN_ERR_IO, "close failed: %s", strerror(errno));
+    if (rc) {
+        remove(path);
+        lscan__error_path(ctx, path);
+    }
+    return rc;
+}

@@ -1,0 +1,343 @@
+/* libscan.h — the one public header of libscan: X-ray cargo scan pre-screening. */
+#ifndef LIBSCAN_H
+#define LIBSCAN_H
+
+/*
+ * libscan decides, for each X-ray transmission scan of a cargo container,
+ * RELEASE (no manual image review needed) or INSPECT (an officer must look).
+ *
+ * Conventions used throughout this header:
+ *  - Every function that can fail returns an int status: LSCAN_OK (0) or a
+ *    value of enum lscan_status. Details of the last failure (a decoder's own
+ *    message, the file, the line of a model file) are kept on the context
+ *    that failed: see lscan_ctx_error_message().
+ *  - Objects are opaque handles made by *_new / *_load and released by
+ *    *_free, which accept NULL.
+ *  - Thread safety: a lscan_ctx is used by one thread at a time (one context
+ *    per thread). Images are not modified by any analysis function and may be
+ *    read from several threads. Functions without a context are thread-safe.
+ *  - The library never prints, exits, aborts, reads the environment or
+ *    changes the locale.
+ *  - Structs that callers fill start with a `size` member; initialise them
+ *    with the matching *_init() function so that a program built against an
+ *    older header keeps working with a newer library.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libscan_version.h"
+
+#if defined(_WIN32) && defined(LSCAN_BUILDING_DLL)
+#define LSCAN_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define LSCAN_API __attribute__((visibility("default")))
+#else
+#define LSCAN_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* The library's version as "MAJOR.MINOR.PATCH". Compare with
+ * LSCAN_VERSION_STRING to detect a header/library mismatch. Never NULL. */
+LSCAN_API const char *lscan_version(void);
+
+/* The library's version as LSCAN_VERSION_NUMBER does: MAJOR*10000 +
+ * MINOR*100 + PATCH. */
+LSCAN_API uint32_t lscan_version_number(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Values are pinned and never renumbered; groups leave gaps for additions.
+ * Values below 1000 are stable across releases. */
+typedef enum lscan_status {
+    LSCAN_OK = 0,
+
+    /* 1..19: caller and environment */
+    LSCAN_ERR_INVALID_ARGUMENT = 1, /* NULL pointer, out-of-range option */
+    LSCAN_ERR_NO_MEMORY = 2,        /* an allocation failed */
+    LSCAN_ERR_IO = 3,               /* a file could not be opened/read/written */
+    LSCAN_ERR_NOT_A_FILE = 4,       /* the path names a directory or device */
+    LSCAN_ERR_EMPTY_INPUT = 5,      /* zero-length file or buffer */
+    LSCAN_ERR_INTERNAL = 6,         /* a bug in libscan: please report */
+
+    /* 20..39: format */
+    LSCAN_ERR_UNKNOWN_FORMAT = 20,  /* not PNG, JPEG or PNM */
+    LSCAN_ERR_UNSUPPORTED = 21,     /* a valid file using a feature not supported */
+    LSCAN_ERR_CODEC_DISABLED = 22,  /* the codec was not compiled in */
+
+    /* 40..59: decoding */
+    LSCAN_ERR_TRUNCATED = 40,       /* the data ends before the image does */
+    LSCAN_ERR_CORRUPT = 41,         /* the stream is malformed */
+    LSCAN_ERR_CHECKSUM = 42,        /* a CRC or Adler-32 check failed */
+    LSCAN_ERR_BAD_HEADER = 43,      /* the header is malformed or inconsistent */
+
+    /* 60..79: limits */
+    LSCAN_ERR_TOO_LARGE = 60,       /* dimensions exceed the configured limits */
+    LSCAN_ERR_BAD_DIMENSIONS = 61,  /* zero width/height, or sizes that overflow */
+    LSCAN_ERR_TIME_BUDGET = 62,     /* the per-image time budget ran out */
+
+    /* 80..99: calibration and analysis */
+    LSCAN_ERR_BLANK = 80,           /* the image carries no signal */
+    LSCAN_ERR_OVEREXPOSED = 81,     /* the image is saturated: nothing attenuates */
+    LSCAN_ERR_NO_CONTAINER = 82,    /* no container could be located */
+    LSCAN_ERR_CALIBRATION = 83,     /* the air level or polarity could not be set */
+
+    /* 100..119: models */
+    LSCAN_ERR_MODEL_SYNTAX = 100,   /* a model file line is malformed */
+    LSCAN_ERR_MODEL_VERSION = 101,  /* unknown model format or version */
+    LSCAN_ERR_MODEL_SCHEMA = 102,   /* the model's feature schema differs from the library's */
+    LSCAN_ERR_MODEL_CHECKSUM = 103, /* the model file's checksum does not match */
+    LSCAN_ERR_MODEL_VALUE = 104,    /* a value is non-finite, missing or out of range */
+    LSCAN_ERR_TRAINING = 105,       /* training could not produce a model */
+
+    /* 120..139: threads and batches */
+    LSCAN_ERR_THREAD = 120,         /* a thread could not be started */
+    LSCAN_ERR_CANCELLED = 121       /* the caller cancelled the work */
+} lscan_status;
+
+/* A one-line English description of a status code. Unknown codes give a
+ * generic text. Never NULL; the string is static. Thread-safe. */
+LSCAN_API const char *lscan_strerror(int status);
+
+/* A short stable identifier of a status code for machine-readable output,
+ * e.g. "truncated", "no_container". Never NULL; static. Thread-safe. */
+LSCAN_API const char *lscan_status_name(int status);
+
+/* ------------------------------------------------------------------------ */
+/* CPU features                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef enum lscan_cpu_feature {
+    LSCAN_CPU_SSE2 = 1u << 0,
+    LSCAN_CPU_AVX2 = 1u << 1, /* reported only when the OS saves YMM state */
+    LSCAN_CPU_NEON = 1u << 2
+} lscan_cpu_feature;
+
+/* The features of this CPU that libscan can use (a mask of lscan_cpu_feature).
+ * Detected once and cached; thread-safe. */
+LSCAN_API uint32_t lscan_cpu_features(void);
+
+/* Parses a comma-separated list of feature names ("avx2,sse2", case
+ * insensitive, "" or "none" for none) into a mask. Returns LSCAN_OK or
+ * LSCAN_ERR_INVALID_ARGUMENT for an unknown name. Thread-safe. */
+LSCAN_API int lscan_cpu_features_parse(const char *list, uint32_t *mask);
+
+/* ------------------------------------------------------------------------ */
+/* Context                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* A context holds per-thread scratch memory, the chosen SIMD kernels and the
+ * details of the last error. Use one context per thread. */
+typedef struct lscan_ctx lscan_ctx;
+
+/* Creates a context; NULL when out of memory. */
+LSCAN_API lscan_ctx *lscan_ctx_new(void);
+
+/* Frees a context and its scratch memory; NULL is accepted. */
+LSCAN_API void lscan_ctx_free(lscan_ctx *ctx);
+
+/* Tunable context parameters, set with lscan_ctx_set_param(). */
+typedef enum lscan_param {
+    /* A mask of lscan_cpu_feature that this context must not use, so that
+     * tests and benchmarks can force any kernel path. Default 0. */
+    LSCAN_PARAM_DISABLE_CPU_FEATURES = 1,
+    /* Per-image time budget in milliseconds for analysis; 0 = none.
+     * Default 0. */
+    LSCAN_PARAM_TIME_BUDGET_MS = 2
+} lscan_param;
+
+/* Sets a parameter. Returns LSCAN_ERR_INVALID_ARGUMENT for an unknown
+ * parameter or a value out of range. */
+LSCAN_API int lscan_ctx_set_param(lscan_ctx *ctx, lscan_param param, int64_t value);
+
+/* Reads a parameter into *value. */
+LSCAN_API int lscan_ctx_get_param(const lscan_ctx *ctx, lscan_param param, int64_t *value);
+
+/* The CPU features this context actually uses: detected minus disabled. */
+LSCAN_API uint32_t lscan_ctx_cpu_features(const lscan_ctx *ctx);
+
+/* The status of the last failed call on this context (LSCAN_OK if none). */
+LSCAN_API int lscan_ctx_error(const lscan_ctx *ctx);
+
+/* A human-readable message for the last failure on this context, naming the
+ * file (and model-file line) where known, e.g.
+ * "scan.png: truncated: libpng: Read Error". Empty string if none; never
+ * NULL. Valid until the next call that uses the context. */
+LSCAN_API const char *lscan_ctx_error_message(const lscan_ctx *ctx);
+
+/* The file the last failure concerned, or NULL when none. Valid until the
+ * next call that uses the context. */
+LSCAN_API const char *lscan_ctx_error_path(const lscan_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Images                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* An image of 16-bit transmission intensities (bright = air), with one plane
+ * or, for dual-energy scans, two (plane 0 = high energy, plane 1 = low
+ * energy). Immutable once made. */
+typedef struct lscan_image lscan_image;
+
+typedef enum lscan_format {
+    LSCAN_FORMAT_UNKNOWN = 0,
+    LSCAN_FORMAT_PNG = 1,
+    LSCAN_FORMAT_JPEG = 2,
+    LSCAN_FORMAT_PNM = 3,
+    LSCAN_FORMAT_RAW = 4, /* a caller's pixel buffer (lscan_image_wrap) */
+    LSCAN_FORMAT_SYNTH = 5 /* made by the synthetic generator */
+} lscan_format;
+
+typedef enum lscan_polarity {
+    LSCAN_POLARITY_AUTO = 0,         /* decided by calibration from the air margins */
+    LSCAN_POLARITY_TRANSMISSION = 1, /* bright = air (the native convention) */
+    LSCAN_POLARITY_ATTENUATION = 2   /* bright = dense: inverted on load */
+} lscan_polarity;
+
+typedef enum lscan_channels {
+    /* Grey stays grey; RGB(A) is converted to luminance (flagged
+     * LSCAN_IMAGE_FROM_COLOR); a 2-channel image (grey+alpha in PNG) is read
+     * as a dual-energy pair: channel 0 = high energy, channel 1 = low. */
+    LSCAN_CHANNELS_AUTO = 0,
+    /* Always one plane: colour to luminance, 2-channel keeps channel 0. */
+    LSCAN_CHANNELS_SINGLE = 1
+} lscan_channels;
+
+/* Flags describing how an image was normalised on load. */
+typedef enum lscan_image_flag {
+    LSCAN_IMAGE_FROM_COLOR = 1u << 0,   /* colour converted to luminance */
+    LSCAN_IMAGE_INVERTED = 1u << 1,     /* attenuation inverted to transmission */
+    LSCAN_IMAGE_SCALED = 1u << 2,       /* sample values scaled to 16 bits */
+    LSCAN_IMAGE_ALPHA_DROPPED = 1u << 3,/* an alpha channel was ignored */
+    LSCAN_IMAGE_BORROWED = 1u << 4      /* pixels belong to the caller (wrap) */
+} lscan_image_flag;
+
+/* Default limits, also reported by `scan info`. */
+#define LSCAN_DEFAULT_MAX_PIXELS 200000000u
+#define LSCAN_DEFAULT_MAX_DIMENSION 1000000u
+
+/* Options for loading, decoding and wrapping images. Initialise with
+ * lscan_load_options_init(); a NULL options pointer means the defaults. */
+typedef struct lscan_load_options {
+    uint32_t size;          /* sizeof(lscan_load_options), set by init */
+    uint32_t polarity;      /* lscan_polarity; default AUTO */
+    uint32_t channels;      /* lscan_channels; default AUTO */
+    uint32_t max_dimension; /* largest width or height; default LSCAN_DEFAULT_MAX_DIMENSION */
+    uint64_t max_pixels;    /* largest width*height; default LSCAN_DEFAULT_MAX_PIXELS */
+} lscan_load_options;
+
+/* Fills *opts with the defaults and sets opts->size. */
+LSCAN_API void lscan_load_options_init(lscan_load_options *opts);
+
+/* Loads an image file (PNG, JPEG, PNM P2/P5; detected from its first bytes,
+ * not its name). The size is checked against the limits before any pixel
+ * memory is allocated; a file that cannot be decoded whole is refused, never
+ * returned in part. On success *out owns a new image (free with
+ * lscan_image_free); on failure *out is NULL and the context holds the
+ * details. */
+LSCAN_API int lscan_image_load(lscan_ctx *ctx, const char *path,
+                               const lscan_load_options *opts, lscan_image **out);
+
+/* Decodes an image held in memory; same formats and rules as
+ * lscan_image_load. The buffer is not kept after the call returns. */
+LSCAN_API int lscan_image_decode(lscan_ctx *ctx, const void *data, size_t size,
+                                 const lscan_load_options *opts, lscan_image **out);
+
+/* Makes an image of a caller's grey pixel buffer: `bits` is 8 or 16 (16-bit
+ * samples in host byte order), `stride` is the distance between rows in
+ * bytes (>= width * bits/8). 16-bit transmission pixels are referenced, not
+ * copied: the buffer must stay valid and unchanged until lscan_image_free.
+ * 8-bit pixels, and 16-bit pixels that must be inverted (polarity
+ * ATTENUATION), are converted into memory the image owns. */
+LSCAN_API int lscan_image_wrap(lscan_ctx *ctx, const void *pixels, uint32_t width,
+                               uint32_t height, size_t stride, uint32_t bits,
+                               const lscan_load_options *opts, lscan_image **out);
+
+/* Frees an image; NULL is accepted. */
+LSCAN_API void lscan_image_free(lscan_image *img);
+
+LSCAN_API uint32_t lscan_image_width(const lscan_image *img);
+LSCAN_API uint32_t lscan_image_height(const lscan_image *img);
+/* 1 for grey, 2 for a dual-energy pair. */
+LSCAN_API uint32_t lscan_image_channels(const lscan_image *img);
+/* Bits per sample of the source (1, 2, 4, 8 or 16; 8 for JPEG). */
+LSCAN_API uint32_t lscan_image_source_bits(const lscan_image *img);
+/* Channels of the source before normalisation (1 grey, 2 grey+alpha, 3 RGB,
+ * 4 RGBA; a palette image counts 3). */
+LSCAN_API uint32_t lscan_image_source_channels(const lscan_image *img);
+/* lscan_format of the source. */
+LSCAN_API uint32_t lscan_image_source_format(const lscan_image *img);
+/* A mask of lscan_image_flag. */
+LSCAN_API uint32_t lscan_image_flags(const lscan_image *img);
+/* Polarity as loaded: TRANSMISSION when known (given or inverted), AUTO
+ * when calibration is still to decide. */
+LSCAN_API uint32_t lscan_image_polarity(const lscan_image *img);
+
+/* The 16-bit pixels of plane `plane` (0, or 1 for the low-energy plane of a
+ * dual-energy image) and its row stride in samples (not bytes). NULL for a
+ * plane that does not exist. The memory belongs to the image. */
+LSCAN_API const uint16_t *lscan_image_pixels(const lscan_image *img, uint32_t plane,
+                                             size_t *stride);
+
+/* Writes the image as a 16-bit PNG (grey, or grey+alpha for a dual-energy
+ * pair, high energy first) with zlib level `level` (0..9; -1 for the
+ * default, 6). */
+LSCAN_API int lscan_image_save_png(lscan_ctx *ctx, const lscan_image *img, const char *path,
+                                   int level);
+
+/* ------------------------------------------------------------------------ */
+/* Scan classes                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef enum lscan_decision {
+    LSCAN_RELEASE = 0,
+    LSCAN_INSPECT = 1
+} lscan_decision;
+
+/* The kinds of load DESIGN.md names. Values below 16 are clean (RELEASE),
+ * values from 16 up need inspection. Pinned values. */
+typedef enum lscan_class {
+    LSCAN_CLASS_EMPTY = 0,
+    LSCAN_CLASS_HOMOGENEOUS = 1,
+    LSCAN_CLASS_BULK = 2,
+    LSCAN_CLASS_MIXED = 3,
+    LSCAN_CLASS_MACHINERY = 4,
+    LSCAN_CLASS_DENSE_OBJECT = 16,
+    LSCAN_CLASS_IMPENETRABLE = 17,
+    LSCAN_CLASS_HIDDEN_COMPARTMENT = 18,
+    LSCAN_CLASS_ANOMALOUS_MASS = 19,
+    LSCAN_CLASS_LOAD_IN_EMPTY = 20
+} lscan_class;
+
+#define LSCAN_CLASS_IS_INSPECT(c) ((c) >= 16)
+
+/* A stable lower-case name ("empty", "dense_object", ...), or NULL for an
+ * unknown value. Thread-safe. */
+LSCAN_API const char *lscan_class_name(int cls);
+
+/* Parses a class name into *cls. Returns LSCAN_ERR_INVALID_ARGUMENT for an
+ * unknown name. */
+LSCAN_API int lscan_class_parse(const char *name, int *cls);
+
+/* ==== section: synthetic generator (libscan/synth) ==== */
+/* ==== end section: synthetic generator ==== */
+
+/* ==== section: calibration and features (libscan/calib, libscan/features) ==== */
+/* ==== end section: calibration and features ==== */
+
+/* ==== section: models and decisions (libscan/model) ==== */
+/* ==== end section: models and decisions ==== */
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* LIBSCAN_H */
