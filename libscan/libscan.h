@@ -293,6 +293,12 @@ LSCAN_API const uint16_t *lscan_image_pixels(const lscan_image *img, uint32_t pl
 LSCAN_API int lscan_image_save_png(lscan_ctx *ctx, const lscan_image *img, const char *path,
                                    int level);
 
+/* A half-open pixel rectangle [x0, x1) x [y0, y1), used by the analysis,
+ * the generator's ground truth and the decisions (defined once, here). */
+typedef struct lscan_box {
+    uint32_t x0, y0, x1, y1;
+} lscan_box;
+
 /* ------------------------------------------------------------------------ */
 /* Scan classes                                                              */
 /* ------------------------------------------------------------------------ */
@@ -334,6 +340,189 @@ LSCAN_API int lscan_class_parse(const char *name, int *cls);
 /* ==== end section: calibration and features ==== */
 
 /* ==== section: models and decisions (libscan/model) ==== */
+
+/* A trained model: a linear tile model (whose scores form the heat map) and
+ * a logistic image model over the image features plus aggregates of the tile
+ * scores, with the decision threshold and the operating point it was chosen
+ * for. Immutable once loaded: share one model between any number of threads. */
+typedef struct lscan_model lscan_model;
+
+/* Loads a model file (plain text, see docs/model-format.md). Every line is
+ * checked: format and version, feature schema (names, order and hash must
+ * match this library's), counts, finite values, checksum. The error message
+ * names the line. */
+LSCAN_API int lscan_model_load(lscan_ctx *ctx, const char *path, lscan_model **out);
+
+/* Parses a model from memory; same checks as lscan_model_load. */
+LSCAN_API int lscan_model_parse(lscan_ctx *ctx, const char *text, size_t size, lscan_model **out);
+
+/* Writes a model file; write -> load -> write gives identical bytes. */
+LSCAN_API int lscan_model_save(lscan_ctx *ctx, const lscan_model *model, const char *path);
+
+LSCAN_API void lscan_model_free(lscan_model *model);
+
+/* The decision threshold on the INSPECT probability (0..1). */
+LSCAN_API double lscan_model_threshold(const lscan_model *model);
+
+/* A provenance field of the model ("name", "training", "target-detection",
+ * "validation-detection", "validation-release", ...) as text, or NULL. */
+LSCAN_API const char *lscan_model_info(const lscan_model *model, const char *key);
+
+/* The image model's feature names: the image features followed by the tile
+ * score aggregates. */
+LSCAN_API uint32_t lscan_model_feature_count(void);
+LSCAN_API const char *lscan_model_feature_name(uint32_t index);
+
+/* Options for screening. Initialise with lscan_screen_options_init(). */
+typedef struct lscan_screen_options {
+    uint32_t size;       /* sizeof(lscan_screen_options), set by init */
+    uint32_t polarity;   /* lscan_polarity for calibration; default AUTO */
+    float pitch_mm;      /* pixel pitch; 0 = estimate */
+    float air_level;     /* I0; 0 = estimate */
+    double threshold;    /* decision threshold; negative = the model's */
+    uint32_t max_reasons;   /* reasons kept (default 5, at most 32) */
+    uint32_t max_hot_tiles; /* hottest tiles kept (default 5, at most 32) */
+} lscan_screen_options;
+
+LSCAN_API void lscan_screen_options_init(lscan_screen_options *opts);
+
+/* The outcome of screening one image. */
+typedef struct lscan_result lscan_result;
+
+/* Screens an image with a model: calibrate, locate, features, tile scores,
+ * image score, decision. Whatever fails yields a result anyway, decided
+ * INSPECT, with the failure's status and message in the result (fail-safe).
+ * Returns LSCAN_OK when the image was analysed and decided by the model, the
+ * failure's status otherwise (the result is still set unless the arguments
+ * were invalid or memory ran out). Thread-safe for a shared model, one
+ * context per thread. Free the result with lscan_result_free. */
+LSCAN_API int lscan_screen(lscan_ctx *ctx, const lscan_model *model, const lscan_image *img,
+                           const lscan_screen_options *opts, lscan_result **out);
+
+/* Loads then screens a file; a file that cannot be read or decoded gives an
+ * INSPECT result with the decoder's status. Options for loading may be NULL. */
+LSCAN_API int lscan_screen_file(lscan_ctx *ctx, const lscan_model *model, const char *path,
+                                const lscan_load_options *load, const lscan_screen_options *opts,
+                                lscan_result **out);
+
+LSCAN_API void lscan_result_free(lscan_result *r);
+
+/* lscan_decision: LSCAN_RELEASE only when the model scored the image below
+ * the threshold; INSPECT otherwise, failures included. */
+LSCAN_API uint32_t lscan_result_decision(const lscan_result *r);
+/* The model's INSPECT probability (NaN when the image was not analysed). */
+LSCAN_API double lscan_result_score(const lscan_result *r);
+LSCAN_API double lscan_result_threshold(const lscan_result *r);
+/* LSCAN_OK, or the status that made the result INSPECT without a score. */
+LSCAN_API int lscan_result_status(const lscan_result *r);
+/* The failure's message (empty when status is LSCAN_OK). Never NULL. */
+LSCAN_API const char *lscan_result_message(const lscan_result *r);
+
+/* Reasons: the image features contributing most towards INSPECT,
+ * contribution = w_i * (x_i - mean_i) / scale_i, largest first. */
+LSCAN_API uint32_t lscan_result_reason_count(const lscan_result *r);
+LSCAN_API int lscan_result_reason(const lscan_result *r, uint32_t index, const char **feature,
+                                  double *value, double *contribution);
+
+/* The hottest tiles, hottest first: their pixel box and tile probability. */
+LSCAN_API uint32_t lscan_result_hot_tile_count(const lscan_result *r);
+LSCAN_API int lscan_result_hot_tile(const lscan_result *r, uint32_t index, lscan_box *box,
+                                    double *score);
+
+/* The heat map: cols*rows tile probabilities, row-major, owned by the result;
+ * NULL when the image was not analysed. */
+LSCAN_API const float *lscan_result_heatmap(const lscan_result *r, uint32_t *cols, uint32_t *rows);
+/* The container box the analysis found (zero box when not analysed). */
+LSCAN_API int lscan_result_container(const lscan_result *r, lscan_box *box);
+/* Image width and height (0 when the image could not be read). */
+LSCAN_API void lscan_result_image_size(const lscan_result *r, uint32_t *width, uint32_t *height);
+
+typedef enum lscan_stage {
+    LSCAN_STAGE_DECODE = 0,
+    LSCAN_STAGE_CALIBRATE = 1, /* calibration and container location */
+    LSCAN_STAGE_FEATURES = 2,
+    LSCAN_STAGE_CLASSIFY = 3,
+    LSCAN_STAGE_COUNT = 4
+} lscan_stage;
+/* Seconds spent in a stage for this result (0 for stages not run). */
+LSCAN_API double lscan_result_stage_seconds(const lscan_result *r, uint32_t stage);
+
+/* -- Training ----------------------------------------------------------- */
+
+/* Collects labelled images, then fits the tile model and the image model
+ * (L2-regularised logistic regression, Newton/IRLS over BLAS) and chooses the
+ * threshold on the validation images. Adding is thread-safe (one context per
+ * thread); the result does not depend on the order or the thread count of
+ * adds (images are ordered by their key). */
+typedef struct lscan_trainer lscan_trainer;
+
+typedef enum lscan_split {
+    LSCAN_SPLIT_TRAIN = 0,
+    LSCAN_SPLIT_VALIDATION = 1
+} lscan_split;
+
+LSCAN_API lscan_trainer *lscan_trainer_new(void);
+LSCAN_API void lscan_trainer_free(lscan_trainer *t);
+
+/* Analyses `img` and stores its features. `mask` (width*height bytes with
+ * row stride `mask_stride`, non-zero = anomaly) labels tiles for the tile
+ * model; NULL means no anomaly pixels. `cls` is an lscan_class; the label is
+ * INSPECT for classes >= 16. `key` orders the images (unique per image).
+ * An image that cannot be analysed is refused with its status (a training
+ * set should be clean). */
+LSCAN_API int lscan_trainer_add(lscan_trainer *t, lscan_ctx *ctx, const lscan_image *img,
+                                const uint8_t *mask, size_t mask_stride, int cls, uint32_t split,
+                                uint64_t key);
+
+typedef struct lscan_train_options {
+    uint32_t size;            /* sizeof, set by init */
+    double l2;                /* L2 penalty on standardised weights (default 1.0) */
+    double target_detection;  /* share of INSPECT validation scans flagged (default 0.99) */
+    double tile_positive;     /* share of a tile's pixels in the mask to call it positive (0.05) */
+    uint32_t max_negative_tiles; /* per image, sampled deterministically (default 400) */
+    const char *name;         /* model name written to the file (default "unnamed") */
+    const char *training;     /* one-line description of the training data */
+} lscan_train_options;
+
+LSCAN_API void lscan_train_options_init(lscan_train_options *o);
+
+/* Fits both models and chooses the threshold. Needs INSPECT and RELEASE
+ * images in both splits. */
+LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_options *o,
+                                lscan_model **out);
+
+/* -- Evaluation --------------------------------------------------------- */
+
+#define LSCAN_MAX_CLASS 32
+
+/* Figures for a set of scored scans (scores from lscan_result_score; a
+ * failed scan counts as flagged, score +inf). */
+typedef struct lscan_metrics {
+    uint32_t size;            /* sizeof; set by the caller */
+    uint32_t n, n_inspect, n_release;
+    double auc;               /* ROC area, ties counted half */
+    double threshold;         /* the threshold the confusion figures use */
+    uint32_t tp, fn, fp, tn;  /* INSPECT is positive */
+    double detection;         /* tp / n_inspect */
+    double release_rate;      /* tn / n_release: clean scans released */
+    double target_detection;  /* as asked */
+    double threshold_at_target; /* largest threshold flagging >= target of this set's INSPECT scans */
+    double release_at_target; /* release rate at that threshold */
+    uint32_t class_n[LSCAN_MAX_CLASS];       /* scans per class */
+    uint32_t class_flagged[LSCAN_MAX_CLASS]; /* of those, flagged INSPECT at `threshold` */
+} lscan_metrics;
+
+/* Computes metrics for n scans: scores (NaN or +inf for failures, which are
+ * flagged), classes (lscan_class; the label follows from the class). */
+LSCAN_API int lscan_metrics_compute(const double *scores, const int *classes, size_t n,
+                                    double threshold, double target_detection, lscan_metrics *m);
+
+/* Writes up to max_points ROC points (false-positive rate, true-positive
+ * rate, threshold), from the strictest threshold to the loosest; returns the
+ * number written through *count. */
+LSCAN_API int lscan_roc(const double *scores, const int *classes, size_t n, double *fpr,
+                        double *tpr, double *thresholds, size_t max_points, size_t *count);
+
 /* ==== end section: models and decisions ==== */
 
 #ifdef __cplusplus
