@@ -100,7 +100,11 @@ uint16_t *lscan__image_plane_mut(lscan_image *img, uint32_t plane)
 
 void lscan__image_finish(lscan_image *img, const lscan_load_options *o)
 {
-    if (o->polarity == LSCAN_POLARITY_ATTENUATION && img->owned) {
+    /* Decoders that fuse the inversion into their conversion pass set
+     * LSCAN_IMAGE_INVERTED themselves, saving a second pass over the image. */
+    if (o->polarity == LSCAN_POLARITY_ATTENUATION && (img->flags & LSCAN_IMAGE_INVERTED)) {
+        img->polarity = LSCAN_POLARITY_TRANSMISSION;
+    } else if (o->polarity == LSCAN_POLARITY_ATTENUATION && img->owned) {
         for (uint32_t p = 0; p < img->channels; p++) {
             uint16_t *px = lscan__image_plane_mut(img, p);
             for (uint32_t y = 0; y < img->height; y++)

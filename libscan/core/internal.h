@@ -81,7 +81,8 @@ int lscan__pnm_decode(lscan_ctx *ctx, const uint8_t *data, size_t size, const ls
                       lscan_image **out);
 
 /* Applies the load-time normalisation shared by all decoders: inversion
- * when the polarity option says ATTENUATION. */
+ * when the polarity option says ATTENUATION, unless the decoder already
+ * inverted while converting (it then sets LSCAN_IMAGE_INVERTED). */
 void lscan__image_finish(lscan_image *img, const lscan_load_options *o);
 
 #endif

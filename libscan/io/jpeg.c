@@ -1,0 +1,257 @@
+/* jpeg.c — JPEG decoding through libjpeg-turbo's libjpeg API from memory, to 16-bit luminance. */
+#include "../core/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef LSCAN_HAVE_JPEG
+
+int lscan__jpeg_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
+                       const lscan_load_options *o, lscan_image **out)
+{
+    (void)data;
+    (void)size;
+    (void)o;
+    *out = NULL;
+    return lscan__error(ctx, LSCAN_ERR_CODEC_DISABLED, "JPEG support was not compiled in");
+}
+
+#else
+
+#include <jerror.h>
+#include <jpeglib.h>
+#include <limits.h>
+#include <setjmp.h>
+
+/*
+ * What this decoder promises (see also docs/io.md):
+ *  - 8-bit JPEG, baseline or progressive (arithmetic coding too), grey or
+ *    colour. Colour is decoded straight to luminance by libjpeg
+ *    (out_color_space = JCS_GRAYSCALE): for YCbCr that is the Y channel and
+ *    the chroma is not even decoded; for Adobe RGB JPEGs libjpeg-turbo
+ *    applies the same Rec.601 weights as png.c. Samples are scaled x257
+ *    (flag SCALED); colour sources are flagged FROM_COLOR.
+ *  - CMYK and YCCK are refused (LSCAN_ERR_UNSUPPORTED): their ink values are
+ *    not intensities, and Adobe's inverted-CMYK convention would make any
+ *    conversion a guess. 12-bit JPEG is UNSUPPORTED too.
+ *  - Nothing is printed. libjpeg "recovers" from damaged data with a warning
+ *    and grey filler; here any warning fails the decode: "premature end of
+ *    file" (JWRN_JPEG_EOF) as LSCAN_ERR_TRUNCATED, the rest as CORRUPT,
+ *    except the harmless "unknown JFIF revision". A file cut after its last
+ *    scan still fails, because the decode reads to EOI.
+ *  - The size is checked against the limits right after the header, before
+ *    libjpeg or we allocate pixel memory. Progressive files are limited to
+ *    MAX_SCANS scans, since each scan costs a pass over the image.
+ *
+ * libjpeg reports errors through error_exit, which must not return; ours
+ * longjmps back into run_decode(), the only function that calls setjmp.
+ * Every value changed after setjmp lives in struct jpeg_state (the caller's
+ * frame), so no local of that frame needs `volatile`.
+ */
+
+/* libjpeg-turbo's TurboJPEG API uses 500 for the same purpose. */
+#define MAX_SCANS 500
+
+struct jpeg_state {
+    lscan_ctx *ctx;
+    const lscan_load_options *o;
+    struct jpeg_decompress_struct cinfo;
+    struct jpeg_error_mgr jerr;
+    struct jpeg_progress_mgr progress;
+    jmp_buf jb;
+    bool created;
+    bool in_header; /* errors before the header is parsed are BAD_HEADER */
+    int code;       /* status chosen by the error or warning handler */
+    char msg[JMSG_LENGTH_MAX + 64];
+    lscan_image *img;
+};
+
+static int code_for_error(int msg_code, bool in_header)
+{
+    switch (msg_code) {
+    case JERR_INPUT_EOF:
+    case JERR_INPUT_EMPTY: return LSCAN_ERR_TRUNCATED;
+    case JERR_IMAGE_TOO_BIG:
+    case JERR_WIDTH_OVERFLOW: return LSCAN_ERR_TOO_LARGE;
+    case JERR_OUT_OF_MEMORY:
+    case JERR_NO_BACKING_STORE: return LSCAN_ERR_NO_MEMORY;
+    case JERR_BAD_PRECISION:
+    case JERR_SOF_UNSUPPORTED:
+    case JERR_CONVERSION_NOTIMPL:
+    case JERR_COMPONENT_COUNT:
+    case JERR_NOTIMPL:
+    case JERR_NOT_COMPILED:
+    case JERR_ARITH_NOTIMPL:
+    case JERR_CCIR601_NOTIMPL:
+    case JERR_FRACT_SAMPLE_NOTIMPL: return LSCAN_ERR_UNSUPPORTED;
+    /* Misuse of the library by this file, not a property of the input. */
+    case JERR_BAD_STATE:
+    case JERR_BAD_BUFFER_MODE:
+    case JERR_BAD_STRUCT_SIZE:
+    case JERR_BAD_LIB_VERSION:
+    case JERR_BAD_POOL_ID:
+    case JERR_BAD_ALLOC_CHUNK:
+    case JERR_BAD_VIRTUAL_ACCESS:
+    case JERR_VIRTUAL_BUG: return LSCAN_ERR_INTERNAL;
+    default: return in_header ? LSCAN_ERR_BAD_HEADER : LSCAN_ERR_CORRUPT;
+    }
+}
+
+static void fail(j_common_ptr cinfo, struct jpeg_state *st, int code)
+{
+    char text[JMSG_LENGTH_MAX];
+    cinfo->err->format_message(cinfo, text);
+    snprintf(st->msg, sizeof st->msg, "%s", text);
+    st->code = code;
+    longjmp(st->jb, 1);
+}
+
+static void on_error_exit(j_common_ptr cinfo)
+{
+    struct jpeg_state *st = cinfo->client_data;
+    fail(cinfo, st, code_for_error(cinfo->err->msg_code, st->in_header));
+}
+
+/* Warnings (level -1) end the decode; trace messages (level >= 0) are
+ * dropped. Never prints. */
+static void on_emit_message(j_common_ptr cinfo, int msg_level)
+{
+    if (msg_level >= 0) return;
+    struct jpeg_state *st = cinfo->client_data;
+    int w = cinfo->err->msg_code;
+    if (w == JWRN_JFIF_MAJOR || w == JWRN_BOGUS_ICC) return;
+    fail(cinfo, st, w == JWRN_JPEG_EOF ? LSCAN_ERR_TRUNCATED : LSCAN_ERR_CORRUPT);
+}
+
+static void on_output_message(j_common_ptr cinfo) { (void)cinfo; }
+
+static void on_progress(j_common_ptr cinfo)
+{
+    if (!cinfo->is_decompressor) return;
+    j_decompress_ptr d = (j_decompress_ptr)cinfo;
+    if (d->progressive_mode && d->input_scan_number > MAX_SCANS) {
+        struct jpeg_state *st = cinfo->client_data;
+        snprintf(st->msg, sizeof st->msg, "more than %d progressive scans", MAX_SCANS);
+        st->code = LSCAN_ERR_CORRUPT;
+        longjmp(st->jb, 1);
+    }
+}
+
+/* The body of the decode; libjpeg errors longjmp out of it. */
+static int decode(struct jpeg_state *st, const uint8_t *data, size_t size)
+{
+    j_decompress_ptr cinfo = &st->cinfo;
+    jpeg_mem_src(cinfo, data, (unsigned long)size);
+    st->in_header = true;
+    (void)jpeg_read_header(cinfo, TRUE);
+    st->in_header = false;
+
+    int rc = lscan__check_dimensions(st->ctx, st->o, cinfo->image_width, cinfo->image_height);
+    if (rc) return rc;
+    uint32_t src_channels;
+    switch (cinfo->jpeg_color_space) {
+    case JCS_GRAYSCALE: src_channels = 1; break;
+    case JCS_YCbCr:
+    case JCS_RGB: src_channels = 3; break;
+    case JCS_CMYK:
+    case JCS_YCCK:
+        snprintf(st->msg, sizeof st->msg, "CMYK JPEG (%d components) is not supported",
+                 cinfo->num_components);
+        return LSCAN_ERR_UNSUPPORTED;
+    default:
+        snprintf(st->msg, sizeof st->msg, "JPEG colour space %d with %d components is not supported",
+                 (int)cinfo->jpeg_color_space, cinfo->num_components);
+        return LSCAN_ERR_UNSUPPORTED;
+    }
+    cinfo->out_color_space = JCS_GRAYSCALE;
+    cinfo->dct_method = JDCT_ISLOW; /* the accurate integer IDCT: exact, and the same everywhere */
+    cinfo->buffered_image = FALSE;
+    (void)jpeg_start_decompress(cinfo);
+    if (cinfo->output_components != 1 || cinfo->output_width != cinfo->image_width ||
+        cinfo->output_height != cinfo->image_height) {
+        snprintf(st->msg, sizeof st->msg, "libjpeg output is %ux%ux%d", cinfo->output_width,
+                 cinfo->output_height, cinfo->output_components);
+        return LSCAN_ERR_INTERNAL;
+    }
+
+    rc = lscan__image_new(st->ctx, cinfo->output_width, cinfo->output_height, 1, &st->img);
+    if (rc) return rc;
+    lscan_image *img = st->img;
+    uint16_t inv = st->o->polarity == LSCAN_POLARITY_ATTENUATION ? 0xffff : 0;
+    uint16_t lut[256];
+    for (unsigned v = 0; v < 256; v++) lut[v] = (uint16_t)((v * 257u) ^ inv);
+    uint16_t *px = lscan__image_plane_mut(img, 0);
+    uint32_t w = img->width;
+    while (cinfo->output_scanline < cinfo->output_height) {
+        /* libjpeg writes the 8-bit row into the front half of the 16-bit
+         * destination row; widening from the right end never overwrites a
+         * byte before it is read, so no row buffer or copy is needed. */
+        uint16_t *row = px + (size_t)cinfo->output_scanline * img->stride;
+        JSAMPROW r8 = (JSAMPROW)(void *)row;
+        if (jpeg_read_scanlines(cinfo, &r8, 1) != 1) {
+            snprintf(st->msg, sizeof st->msg, "libjpeg returned no scanline");
+            return LSCAN_ERR_CORRUPT;
+        }
+        const uint8_t *s = (const uint8_t *)r8;
+        for (uint32_t x = w; x-- > 0;) row[x] = lut[s[x]];
+    }
+    /* Reads to EOI: a file cut after the last scan is reported, not accepted. */
+    (void)jpeg_finish_decompress(cinfo);
+
+    img->src_bits = 8;
+    img->src_channels = src_channels;
+    img->src_format = LSCAN_FORMAT_JPEG;
+    img->flags = LSCAN_IMAGE_SCALED | (src_channels > 1 ? LSCAN_IMAGE_FROM_COLOR : 0) |
+                 (inv ? LSCAN_IMAGE_INVERTED : 0);
+    return LSCAN_OK;
+}
+
+/* The only function that calls setjmp. Returns a status; -1 means libjpeg
+ * stopped the decode (st->code and st->msg say why). */
+static int run_decode(struct jpeg_state *st, const uint8_t *data, size_t size)
+{
+    if (setjmp(st->jb)) return -1;
+    st->cinfo.err = jpeg_std_error(&st->jerr);
+    st->jerr.error_exit = on_error_exit;
+    st->jerr.emit_message = on_emit_message;
+    st->jerr.output_message = on_output_message;
+    st->cinfo.client_data = st;
+    /* Destroying a zeroed struct is safe, so mark it before creating: a
+     * failed create is then cleaned up too. */
+    st->created = true;
+    jpeg_create_decompress(&st->cinfo);
+    st->cinfo.client_data = st; /* jpeg_create_decompress preserves only err and client_data */
+    st->progress.progress_monitor = on_progress;
+    st->cinfo.progress = &st->progress;
+    return decode(st, data, size);
+}
+
+int lscan__jpeg_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
+                       const lscan_load_options *o, lscan_image **out)
+{
+    *out = NULL;
+    if (size > ULONG_MAX)
+        return lscan__error(ctx, LSCAN_ERR_TOO_LARGE, "JPEG data of %zu bytes is too large", size);
+    /* The state is large (libjpeg's structs); keep it off small thread stacks. */
+    struct jpeg_state *st = calloc(1, sizeof *st);
+    if (!st) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    st->ctx = ctx;
+    st->o = o;
+    int rc = run_decode(st, data, size);
+    if (st->created) jpeg_destroy_decompress(&st->cinfo);
+    if (rc == LSCAN_OK) {
+        *out = st->img;
+        free(st);
+        return LSCAN_OK;
+    }
+    lscan_image_free(st->img);
+    if (rc < 0) rc = st->code;
+    if (st->msg[0])
+        rc = lscan__error(ctx, rc, "%s: libjpeg: %s", lscan_status_name(rc), st->msg);
+    /* Otherwise lscan__check_dimensions or lscan__image_new recorded it. */
+    free(st);
+    return rc;
+}
+
+#endif /* LSCAN_HAVE_JPEG */
