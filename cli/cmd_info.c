@@ -37,6 +37,7 @@ int cmd_info(int argc, char **argv)
     print_features(lscan_cpu_features());
     printf("cpu features used:     ");
     print_features(lscan_ctx_cpu_features(ctx));
+    printf("kernels:               %s\n", lscan_ctx_kernel_name(ctx));
     printf("max pixels:            %u\n", LSCAN_DEFAULT_MAX_PIXELS);
     printf("max width/height:      %u\n", LSCAN_DEFAULT_MAX_DIMENSION);
     lscan_ctx_free(ctx);

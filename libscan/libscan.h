@@ -337,6 +337,128 @@ LSCAN_API int lscan_class_parse(const char *name, int *cls);
 /* ==== end section: synthetic generator ==== */
 
 /* ==== section: calibration and features (libscan/calib, libscan/features) ==== */
+
+/* The name of the kernel set this context uses for calibration and
+ * features: "avx2", "sse2", "neon" or "scalar". It follows
+ * LSCAN_PARAM_DISABLE_CPU_FEATURES. Never NULL; static. Features are
+ * bit-identical whatever the kernel set. */
+LSCAN_API const char *lscan_ctx_kernel_name(const lscan_ctx *ctx);
+
+/* Options for lscan_analyze(). Initialise with lscan_analyze_options_init();
+ * a NULL options pointer means the defaults. */
+typedef struct lscan_analyze_options {
+    uint32_t size;     /* sizeof(lscan_analyze_options), set by init */
+    uint32_t polarity; /* lscan_polarity of the pixels as stored in the image:
+                          AUTO (default) = the image's own polarity when it was
+                          set on load, else detected from the air margins */
+    float pitch_mm;    /* pixel pitch in mm; 0 (default) = estimated from the
+                          container's height (2.591 m) */
+    float air_level;   /* air level I0 in transmission units (1..65535);
+                          0 (default) = estimated */
+} lscan_analyze_options;
+
+/* Fills *o with the defaults and sets o->size. */
+LSCAN_API void lscan_analyze_options_init(lscan_analyze_options *o);
+
+/* The result of analysing one image: calibration, container box, tile grid
+ * and features. Opaque; immutable; free with lscan_analysis_free(). Getters
+ * on an analysis are thread-safe. */
+typedef struct lscan_analysis lscan_analysis;
+
+/* Analyses plane 0 of `img`: calibration (polarity, air level I0, per-row
+ * detector gain, noise floor, attenuation A = -ln(I/I0) in fixed point) ->
+ * container location -> tile features -> image features.
+ * On success *out owns a new analysis. Errors (on ctx, with a message):
+ *   LSCAN_ERR_OVEREXPOSED  most pixels are saturated: nothing attenuates
+ *   LSCAN_ERR_BLANK        the image carries no signal (black or uniform)
+ *   LSCAN_ERR_NO_CONTAINER no container-shaped dense region (the message
+ *                          says which extent was missing)
+ *   LSCAN_ERR_CALIBRATION  the air level or polarity could not be set
+ *   LSCAN_ERR_NO_MEMORY, LSCAN_ERR_INVALID_ARGUMENT.
+ * Callers must treat every error as INSPECT. Uses the context's kernels and
+ * scratch memory, which is kept and reused for the next image of the same
+ * or smaller size. The result does not depend on the kernel set. */
+LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
+                            const lscan_analyze_options *o, lscan_analysis **out);
+
+/* Frees an analysis; NULL is accepted. */
+LSCAN_API void lscan_analysis_free(lscan_analysis *a);
+
+/* Flags of lscan_calibration. */
+typedef enum lscan_calib_flag {
+    LSCAN_CALIB_NO_AIR_MARGIN = 1u << 0,   /* no air band: I0 from the brightest
+                                              open space, box = whole image */
+    LSCAN_CALIB_PITCH_ESTIMATED = 1u << 1, /* pitch from the container height */
+    LSCAN_CALIB_GIVEN_I0 = 1u << 2,        /* I0 passed by the caller */
+    LSCAN_CALIB_ROW_GAIN = 1u << 3,        /* per-row gains estimated from air
+                                              before/after the container */
+    LSCAN_CALIB_POLARITY_DETECTED = 1u << 4 /* polarity decided from air margins */
+} lscan_calib_flag;
+
+/* Calibration results. Set `size` to sizeof(lscan_calibration) before
+ * calling the getter. */
+typedef struct lscan_calibration {
+    uint32_t size;     /* sizeof, set by the caller */
+    float air_level;   /* I0 in transmission units (the median row's) */
+    float noise_floor; /* transmission value of the detector's noise floor */
+    float pitch_mm;    /* pitch used (given or estimated) */
+    uint32_t polarity; /* TRANSMISSION, or ATTENUATION when the stored pixels
+                          were found (or said) to be inverted */
+    uint32_t flags;    /* mask of lscan_calib_flag */
+} lscan_calibration;
+
+/* Copies the calibration into *out (at most out->size bytes). Returns
+ * LSCAN_ERR_INVALID_ARGUMENT for NULL or an uninitialised size. */
+LSCAN_API int lscan_analysis_calibration(const lscan_analysis *a, lscan_calibration *out);
+
+/* The per-detector-row gains (image height entries, median 1; all 1 when
+ * not estimated) and their count in *n. Owned by the analysis. */
+LSCAN_API const float *lscan_analysis_row_gains(const lscan_analysis *a, uint32_t *n);
+
+/* The container's bounding box in pixels (end walls, roof, floor; chassis
+ * and air excluded). */
+LSCAN_API int lscan_analysis_container(const lscan_analysis *a, lscan_box *out);
+
+/* The tile grid covering the container: *cols x *rows tiles (either pointer
+ * may be NULL). Tiles are square, ~15 cm (tile_px below), cut at the box's
+ * right and bottom edges. */
+LSCAN_API void lscan_analysis_grid(const lscan_analysis *a, uint32_t *cols, uint32_t *rows);
+
+/* The tile side in pixels. */
+LSCAN_API uint32_t lscan_analysis_tile_px(const lscan_analysis *a);
+
+/* The pixel rectangle of tile (col, row), inside the container box.
+ * LSCAN_ERR_INVALID_ARGUMENT when out of the grid. */
+LSCAN_API int lscan_analysis_tile_box(const lscan_analysis *a, uint32_t col, uint32_t row,
+                                      lscan_box *out);
+
+/* rows*cols*lscan_feature_count(LSCAN_FEATURES_TILE) floats: the features
+ * of tile (col,row) start at ((row*cols)+col)*count. Owned by the analysis. */
+LSCAN_API const float *lscan_analysis_tile_features(const lscan_analysis *a);
+
+/* lscan_feature_count(LSCAN_FEATURES_IMAGE) floats. Owned by the analysis. */
+LSCAN_API const float *lscan_analysis_image_features(const lscan_analysis *a);
+
+typedef enum lscan_feature_set {
+    LSCAN_FEATURES_TILE = 0,
+    LSCAN_FEATURES_IMAGE = 1
+} lscan_feature_set;
+
+/* Number of features in a set (0 for an unknown set). Thread-safe. */
+LSCAN_API uint32_t lscan_feature_count(uint32_t set);
+
+/* A feature's stable name (e.g. "mean", "floor_frac"), or NULL out of
+ * range. Static; thread-safe. */
+LSCAN_API const char *lscan_feature_name(uint32_t set, uint32_t index);
+
+/* A feature's one-line definition, or NULL out of range. Static. */
+LSCAN_API const char *lscan_feature_definition(uint32_t set, uint32_t index);
+
+/* The schema identity that model files carry: 64-bit FNV-1a over "tile\n"
+ * or "image\n" followed by every name of the set, each followed by '\n'.
+ * 0 for an unknown set. Thread-safe. */
+LSCAN_API uint64_t lscan_feature_schema_hash(uint32_t set);
+
 /* ==== end section: calibration and features ==== */
 
 /* ==== section: models and decisions (libscan/model) ==== */

@@ -12,12 +12,14 @@ LSCAN_API lscan_ctx *lscan_ctx_new(void)
     lscan_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return NULL;
     ctx->cpu_active = lscan_cpu_features();
+    ctx->kernels = lscan__kernels_for(ctx->cpu_active);
     return ctx;
 }
 
 LSCAN_API void lscan_ctx_free(lscan_ctx *ctx)
 {
     if (!ctx) return;
+    lscan__features_ctx_release(ctx);
     free(ctx);
 }
 
@@ -33,6 +35,7 @@ LSCAN_API int lscan_ctx_set_param(lscan_ctx *ctx, lscan_param param, int64_t val
         ctx->cpu_active = lscan_cpu_features() & ~ctx->cpu_disabled;
         /* AVX2 kernels assume SSE2 is there too. */
         if (!(ctx->cpu_active & LSCAN_CPU_SSE2)) ctx->cpu_active &= ~(uint32_t)LSCAN_CPU_AVX2;
+        ctx->kernels = lscan__kernels_for(ctx->cpu_active);
         return LSCAN_OK;
     case LSCAN_PARAM_TIME_BUDGET_MS:
         if (value < 0)

@@ -27,7 +27,16 @@ struct lscan_ctx {
     uint32_t cpu_disabled; /* LSCAN_PARAM_DISABLE_CPU_FEATURES */
     uint32_t cpu_active;   /* detected & ~disabled */
     int64_t time_budget_ms;
+    const struct lscan__kernels *kernels; /* chosen from cpu_active (features/dispatch.c) */
+    struct lscan__feat_scratch *feat;     /* calibration/feature scratch, reused between images */
 };
+
+/* Calibration and features (libscan/features): the kernel table for a CPU
+ * feature mask, and the release of a context's scratch. */
+struct lscan__kernels;
+struct lscan__feat_scratch;
+const struct lscan__kernels *lscan__kernels_for(uint32_t cpu_features);
+void lscan__features_ctx_release(lscan_ctx *ctx);
 
 struct lscan_image {
     uint32_t width, height;

@@ -1,0 +1,330 @@
+/* calib.c — calibration: blank/over-exposed checks, polarity, air level I0, per-row gain, noise floor, LUT. */
+#include "features/features.h"
+
+#include <math.h>
+#include <string.h>
+
+void lscan__calib_build_lut(uint16_t *lut)
+{
+    /* A relative to full scale; the per-row offset ln(I0 g / 65535) brings
+     * it to the row's air level, so one table serves every image. */
+    for (uint32_t v = 0; v < 65536; v++) {
+        double d = v ? (double)v : 0.5;
+        long r = lround((double)LSCAN__A_ONE * log(65535.0 / d));
+        lut[v] = (uint16_t)(r > LSCAN__A_MAX ? LSCAN__A_MAX : r);
+    }
+    lut[65536] = 0; /* padding for 32-bit gathers at the last entry */
+}
+
+/* The k-th smallest of a[0..n) (k < n); reorders a. Quickselect with a
+ * median-of-three pivot: no callbacks, no allocation. */
+static uint16_t select_k(uint16_t *a, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint16_t x = a[lo], y = a[mid], z = a[hi];
+        uint16_t p = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < p) i++;
+            while (a[j] > p) j--;
+            if (i <= j) {
+                uint16_t t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return a[k];
+    }
+    return a[k];
+}
+
+/* The smallest value v whose cumulative count reaches q * n (at least 1). */
+static uint32_t hist_pct(const uint32_t *h, uint64_t n, double q)
+{
+    uint64_t want = (uint64_t)ceil(q * (double)n);
+    if (want < 1) want = 1;
+    uint64_t cum = 0;
+    for (uint32_t v = 0; v < 65536; v++) {
+        cum += h[v];
+        if (cum >= want) return v;
+    }
+    return 65535;
+}
+
+/* Percentile of the histogram read in the transmission domain t = v ^ xor. */
+static uint32_t hist_pct_t(const uint32_t *h, uint64_t n, double q, uint16_t xor_mask)
+{
+    if (!xor_mask) return hist_pct(h, n, q);
+    /* Inverted: the q-quantile of 65535 - v is 65535 - the (1-q)-quantile
+     * of v, taken from the top. */
+    uint64_t want = (uint64_t)ceil(q * (double)n);
+    if (want < 1) want = 1;
+    uint64_t cum = 0;
+    for (uint32_t v = 65536; v-- > 0;) {
+        cum += h[v];
+        if (cum >= want) return 65535u - v;
+    }
+    return 65535;
+}
+
+/* Statistics of an edge band: the median and interquartile range of each
+ * line (row or column) of samples, from the image edge inwards. */
+#define BAND_LINES 96
+#define LINE_SAMPLES 128
+struct band {
+    uint32_t lines;              /* lines measured, edge first */
+    uint32_t depth;              /* pixels covered by those lines */
+    uint16_t med[BAND_LINES];    /* raw (stored) values */
+    uint16_t iqr[BAND_LINES];
+};
+
+static void measure_band(const lscan_image *img, int side, uint32_t depth, uint16_t *tmp,
+                         struct band *b)
+{
+    const uint16_t *px = img->plane[0];
+    const size_t stride = img->stride;
+    const uint32_t w = img->width, h = img->height;
+    const bool horizontal = side < 2; /* 0 top, 1 bottom: lines are rows */
+    const uint32_t len = horizontal ? w : h;
+    const uint32_t lstep = depth > BAND_LINES ? (depth + BAND_LINES - 1) / BAND_LINES : 1;
+    const uint32_t sstep = len > LINE_SAMPLES ? (len + LINE_SAMPLES - 1) / LINE_SAMPLES : 1;
+    b->lines = 0;
+    b->depth = depth;
+    for (uint32_t d = 0; d < depth && b->lines < BAND_LINES; d += lstep) {
+        uint32_t line = side == 0 || side == 2 ? d : (horizontal ? h : w) - 1 - d;
+        size_t n = 0;
+        for (uint32_t i = sstep / 2; i < len; i += sstep)
+            tmp[n++] = horizontal ? px[(size_t)line * stride + i] : px[(size_t)i * stride + line];
+        uint16_t q1 = select_k(tmp, n, n / 4);
+        uint16_t q3 = select_k(tmp, n, (3 * n) / 4);
+        b->med[b->lines] = select_k(tmp, n, n / 2);
+        b->iqr[b->lines] = (uint16_t)(q3 - q1);
+        b->lines++;
+    }
+}
+
+/* Is the band, read with xor_mask, a band of air over its first `lines`
+ * lines? Air is uniform (line levels agree within gain stripes, small
+ * spread within lines) and about as bright as the brightest pixels of the
+ * image (>= 85% of the 99th percentile, allowing for gain stripes).
+ * On success *level and *noise (relative std) are set. */
+static bool band_is_air(const struct band *b, uint32_t lines, uint16_t xor_mask, uint32_t bright,
+                        uint32_t quantum, float *level, float *noise)
+{
+    if (lines == 0 || lines > b->lines) return false;
+    uint16_t tmp[BAND_LINES], iq[BAND_LINES];
+    for (uint32_t i = 0; i < lines; i++) {
+        tmp[i] = (uint16_t)(b->med[i] ^ xor_mask);
+        iq[i] = b->iqr[i];
+    }
+    double L = select_k(tmp, lines, lines / 2);
+    double I = select_k(iq, lines, lines / 2);
+    if (L < 1024.0 || L < (double)bright) return false;
+    double tol = 0.08 * L + 8.0 * quantum;
+    for (uint32_t i = 0; i < lines; i++)
+        if (fabs((double)(uint16_t)(b->med[i] ^ xor_mask) - L) > tol) return false;
+    if (I > 0.10 * L + 8.0 * quantum) return false;
+    *level = (float)L;
+    *noise = (float)(I / 1.349 / L);
+    return true;
+}
+
+static uint32_t clampu(uint32_t v, uint32_t lo, uint32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_options *o,
+                     struct lscan__feat_scratch *s, lscan__calib *c)
+{
+    const uint32_t w = img->width, h = img->height;
+    const size_t stride = img->stride;
+    const uint16_t *px = img->plane[0];
+    memset(c, 0, sizeof *c);
+    c->row_gain = s->row_gain;
+    c->row_off = s->row_off;
+    c->row_thr = s->row_thr;
+    uint32_t bits = img->src_bits;
+    c->quantum = bits >= 1 && bits < 16 ? 65535u / ((1u << bits) - 1u) : 1u;
+    const uint32_t q = c->quantum;
+
+    /* 1. A histogram of a sample of at most 256 rows x 1024 columns. */
+    uint32_t *hist = s->hist;
+    memset(hist, 0, 65536 * sizeof *hist);
+    const uint32_t sy = h > 256 ? h / 256 : 1, sx = w > 1024 ? w / 1024 : 1;
+    uint64_t n = 0;
+    for (uint32_t y = sy / 2; y < h; y += sy) {
+        const uint16_t *row = px + (size_t)y * stride;
+        for (uint32_t x = sx / 2; x < w; x += sx) hist[row[x]]++;
+        n += (w - sx / 2 + sx - 1) / sx;
+    }
+
+    /* 2. Polarity as far as known: the caller's, else the image's own. */
+    uint32_t pol = o->polarity != LSCAN_POLARITY_AUTO ? o->polarity : img->polarity;
+    uint16_t xor_mask = pol == LSCAN_POLARITY_ATTENUATION ? 0xffff : 0;
+
+    /* 3. Over-exposed or blank: judged in the transmission domain (raw when
+     * the polarity is still unknown). */
+    uint64_t sat = 0;
+    for (uint32_t v = 65280; v < 65536; v++) sat += hist[v ^ xor_mask];
+    if ((double)sat >= 0.6 * (double)n)
+        return lscan__error(ctx, LSCAN_ERR_OVEREXPOSED, "%.0f%% of the pixels are saturated",
+                            100.0 * (double)sat / (double)n);
+    uint32_t tlo = hist_pct_t(hist, n, 0.005, xor_mask), thi = hist_pct_t(hist, n, 0.995, xor_mask);
+    if (thi <= 255u + q)
+        return lscan__error(ctx, LSCAN_ERR_BLANK, "image is black (99.5%% of pixels <= %u)", thi);
+    if (thi - tlo < 512u)
+        return lscan__error(ctx, LSCAN_ERR_BLANK, "image is uniform (99%% of pixels in %u..%u)",
+                            tlo, thi);
+
+    /* 4. Air bands at the four edges: thick bands (1/12 of the side) may
+     * decide the polarity; thin ones (1/48) only give the air level of a
+     * known polarity, since a cropped export's roof rail or corner post can
+     * look like a thin band of inverted air. */
+    struct band bands[4];
+    uint32_t thick[4], thin[4];
+    for (int side = 0; side < 4; side++) {
+        uint32_t len = side < 2 ? h : w;
+        thick[side] = clampu(len / 12, 2, 160);
+        thin[side] = clampu(len / 48, 2, 64);
+        if (thick[side] > len / 3) thick[side] = len / 3;
+        if (thin[side] > thick[side]) thin[side] = thick[side];
+        measure_band(img, side, thick[side], s->samples, &bands[side]);
+    }
+    if (pol == LSCAN_POLARITY_AUTO) {
+        uint32_t votes_t = 0, votes_a = 0;
+        uint32_t bright_t = hist_pct_t(hist, n, 0.99, 0) * 85 / 100;
+        uint32_t bright_a = hist_pct_t(hist, n, 0.99, 0xffff) * 85 / 100;
+        for (int side = 0; side < 4; side++) {
+            float lv, nz;
+            if (thick[side] < 2) continue;
+            votes_t += band_is_air(&bands[side], bands[side].lines, 0, bright_t, q, &lv, &nz);
+            votes_a += band_is_air(&bands[side], bands[side].lines, 0xffff, bright_a, q, &lv, &nz);
+        }
+        if (votes_a > votes_t) {
+            pol = LSCAN_POLARITY_ATTENUATION;
+            c->flags |= LSCAN_CALIB_POLARITY_DETECTED;
+        } else if (votes_t > votes_a) {
+            pol = LSCAN_POLARITY_TRANSMISSION;
+            c->flags |= LSCAN_CALIB_POLARITY_DETECTED;
+        } else if (votes_t > 0) {
+            return lscan__error(ctx, LSCAN_ERR_CALIBRATION,
+                                "polarity ambiguous: %u edge bands look like bright air, %u like "
+                                "dark air",
+                                votes_t, votes_a);
+        } else {
+            pol = LSCAN_POLARITY_TRANSMISSION; /* the native convention */
+        }
+        xor_mask = pol == LSCAN_POLARITY_ATTENUATION ? 0xffff : 0;
+    }
+    c->polarity = pol;
+    c->xor_mask = xor_mask;
+
+    /* 5. Air level: from the edge bands that are air in this polarity. */
+    uint32_t bright = hist_pct_t(hist, n, 0.99, xor_mask) * 85 / 100;
+    bool air[4] = {false, false, false, false};
+    float air_lv[4] = {0}, air_nz[4] = {0};
+    uint32_t air_lines[4] = {0};
+    for (int side = 0; side < 4; side++) {
+        struct band *b = &bands[side];
+        /* The thick band first, then the thin lines nearest the edge. */
+        uint32_t thin_lines = b->lines;
+        uint32_t lstep = thick[side] > BAND_LINES ? (thick[side] + BAND_LINES - 1) / BAND_LINES : 1;
+        thin_lines = (thin[side] + lstep - 1) / lstep;
+        if (thin_lines > b->lines) thin_lines = b->lines;
+        if (band_is_air(b, b->lines, xor_mask, bright, q, &air_lv[side], &air_nz[side])) {
+            air[side] = true;
+            air_lines[side] = thick[side];
+        } else if (band_is_air(b, thin_lines, xor_mask, bright, q, &air_lv[side], &air_nz[side])) {
+            air[side] = true;
+            air_lines[side] = thin[side];
+        }
+    }
+    float lv_sum = 0, nz_sum = 0;
+    uint32_t n_air = 0;
+    for (int side = 0; side < 4; side++)
+        if (air[side]) {
+            lv_sum += air_lv[side];
+            nz_sum += air_nz[side];
+            n_air++;
+        }
+
+    /* 6. Per-row levels from the air before and after the container. */
+    for (uint32_t y = 0; y < h; y++) c->row_gain[y] = 1.0f;
+    float i0 = n_air ? lv_sum / (float)n_air : 0.0f;
+    if (air[2] || air[3]) {
+        uint16_t *tmp = s->samples;
+        uint32_t nvalid = 0;
+        uint16_t *level = s->row_level, *valid = s->row_valid;
+        for (uint32_t y = 0; y < h; y++) {
+            const uint16_t *row = px + (size_t)y * stride;
+            size_t k = 0;
+            for (int side = 2; side < 4; side++) {
+                if (!air[side]) continue;
+                uint32_t d = air_lines[side], step = d > 64 ? d / 64 : 1;
+                for (uint32_t i = 0; i < d; i += step) {
+                    uint32_t x = side == 2 ? i : w - 1 - i;
+                    tmp[k++] = (uint16_t)(row[x] ^ xor_mask);
+                }
+            }
+            level[y] = select_k(tmp, k, k / 2);
+            /* A row whose margin is not air (a chassis end, a tow bar) keeps
+             * gain 1 rather than a wrong one. */
+            if (fabsf((float)level[y] - i0) <= 0.25f * i0) valid[nvalid++] = level[y];
+        }
+        if (nvalid > 0) {
+            /* I0 is the median row's level; gains are relative to it. */
+            float med = select_k(valid, nvalid, nvalid / 2);
+            for (uint32_t y = 0; y < h; y++)
+                if (fabsf((float)level[y] - i0) <= 0.25f * i0) c->row_gain[y] = (float)level[y] / med;
+            i0 = med;
+            c->flags |= LSCAN_CALIB_ROW_GAIN;
+        }
+    }
+    c->air_noise = n_air ? nz_sum / (float)n_air : 0.0f;
+    if (n_air == 0) {
+        /* Cropped to the container: the brightest open space inside it. */
+        c->flags |= LSCAN_CALIB_NO_AIR_MARGIN;
+        i0 = (float)hist_pct_t(hist, n, 0.99, xor_mask);
+    }
+    if (o->air_level > 0) {
+        i0 = o->air_level;
+        c->flags |= LSCAN_CALIB_GIVEN_I0;
+    }
+    if (!(i0 >= 64.0f))
+        return lscan__error(ctx, LSCAN_ERR_CALIBRATION, "air level %.1f is too low to calibrate",
+                            (double)i0);
+    c->air_level = i0;
+
+    /* 7. Noise floor: the darkest 0.02% of the sample, judged against the
+     * input's own code step (8-bit exports end near A = ln 255). */
+    double nf = hist_pct_t(hist, n, 0.0002, xor_mask);
+    double thr_i = nf + 3.0 * sqrt(nf > 1 ? nf : 1) + q;
+    double a_thr = log((double)i0 / thr_i);
+    double a_cap = log((double)i0 / q) - 0.7;
+    if (a_cap > 7.0) a_cap = 7.0;
+    if (a_thr < a_cap) a_thr = a_cap;
+    if (a_thr < 0.5) a_thr = 0.5;
+    long ft = lround(a_thr * LSCAN__A_ONE);
+    c->floor_thr = (uint16_t)(ft > LSCAN__A_MAX ? LSCAN__A_MAX : ft);
+    double cap_level = (double)i0 * exp(-a_cap);
+    c->noise_floor = (float)(nf < cap_level ? nf : cap_level);
+
+    /* 8. Per-row offsets to the fixed-point table, and the location
+     * threshold: "not air" is at least tau darker than the row's air, tau
+     * well above the air noise. */
+    double tau = 6.0 * c->air_noise;
+    if (tau < 0.04) tau = 0.04;
+    double et = exp(-tau);
+    for (uint32_t y = 0; y < h; y++) {
+        double lvl = (double)i0 * c->row_gain[y];
+        c->row_off[y] = (int32_t)lround((double)LSCAN__A_ONE * log(lvl / 65535.0));
+        double t = lvl * et;
+        c->row_thr[y] = (uint16_t)(t > 65535.0 ? 65535 : t < 1.0 ? 1 : t);
+    }
+    return LSCAN_OK;
+}

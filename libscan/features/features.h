@@ -1,0 +1,179 @@
+/* features.h — internals of calibration, container location and tile features: kernels, scratch, analysis. */
+#ifndef LSCAN_FEATURES_H
+#define LSCAN_FEATURES_H
+
+#include "core/internal.h"
+
+/* Attenuation A = -ln(I / I0) is carried as an unsigned Q4.11 fixed-point
+ * value in [0, 32767] (A up to ~16, resolution 1/2048): 15 bits keep every
+ * product A*A and every pairwise sum of them inside int32, so SIMD code can
+ * use 16-bit multiply-add and stay bit-exact with the scalar reference. */
+#define LSCAN__A_SHIFT 11
+#define LSCAN__A_ONE (1 << LSCAN__A_SHIFT)
+#define LSCAN__A_MAX 32767
+/* Size of the lookup table: 65536 entries plus one so that a 32-bit gather
+ * at the last entry stays inside the table. */
+#define LSCAN__LUT_SIZE 65537
+
+/* Exact per-tile sums produced by the tile kernel (added to, never reset,
+ * so that bands of rows can be accumulated). */
+typedef struct lscan__tile_acc {
+    uint64_t sum;   /* sum of A */
+    uint64_t sum2;  /* sum of A*A */
+    uint64_t gx;    /* sum of |A(x+1,y) - A(x,y)|, 0 at the box's right edge */
+    uint64_t gy;    /* sum of |A(x,y+1) - A(x,y)|, 0 at the box's bottom edge */
+    uint32_t floor; /* pixels with A >= the noise-floor threshold */
+    uint32_t max;   /* largest A */
+} lscan__tile_acc;
+
+/* The kernel table. Every entry of every ISA gives the same bits as the
+ * scalar reference (kernels_ref.c). */
+typedef struct lscan__kernels {
+    const char *name;
+    /* Location: for each of `height` rows, counts the pixels p with
+     * (p ^ xor_mask) < thr[y] ("darker than air"): row_count[y] is set to the
+     * row's count, col_count[x] (16-bit, height <= 65535) is added to. */
+    void (*coverage)(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
+                     uint16_t xor_mask, const uint16_t *thr, uint32_t *row_count,
+                     uint16_t *col_count);
+    /* Attenuation: dst[y][x] = clamp(lut[src[y][x] ^ xor_mask] + row_off[y], 0,
+     * LSCAN__A_MAX) for `height` rows of `width` pixels. */
+    void (*attenuation)(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
+                        const uint16_t *lut, uint16_t xor_mask, const int32_t *row_off,
+                        uint16_t *dst, size_t dst_stride);
+    /* Tile sums over `height` rows of attenuation `a` (width `width`), tiles
+     * `tile_w` wide from x = 0 (the last one cut), added to acc[0..]. Row
+     * `height` must be readable (the next row, or a copy of the last one so
+     * that its vertical differences are 0) and each row must be readable and
+     * replicate its last value up to the next multiple of 16 plus 16. */
+    void (*tiles)(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
+                  uint32_t tile_w, uint16_t floor_thr, lscan__tile_acc *acc);
+} lscan__kernels;
+
+/* Per-ISA kernels. The reference is always built. */
+void lscan__coverage_ref(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
+                         uint16_t xor_mask, const uint16_t *thr, uint32_t *row_count,
+                         uint16_t *col_count);
+void lscan__attenuation_ref(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
+                            const uint16_t *lut, uint16_t xor_mask, const int32_t *row_off,
+                            uint16_t *dst, size_t dst_stride);
+void lscan__tiles_ref(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
+                      uint32_t tile_w, uint16_t floor_thr, lscan__tile_acc *acc);
+
+void lscan__coverage_sse2(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
+                          uint16_t xor_mask, const uint16_t *thr, uint32_t *row_count,
+                          uint16_t *col_count);
+void lscan__attenuation_sse2(const uint16_t *src, size_t stride, uint32_t width,
+                             uint32_t height, const uint16_t *lut, uint16_t xor_mask,
+                             const int32_t *row_off, uint16_t *dst, size_t dst_stride);
+void lscan__tiles_sse2(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
+                       uint32_t tile_w, uint16_t floor_thr, lscan__tile_acc *acc);
+
+void lscan__coverage_avx2(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
+                          uint16_t xor_mask, const uint16_t *thr, uint32_t *row_count,
+                          uint16_t *col_count);
+void lscan__attenuation_avx2(const uint16_t *src, size_t stride, uint32_t width,
+                             uint32_t height, const uint16_t *lut, uint16_t xor_mask,
+                             const int32_t *row_off, uint16_t *dst, size_t dst_stride);
+void lscan__tiles_avx2(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
+                       uint32_t tile_w, uint16_t floor_thr, lscan__tile_acc *acc);
+
+void lscan__coverage_neon(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
+                          uint16_t xor_mask, const uint16_t *thr, uint32_t *row_count,
+                          uint16_t *col_count);
+void lscan__attenuation_neon(const uint16_t *src, size_t stride, uint32_t width,
+                             uint32_t height, const uint16_t *lut, uint16_t xor_mask,
+                             const int32_t *row_off, uint16_t *dst, size_t dst_stride);
+void lscan__tiles_neon(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
+                       uint32_t tile_w, uint16_t floor_thr, lscan__tile_acc *acc);
+
+/* The best kernel table for a mask of lscan_cpu_feature. Never NULL. */
+const lscan__kernels *lscan__kernels_for(uint32_t cpu_features);
+/* The scalar reference table. */
+const lscan__kernels *lscan__kernels_ref(void);
+
+/* Row padding the tile kernel may read past `width`: rows of the
+ * attenuation buffer are lscan__a_stride(width) samples long. */
+static inline size_t lscan__a_stride(uint32_t width) { return ((size_t)width + 15u) / 16u * 16u + 32u; }
+
+/* Per-context scratch, grown on demand and reused between images. */
+struct lscan__feat_scratch {
+    uint16_t *lut; /* LSCAN__LUT_SIZE entries, built once */
+    uint32_t *hist; /* 65536 bins for calibration samples */
+    size_t hist_cap;
+    uint16_t *abuf; /* attenuation band buffer */
+    size_t abuf_cap;
+    int32_t *row_off;
+    uint16_t *row_thr;
+    float *row_gain;
+    uint32_t *row_count;
+    uint16_t *row_level, *row_valid; /* per-row air levels (calibration) */
+    size_t rows_cap;
+    uint16_t *col_count16;
+    uint32_t *col_count;
+    size_t cols_cap;
+    uint16_t *samples; /* calibration samples (per-row medians, bands) */
+    size_t samples_cap;
+    lscan__tile_acc *acc;
+    size_t acc_cap;
+};
+
+/* Returns ctx's scratch, allocated on first use. NULL when out of memory. */
+struct lscan__feat_scratch *lscan__feat_scratch(lscan_ctx *ctx);
+/* Makes sure the scratch arrays hold the given sizes; LSCAN_ERR_NO_MEMORY. */
+int lscan__scratch_reserve(lscan_ctx *ctx, struct lscan__feat_scratch *s, uint32_t width,
+                           uint32_t height, size_t abuf_samples, size_t tiles);
+
+/* Calibration of one image (calib/calib.c). */
+typedef struct lscan__calib {
+    float air_level;      /* I0 of the median row */
+    float noise_floor;    /* transmission value of the floor */
+    float air_noise;      /* relative std of air pixels (0 when no air band) */
+    uint32_t polarity;    /* TRANSMISSION or ATTENUATION (as stored) */
+    uint32_t flags;       /* lscan_calib_flag */
+    uint16_t xor_mask;    /* 0xffff for inverted images: t = p ^ xor_mask */
+    uint16_t floor_thr;   /* A (Q4.11) at or above which a pixel is at the floor */
+    uint32_t quantum;     /* the input's code step in 16-bit units (257 for 8-bit) */
+    /* In the scratch, height entries each: */
+    float *row_gain;      /* per-row gain, median 1 */
+    int32_t *row_off;     /* round(2048 ln(I0 gain[y] / 65535)) */
+    uint16_t *row_thr;    /* transmission below which a pixel is "not air" (location) */
+} lscan__calib;
+
+/* The fixed-point attenuation table: lut[v] = round(2048 ln(65535 / v))
+ * (v = 0 read as 0.5), so that A = lut[v] + row_off[y]. */
+void lscan__calib_build_lut(uint16_t *lut);
+
+/* Calibrates plane 0 of img: blank/over-exposed checks, polarity, I0,
+ * per-row gains, noise floor; fills c (arrays point into s). */
+int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_options *o,
+                     struct lscan__feat_scratch *s, lscan__calib *c);
+
+/* Finds the container box (features/locate.c). pitch_mm: 0 = estimate.
+ * On success *box is set and *pitch_out is the pitch used. */
+int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
+                  struct lscan__feat_scratch *s, float pitch_mm, lscan_box *box,
+                  float *pitch_out, uint32_t *flags);
+
+/* Tile side in pixels for a pitch: ~15 cm rounded to a multiple of 8 in
+ * [8, 256]. */
+uint32_t lscan__tile_px(float pitch_mm);
+
+/* Feature counts (features/schema.c). */
+#define LSCAN__TILE_FEATURES 22
+#define LSCAN__IMAGE_FEATURES 28
+
+struct lscan_analysis {
+    lscan_calibration calib;
+    lscan_box box;
+    uint32_t cols, rows, tile;
+    uint32_t height; /* image height: row_gain entries */
+    float *row_gain;
+    float *tile_feat; /* rows*cols*LSCAN__TILE_FEATURES */
+    float image_feat[LSCAN__IMAGE_FEATURES];
+};
+
+/* Releases the context's feature scratch (called by lscan_ctx_free). */
+void lscan__features_ctx_release(lscan_ctx *ctx);
+
+#endif

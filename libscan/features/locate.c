@@ -1,0 +1,100 @@
+/* locate.c — container location: end walls, roof and floor from "darker than air" coverage profiles. */
+#include "features/features.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Standard container height (8 ft 6 in), for the pitch estimate. */
+#define CONTAINER_HEIGHT_MM 2591.0f
+
+uint32_t lscan__tile_px(float pitch_mm)
+{
+    if (!(pitch_mm > 0)) return 32;
+    double t = 8.0 * floor(150.0 / pitch_mm / 8.0 + 0.5);
+    return t < 8.0 ? 8u : t > 256.0 ? 256u : (uint32_t)t;
+}
+
+/* Runs the coverage kernel over `height` rows in chunks that keep the
+ * 16-bit column counts from overflowing, adding into col (32-bit). */
+static void coverage(const lscan__kernels *k, const uint16_t *src, size_t stride, uint32_t width,
+                     uint32_t height, const lscan__calib *c, const uint16_t *thr,
+                     uint32_t *row_count, uint16_t *col16, uint32_t *col)
+{
+    if (col) memset(col, 0, width * sizeof *col);
+    for (uint32_t y = 0; y < height; y += 65535) {
+        uint32_t n = height - y < 65535 ? height - y : 65535;
+        memset(col16, 0, width * sizeof *col16);
+        k->coverage(src + (size_t)y * stride, stride, width, n, c->xor_mask, thr + y, row_count + y,
+                    col16);
+        if (col)
+            for (uint32_t x = 0; x < width; x++) col[x] += col16[x];
+    }
+}
+
+/* The longest run of indices i in [0, n) with v[i] >= thr, bridging gaps of
+ * at most `gap` indices. Returns its length; *start set. */
+static uint32_t longest_run(const uint32_t *v, uint32_t n, uint64_t thr, uint32_t gap,
+                            uint32_t *start)
+{
+    uint32_t best = 0, best_s = 0, run_s = 0, end = 0;
+    bool in_run = false;
+    for (uint32_t i = 0; i < n; i++) {
+        if (v[i] < thr) continue;
+        if (!in_run || i - end > gap) { /* i - end: indices below thr since the run's end */
+            run_s = i;
+            in_run = true;
+        }
+        end = i + 1;
+        if (end - run_s > best) {
+            best = end - run_s;
+            best_s = run_s;
+        }
+    }
+    *start = best_s;
+    return best;
+}
+
+int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
+                  struct lscan__feat_scratch *s, float pitch_mm, lscan_box *box,
+                  float *pitch_out, uint32_t *flags)
+{
+    const uint32_t w = img->width, h = img->height;
+    const size_t stride = img->stride;
+    const uint16_t *px = img->plane[0];
+    const lscan__kernels *k = ctx->kernels ? ctx->kernels : lscan__kernels_ref();
+
+    if (c->flags & LSCAN_CALIB_NO_AIR_MARGIN) {
+        /* An export cropped to the container: the image is the box. */
+        *box = (lscan_box){0, 0, w, h};
+    } else {
+        /* Columns: a container column is darker than air over most of the
+         * container's height; chassis and wheels cover only a low band. */
+        coverage(k, px, stride, w, h, c, c->row_thr, s->row_count, s->col_count16, s->col_count);
+        uint32_t cmax = 0;
+        for (uint32_t x = 0; x < w; x++)
+            if (s->col_count[x] > cmax) cmax = s->col_count[x];
+        if (cmax < 8 || cmax < h / 16)
+            return lscan__error(ctx, LSCAN_ERR_NO_CONTAINER,
+                                "no container: nothing darker than air over %u rows", cmax);
+        uint32_t x0, gap = w / 200 > 2 ? w / 200 : 2;
+        uint32_t bw = longest_run(s->col_count, w, (cmax + 1) / 2, gap, &x0);
+        if (bw < 16 || bw < w / 10)
+            return lscan__error(ctx, LSCAN_ERR_NO_CONTAINER,
+                                "no container: the widest dense span is %u of %u columns", bw, w);
+        /* Rows: inside the container every column is darker than air (side
+         * walls at least); the air above and the chassis gaps below are not. */
+        coverage(k, px + x0, stride, bw, h, c, c->row_thr, s->row_count, s->col_count16, NULL);
+        uint32_t y0, bh = longest_run(s->row_count, h, (uint64_t)ceil(0.9 * bw), 2, &y0);
+        if (bh < 16)
+            return lscan__error(ctx, LSCAN_ERR_NO_CONTAINER,
+                                "no container: no roof-to-floor extent (%u rows covered)", bh);
+        *box = (lscan_box){x0, y0, x0 + bw, y0 + bh};
+    }
+    if (pitch_mm > 0) {
+        *pitch_out = pitch_mm;
+    } else {
+        *pitch_out = CONTAINER_HEIGHT_MM / (float)(box->y1 - box->y0);
+        *flags |= LSCAN_CALIB_PITCH_ESTIMATED;
+    }
+    return LSCAN_OK;
+}

@@ -1,0 +1,122 @@
+/* schema.c — the feature schema: names, order, one-line definitions and the schema hash. */
+#include "features/features.h"
+
+struct feature_def {
+    const char *name;
+    const char *def;
+};
+
+/* Order matters: model files name these in this order and carry the hash.
+ * A = -ln(I/I0) in attenuation units; distances in metres. */
+static const struct feature_def tile_defs[LSCAN__TILE_FEATURES] = {
+    {"mean", "mean attenuation A over the tile's pixels"},
+    {"std", "standard deviation of A over the tile"},
+    {"max", "largest A in the tile"},
+    {"peak", "max - mean: a small dense object inside the tile"},
+    {"grad_x", "mean |A(x+1,y) - A(x,y)| per pixel: vertical edges (0 across the box's right edge)"},
+    {"grad_y", "mean |A(x,y+1) - A(x,y)| per pixel: horizontal edges (0 across the box's floor)"},
+    {"grad_dir", "(grad_x - grad_y) / (grad_x + grad_y), 0 when both are 0: +1 vertical planes, -1 horizontal"},
+    {"floor_frac", "fraction of the tile's pixels at the detector's noise floor (impenetrable)"},
+    {"nbr_mean", "mean of the means of the up to 8 neighbouring tiles (own mean when none)"},
+    {"nbr_std", "standard deviation of the neighbouring tiles' means (0 when none)"},
+    {"contrast", "mean - nbr_mean"},
+    {"max_contrast", "max - nbr_mean: a local maximum against its surroundings"},
+    {"mean_vs_median", "mean - median of all tile means in the container (the load's level)"},
+    {"mean_vs_empty", "mean - empty level (min(5th percentile of tile means, 0.5)): cargo in an empty container"},
+    {"mean_vs_row", "mean - median of the tile means in the same tile row"},
+    {"mean_vs_col", "mean - median of the tile means in the same tile column"},
+    {"pos_x", "tile centre's x within the container box, 0 (left end wall) .. 1 (right end wall)"},
+    {"pos_y", "tile centre's y within the container box, 0 (roof) .. 1 (floor)"},
+    {"dist_end_m", "distance from the tile centre to the nearer end wall, metres"},
+    {"dist_roof_m", "distance from the tile centre to the roof, metres"},
+    {"dist_floor_m", "distance from the tile centre to the floor, metres"},
+    {"coverage", "tile area inside the box / full tile area (< 1 for tiles cut at the edge)"},
+};
+
+static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
+    {"mean", "mean attenuation A over the container box"},
+    {"std", "standard deviation of A over the container box"},
+    {"p05", "5th percentile of A over the box (histogram of 1/16 A bins, interpolated)"},
+    {"p25", "25th percentile of A over the box"},
+    {"p50", "median of A over the box"},
+    {"p75", "75th percentile of A over the box"},
+    {"p95", "95th percentile of A over the box"},
+    {"p99", "99th percentile of A over the box"},
+    {"frac_a0", "fraction of the box's pixels with 0 <= A < 1"},
+    {"frac_a1", "fraction with 1 <= A < 2"},
+    {"frac_a2", "fraction with 2 <= A < 3"},
+    {"frac_a3", "fraction with 3 <= A < 4"},
+    {"frac_a4", "fraction with 4 <= A < 5"},
+    {"frac_a5", "fraction with 5 <= A < 6"},
+    {"frac_a6", "fraction with 6 <= A < 7"},
+    {"frac_a7", "fraction with A >= 7"},
+    {"floor_frac", "fraction of the box's pixels at the noise floor"},
+    {"empty_frac", "fraction of the box's area in tiles whose mean is within 0.15 of the empty level"},
+    {"tile_mean_std", "standard deviation of the tile means (load uniformity)"},
+    {"tile_mean_iqr", "interquartile range of the tile means"},
+    {"col_profile_tv", "mean |difference| between adjacent tile columns' mean A (column profile regularity)"},
+    {"row_profile_tv", "mean |difference| between adjacent tile rows' mean A (row profile regularity)"},
+    {"col_profile_std", "standard deviation of the tile columns' mean A"},
+    {"row_profile_std", "standard deviation of the tile rows' mean A"},
+    {"grad_x", "mean |A(x+1,y) - A(x,y)| per pixel over the box"},
+    {"grad_y", "mean |A(x,y+1) - A(x,y)| per pixel over the box"},
+    {"length_m", "container length (box width x pitch), metres"},
+    {"no_air_margin", "1 when the image had no air margin (cropped export), else 0"},
+};
+
+static const struct feature_def *set_defs(uint32_t set, uint32_t *n)
+{
+    if (set == LSCAN_FEATURES_TILE) {
+        *n = LSCAN__TILE_FEATURES;
+        return tile_defs;
+    }
+    if (set == LSCAN_FEATURES_IMAGE) {
+        *n = LSCAN__IMAGE_FEATURES;
+        return image_defs;
+    }
+    *n = 0;
+    return NULL;
+}
+
+LSCAN_API uint32_t lscan_feature_count(uint32_t set)
+{
+    uint32_t n;
+    set_defs(set, &n);
+    return n;
+}
+
+LSCAN_API const char *lscan_feature_name(uint32_t set, uint32_t index)
+{
+    uint32_t n;
+    const struct feature_def *d = set_defs(set, &n);
+    return d && index < n ? d[index].name : NULL;
+}
+
+LSCAN_API const char *lscan_feature_definition(uint32_t set, uint32_t index)
+{
+    uint32_t n;
+    const struct feature_def *d = set_defs(set, &n);
+    return d && index < n ? d[index].def : NULL;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+LSCAN_API uint64_t lscan_feature_schema_hash(uint32_t set)
+{
+    uint32_t n;
+    const struct feature_def *d = set_defs(set, &n);
+    if (!d) return 0;
+    uint64_t h = fnv1a(0xcbf29ce484222325ull, set == LSCAN_FEATURES_TILE ? "tile\n" : "image\n");
+    for (uint32_t i = 0; i < n; i++) {
+        h = fnv1a(h, d[i].name);
+        h = fnv1a(h, "\n");
+    }
+    return h;
+}
