@@ -190,7 +190,8 @@ static int read_file(lscan_ctx *ctx, const char *path, const lscan_load_options 
     /* No supported encoding of an image within the limits needs more than
      * ~6 bytes per sample (ASCII P2 at 16 bits, with spaces) plus slack for
      * metadata; larger files are refused before they are read. */
-    uint64_t bound = o->max_pixels * 2 * 8 + (64u << 20);
+    uint64_t slack = 64u << 20;
+    uint64_t bound = o->max_pixels > (UINT64_MAX - slack) / 16 ? UINT64_MAX : o->max_pixels * 16 + slack;
     if ((uint64_t)st.st_size > bound || (uint64_t)st.st_size > SIZE_MAX) {
         close(fd);
         return lscan__error(ctx, LSCAN_ERR_TOO_LARGE, "file is %lld bytes, larger than any image within the limits",

@@ -800,6 +800,25 @@ Test(io, png_absurd_dimensions_are_too_large)
     free(b.p);
 }
 
+/* A pixel limit near 2^60 must not wrap the file-size bound computed from
+ * it (16 bytes a pixel + 64 MiB) into a tiny one that refuses every file. */
+Test(io, load_with_huge_pixel_limit)
+{
+    struct buf b = small_png();
+    const char *path = tu_path("huge-limit.png");
+    cr_assert_eq(tu_write_file(path, b.p, b.n), 0);
+    lscan_load_options o;
+    lscan_load_options_init(&o);
+    o.max_pixels = (1ull << 60) - (1ull << 22) + 1; /* 16 * this + 64 MiB == 16 (mod 2^64) */
+    lscan_image *img = NULL;
+    cr_expect_eq(lscan_image_load(ctx, path, &o, &img), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    lscan_image_free(img);
+    o.max_pixels = UINT64_MAX;
+    cr_expect_eq(lscan_image_load(ctx, path, &o, &img), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    lscan_image_free(img);
+    free(b.p);
+}
+
 /* Inputs that are not images at all. */
 Test(io, not_images)
 {
