@@ -1,5 +1,5 @@
 /* dispatch.c — kernel tables per ISA, chosen once per context, and the context's reusable scratch. */
-#include "features/features.h"
+#include "features/feat.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* features.c — lscan_analyze: calibrate, locate, one fused sweep of tile sums, then tile and image features. */
-#include "features/features.h"
+#include "features/feat.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* kernels_ref.c — the scalar reference kernels: location coverage, attenuation via the LUT, tile sums. */
-#include "features/features.h"
+#include "features/feat.h"
 
 void lscan__coverage_ref(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
                          uint16_t xor_mask, const uint16_t *thr, uint32_t *row_count,

@@ -1,5 +1,5 @@
 /* locate.c — container location: end walls, roof and floor from "darker than air" coverage profiles. */
-#include "features/features.h"
+#include "features/feat.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* schema.c — the feature schema: names, order, one-line definitions and the schema hash. */
-#include "features/features.h"
+#include "features/feat.h"
 
 struct feature_def {
     const char *name;

@@ -1,6 +1,6 @@
-/* features.h — internals of calibration, container location and tile features: kernels, scratch, analysis. */
-#ifndef LSCAN_FEATURES_H
-#define LSCAN_FEATURES_H
+/* feat.h — internals of calibration, container location and tile features: kernels, scratch, analysis. */
+#ifndef LSCAN_FEAT_H
+#define LSCAN_FEAT_H
 
 #include "core/internal.h"
 
