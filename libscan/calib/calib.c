@@ -1,5 +1,5 @@
 /* calib.c — calibration: blank/over-exposed checks, polarity, air level I0, per-row gain, noise floor, LUT. */
-#include "features/features.h"
+#include "features/feat.h"
 
 #include <math.h>
 #include <string.h>
