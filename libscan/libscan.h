@@ -647,6 +647,146 @@ LSCAN_API int lscan_roc(const double *scores, const int *classes, size_t n, doub
 
 /* ==== end section: models and decisions ==== */
 
+/* ==== section: batch screening and overlays (libscan/batch, libscan/overlay) ==== */
+
+/*
+ * Batch screening: a pool of worker threads screens a stream of inputs (file
+ * paths, encoded buffers or images) with one shared model and hands the
+ * results back in input order, whatever the thread count, through a callback
+ * called from the submitting thread. Each worker owns its lscan_ctx, so
+ * scratch memory is reused between images; results are identical for any
+ * thread count. At most `max_in_flight` inputs are submitted but not yet
+ * delivered, and at most `threads` images are decoded at any moment, so
+ * memory grows with the thread count, not with the number of inputs.
+ *
+ * OpenBLAS runs its own thread pool; for batch use OPENBLAS_NUM_THREADS=1 is
+ * advisable (the batch already keeps every core busy). libscan never sets it.
+ */
+typedef struct lscan_batch lscan_batch;
+
+/* Called once per input, in input order (index 0, 1, 2, ...), from the thread
+ * that calls lscan_batch_submit_* or lscan_batch_finish, never from two
+ * threads at once. `name` is the submitted path or name (NULL if none was
+ * given). `r` belongs to the batch and is valid until the callback returns;
+ * it is never NULL unless memory ran out, in which case the lscan_result_*
+ * getters read it as INSPECT. A failure to read or analyse the input is a
+ * result like any other: decided INSPECT with its status and message.
+ * Return 0 to go on, non-zero to cancel the batch (no further callbacks; the
+ * submit/finish call then returns LSCAN_ERR_CANCELLED). */
+typedef int (*lscan_batch_result_fn)(void *user, uint64_t index, const char *name,
+                                     const lscan_result *r);
+
+/* Optional: called in the worker thread right after an input is screened,
+ * before it is delivered, in no particular order and concurrently from
+ * several workers, with the worker's context and the decoded image (never
+ * NULL: not called when the input could not be decoded). For per-image work
+ * that must see the pixels, e.g. lscan_overlay_write. The image and result
+ * are valid until it returns. Must be thread-safe. */
+typedef void (*lscan_batch_image_fn)(void *user, lscan_ctx *ctx, uint64_t index, const char *name,
+                                     const lscan_image *img, const lscan_result *r);
+
+/* Options for lscan_batch_new(). Initialise with lscan_batch_options_init(). */
+typedef struct lscan_batch_options {
+    uint32_t size;          /* sizeof(lscan_batch_options), set by init */
+    uint32_t threads;       /* worker threads; 0 (default) = screen in the
+                               caller's thread, inside lscan_batch_submit_* */
+    uint32_t max_in_flight; /* inputs submitted but not yet delivered before
+                               submit blocks; 0 (default) = 4 * threads;
+                               raised to `threads` when smaller */
+    uint32_t reserved;      /* 0 */
+    const lscan_load_options *load;     /* NULL = defaults; copied by new */
+    const lscan_screen_options *screen; /* NULL = defaults; copied by new */
+    lscan_batch_result_fn on_result;    /* required */
+    lscan_batch_image_fn on_image;      /* optional */
+    void *user;                         /* passed to both callbacks */
+} lscan_batch_options;
+
+/* Fills *opts with the defaults and sets opts->size. */
+LSCAN_API void lscan_batch_options_init(lscan_batch_options *opts);
+
+/* Creates a batch screening with `model`, which must outlive the batch.
+ * Worker contexts copy the parameters of `ctx` (disabled CPU features, time
+ * budget); `ctx` also receives the details of a failure here and is not kept.
+ * Returns LSCAN_OK, LSCAN_ERR_INVALID_ARGUMENT (no callback, bad options),
+ * LSCAN_ERR_NO_MEMORY or LSCAN_ERR_THREAD (a thread could not be started).
+ * A batch is driven by one thread at a time. */
+LSCAN_API int lscan_batch_new(lscan_ctx *ctx, const lscan_model *model,
+                              const lscan_batch_options *opts, lscan_batch **out);
+
+/* Queues a file for screening (the path is copied) and returns its index in
+ * *index (may be NULL). Blocks while max_in_flight inputs are pending,
+ * delivering finished results meanwhile; with 0 threads screens it at once
+ * and delivers it before returning. Returns LSCAN_OK, LSCAN_ERR_NO_MEMORY or
+ * LSCAN_ERR_CANCELLED (the callback asked to stop; nothing was queued).
+ * An unreadable file is not an error here: its result says why. */
+LSCAN_API int lscan_batch_submit_path(lscan_batch *b, const char *path, uint64_t *index);
+
+/* Queues an encoded image (PNG, JPEG, PNM) held in memory; `name` (copied,
+ * may be NULL) is passed back to the callbacks. The buffer is borrowed: it
+ * must stay valid and unchanged until this input's on_result returns. */
+LSCAN_API int lscan_batch_submit_buffer(lscan_batch *b, const void *data, size_t size,
+                                        const char *name, uint64_t *index);
+
+/* Queues an image (e.g. from lscan_image_wrap); borrowed like a buffer:
+ * valid and unchanged until this input's on_result returns. */
+LSCAN_API int lscan_batch_submit_image(lscan_batch *b, const lscan_image *img, const char *name,
+                                       uint64_t *index);
+
+/* Waits until every submitted input is delivered. Returns LSCAN_OK or
+ * LSCAN_ERR_CANCELLED. The batch can take more inputs afterwards. */
+LSCAN_API int lscan_batch_finish(lscan_batch *b);
+
+/* Stops the workers and frees the batch; inputs not yet delivered are
+ * dropped without callbacks (call lscan_batch_finish first to get them).
+ * NULL is accepted. */
+LSCAN_API void lscan_batch_free(lscan_batch *b);
+
+/*
+ * Overlays: a downscaled 8-bit RGB view of a scan for the officer who reviews
+ * it: the image in a log-contrast grey scale, the heat map blended over the
+ * container (yellow to red as tile scores rise), boxes around the hottest
+ * tiles (the hottest thickest), and a banner with the decision, the score,
+ * the threshold and either the top reason or the failure's status.
+ */
+typedef enum lscan_overlay_format {
+    LSCAN_OVERLAY_PNG = 0,
+    LSCAN_OVERLAY_JPEG = 1
+} lscan_overlay_format;
+
+/* Options for overlays. Initialise with lscan_overlay_options_init(). */
+typedef struct lscan_overlay_options {
+    uint32_t size;      /* sizeof(lscan_overlay_options), set by init */
+    uint32_t format;    /* lscan_overlay_format; default PNG */
+    uint32_t max_width; /* the image is downscaled to at most this width
+                           (never upscaled); default 1600, at least 64 */
+    uint32_t quality;   /* JPEG quality 1..100; default 85 */
+} lscan_overlay_options;
+
+/* Fills *opts with the defaults and sets opts->size. */
+LSCAN_API void lscan_overlay_options_init(lscan_overlay_options *opts);
+
+/* The overlay's size in pixels for an image (banner included). */
+LSCAN_API int lscan_overlay_size(const lscan_image *img, const lscan_overlay_options *opts,
+                                 uint32_t *width, uint32_t *height);
+
+/* Renders the overlay of `img` and its `result` (from lscan_screen of that
+ * image; a failed result draws no heat map) into a caller's RGB buffer of
+ * lscan_overlay_size() pixels, 3 bytes per pixel, rows `stride` bytes apart.
+ * For vendors who show it in their own viewer. Thread-safe with one context
+ * per thread. */
+LSCAN_API int lscan_overlay_render(lscan_ctx *ctx, const lscan_image *img, const lscan_result *result,
+                                   const lscan_overlay_options *opts, uint8_t *rgb, size_t stride);
+
+/* Renders the overlay and writes it to `path` as PNG or JPEG (through a
+ * private copy of stb_image_write). Returns LSCAN_OK, LSCAN_ERR_IO (details
+ * on ctx), LSCAN_ERR_NO_MEMORY, LSCAN_ERR_INVALID_ARGUMENT, or
+ * LSCAN_ERR_CODEC_DISABLED when built without stb. The file is written
+ * whole or not at all (a temporary file renamed into place). */
+LSCAN_API int lscan_overlay_write(lscan_ctx *ctx, const lscan_image *img, const lscan_result *result,
+                                  const char *path, const lscan_overlay_options *opts);
+
+/* ==== end section: batch screening and overlays ==== */
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
