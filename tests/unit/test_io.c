@@ -1147,6 +1147,20 @@ Test(io, jpeg_cmyk_is_unsupported)
     free(s);
 }
 
+/* Valid JPEG processes this build does not decode: 12-bit and lossless. */
+Test(io, jpeg_12bit_and_lossless_are_unsupported)
+{
+    struct buf b = small_jpeg(false);
+    size_t sof = find_sof(&b);
+    cr_assert(sof != 0 && b.p[sof - 1] == 0xc0 && b.p[sof + 2] == 8);
+    b.p[sof + 2] = 12;
+    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_UNSUPPORTED, "%s", lscan_ctx_error_message(ctx));
+    b.p[sof + 2] = 8;
+    b.p[sof - 1] = 0xc3;
+    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_UNSUPPORTED, "%s", lscan_ctx_error_message(ctx));
+    free(b.p);
+}
+
 /* Damaged entropy-coded data: libjpeg would warn and fill; we fail. An EOI
  * marker planted anywhere in the scan data ends it early. */
 Test(io, jpeg_corrupt_data_fails)
