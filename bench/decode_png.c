@@ -1,4 +1,5 @@
-/* decode_png.c — measures lscan_image_load against a plain libpng read of the same 16-bit PNG, alternating runs. */
+/* decode_png.c — measures lscan_image_load against a plain libpng read of the same 16-bit PNG,
+ * alternating runs. */
 #include "libscan.h"
 
 #include <math.h>
@@ -54,15 +55,17 @@ static int make(const char *path)
     if (!px) return 1;
     uint64_t s = 0x5eed;
     double pallet_a[16];
-    for (int k = 0; k < 16; k++) pallet_a[k] = 0.6 + 0.15 * (double)(rng(&s) % 16);
+    for (int k = 0; k < 16; k++)
+        pallet_a[k] = 0.6 + 0.15 * (double)(rng(&s) % 16);
     for (uint32_t y = 0; y < h; y++)
         for (uint32_t x = 0; x < w; x++) {
             double a = 0.0;
             bool in_box = y >= 150 && y < 960 && x >= 120 && x < 3880;
             if (in_box) {
                 a += 0.35; /* side walls along the beam */
-                if (x < 150 || x >= 3850 || y < 170 || y >= 935) a += 1.4; /* end walls, roof, floor */
-                if (x % 60 < 6) a += 0.12;                                  /* corrugation */
+                if (x < 150 || x >= 3850 || y < 170 || y >= 935)
+                    a += 1.4;              /* end walls, roof, floor */
+                if (x % 60 < 6) a += 0.12; /* corrugation */
                 uint32_t cx = (x - 150) / 230, cy = (y - 170) / 190;
                 if (x >= 160 && x < 3840 && y >= 300 && (x - 150) % 230 > 8 && (y - 170) % 190 > 6)
                     a += pallet_a[(cx * 3 + cy) % 16] * (1.0 + 0.1 * sin(x * 0.013 + y * 0.021));
@@ -72,7 +75,9 @@ static int make(const char *path)
             }
             double v = i0 * exp(-a);
             v += gauss(&s) * (20.0 + 1.4 * sqrt(v));
-            px[(size_t)y * w + x] = (uint16_t)(v < 200 ? 200 + (rng(&s) % 64) : v > 65535 ? 65535 : v);
+            px[(size_t)y * w + x] = (uint16_t)(v < 200     ? 200 + (rng(&s) % 64)
+                                               : v > 65535 ? 65535
+                                                           : v);
         }
     lscan_ctx *ctx = lscan_ctx_new();
     lscan_image *img = NULL;
@@ -110,7 +115,8 @@ static double plain_libpng(const char *path, uint64_t *checksum)
     size_t rb = png_get_rowbytes(png, info);
     data = malloc(rb * h);
     rows = malloc(sizeof *rows * h);
-    for (uint32_t y = 0; y < h; y++) rows[y] = data + y * rb;
+    for (uint32_t y = 0; y < h; y++)
+        rows[y] = data + y * rb;
     png_read_image(png, rows);
     png_read_end(png, NULL);
     png_destroy_read_struct(&png, &info, NULL);
@@ -175,7 +181,8 @@ int main(int argc, char **argv)
         if (ta[i] < 0 || tb[i] < 0) return 1;
     }
     double ma = median(ta, runs), mb = median(tb, runs);
-    printf("file: %s, %d alternating runs (checksum %llu)\n", argv[1], runs, (unsigned long long)sum);
+    printf("file: %s, %d alternating runs (checksum %llu)\n", argv[1], runs,
+           (unsigned long long)sum);
     printf("plain libpng read (png_read_image): median %.2f ms\n", ma);
     printf("lscan_image_load:                   median %.2f ms\n", mb);
     printf("ratio lscan/libpng:                 %.3f\n", mb / ma);

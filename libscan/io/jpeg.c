@@ -124,7 +124,10 @@ static void on_emit_message(j_common_ptr cinfo, int msg_level)
     fail(cinfo, st, w == JWRN_JPEG_EOF ? LSCAN_ERR_TRUNCATED : LSCAN_ERR_CORRUPT);
 }
 
-static void on_output_message(j_common_ptr cinfo) { (void)cinfo; }
+static void on_output_message(j_common_ptr cinfo)
+{
+    (void)cinfo;
+}
 
 static void on_progress(j_common_ptr cinfo)
 {
@@ -160,7 +163,8 @@ static int decode(struct jpeg_state *st, const uint8_t *data, size_t size)
                  cinfo->num_components);
         return LSCAN_ERR_UNSUPPORTED;
     default:
-        snprintf(st->msg, sizeof st->msg, "JPEG colour space %d with %d components is not supported",
+        snprintf(st->msg, sizeof st->msg,
+                 "JPEG colour space %d with %d components is not supported",
                  (int)cinfo->jpeg_color_space, cinfo->num_components);
         return LSCAN_ERR_UNSUPPORTED;
     }
@@ -180,7 +184,8 @@ static int decode(struct jpeg_state *st, const uint8_t *data, size_t size)
     lscan_image *img = st->img;
     uint16_t inv = st->o->polarity == LSCAN_POLARITY_ATTENUATION ? 0xffff : 0;
     uint16_t lut[256];
-    for (unsigned v = 0; v < 256; v++) lut[v] = (uint16_t)((v * 257u) ^ inv);
+    for (unsigned v = 0; v < 256; v++)
+        lut[v] = (uint16_t)((v * 257u) ^ inv);
     uint16_t *px = lscan__image_plane_mut(img, 0);
     uint32_t w = img->width;
     while (cinfo->output_scanline < cinfo->output_height) {
@@ -194,7 +199,8 @@ static int decode(struct jpeg_state *st, const uint8_t *data, size_t size)
             return LSCAN_ERR_CORRUPT;
         }
         const uint8_t *s = (const uint8_t *)r8;
-        for (uint32_t x = w; x-- > 0;) row[x] = lut[s[x]];
+        for (uint32_t x = w; x-- > 0;)
+            row[x] = lut[s[x]];
     }
     /* Reads to EOI: a file cut after the last scan is reported, not accepted. */
     (void)jpeg_finish_decompress(cinfo);
@@ -247,8 +253,7 @@ int lscan__jpeg_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     }
     lscan_image_free(st->img);
     if (rc < 0) rc = st->code;
-    if (st->msg[0])
-        rc = lscan__error(ctx, rc, "%s: libjpeg: %s", lscan_status_name(rc), st->msg);
+    if (st->msg[0]) rc = lscan__error(ctx, rc, "%s: libjpeg: %s", lscan_status_name(rc), st->msg);
     /* Otherwise lscan__check_dimensions or lscan__image_new recorded it. */
     free(st);
     return rc;

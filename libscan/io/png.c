@@ -1,4 +1,5 @@
-/* png.c — PNG decoding through libpng's full API from a memory buffer, normalised to 16-bit planes. */
+/* png.c — PNG decoding through libpng's full API from a memory buffer, normalised to 16-bit planes.
+ */
 #include "../core/internal.h"
 
 #include <png.h>
@@ -123,21 +124,21 @@ static int classify(const struct png_state *st)
 
 /* How libpng's rows become our planes. */
 enum layout {
-    L_GREY16,   /* 16-bit grey read straight into plane 0 (host order) */
-    L_LUT8,     /* one byte per pixel (grey 1..8 bit unpacked, or palette index) through a LUT */
-    L_GA8,      /* grey+alpha 8 bit */
-    L_GA16,     /* grey+alpha 16 bit, big-endian */
-    L_RGB8,     /* RGB or RGBA 8 bit (stride 3 or 4) */
-    L_RGB16     /* RGB or RGBA 16 bit, big-endian (stride 6 or 8) */
+    L_GREY16, /* 16-bit grey read straight into plane 0 (host order) */
+    L_LUT8,   /* one byte per pixel (grey 1..8 bit unpacked, or palette index) through a LUT */
+    L_GA8,    /* grey+alpha 8 bit */
+    L_GA16,   /* grey+alpha 16 bit, big-endian */
+    L_RGB8,   /* RGB or RGBA 8 bit (stride 3 or 4) */
+    L_RGB16   /* RGB or RGBA 16 bit, big-endian (stride 6 or 8) */
 };
 
 struct conv {
     enum layout layout;
-    unsigned px_bytes;  /* bytes per pixel in libpng's output row */
-    bool dual;          /* grey+alpha kept as two planes */
-    uint16_t inv;       /* 0xffff to invert (polarity ATTENUATION), else 0 */
-    int palette_size;   /* for a palette LUT: indices >= this are invalid */
-    uint16_t lut[256];  /* L_LUT8: 16-bit value (inversion included) */
+    unsigned px_bytes; /* bytes per pixel in libpng's output row */
+    bool dual;         /* grey+alpha kept as two planes */
+    uint16_t inv;      /* 0xffff to invert (polarity ATTENUATION), else 0 */
+    int palette_size;  /* for a palette LUT: indices >= this are invalid */
+    uint16_t lut[256]; /* L_LUT8: 16-bit value (inversion included) */
 };
 
 static inline uint16_t luma16(uint32_t r, uint32_t g, uint32_t b)
@@ -153,8 +154,7 @@ static bool convert_row(const struct conv *c, const uint8_t *s, lscan_image *img
     uint16_t *d0 = lscan__image_plane_mut(img, 0) + (size_t)y * img->stride;
     uint16_t inv = c->inv;
     switch (c->layout) {
-    case L_GREY16: /* read in place by read_pixels, never through a row buffer */
-        break;
+    case L_GREY16: /* read in place by read_pixels, never through a row buffer */ break;
     case L_LUT8:
         if (c->palette_size < 256) {
             unsigned bad = 0;
@@ -164,19 +164,23 @@ static bool convert_row(const struct conv *c, const uint8_t *s, lscan_image *img
             }
             if (bad) return false;
         } else {
-            for (uint32_t x = 0; x < w; x++) d0[x] = c->lut[s[x]];
+            for (uint32_t x = 0; x < w; x++)
+                d0[x] = c->lut[s[x]];
         }
         break;
     case L_GA8: {
         uint16_t *d1 = c->dual ? lscan__image_plane_mut(img, 1) + (size_t)y * img->stride : NULL;
-        for (uint32_t x = 0; x < w; x++) d0[x] = (uint16_t)((s[2 * x] * 257u) ^ inv);
+        for (uint32_t x = 0; x < w; x++)
+            d0[x] = (uint16_t)((s[2 * x] * 257u) ^ inv);
         if (d1)
-            for (uint32_t x = 0; x < w; x++) d1[x] = (uint16_t)((s[2 * x + 1] * 257u) ^ inv);
+            for (uint32_t x = 0; x < w; x++)
+                d1[x] = (uint16_t)((s[2 * x + 1] * 257u) ^ inv);
         break;
     }
     case L_GA16: {
         uint16_t *d1 = c->dual ? lscan__image_plane_mut(img, 1) + (size_t)y * img->stride : NULL;
-        for (uint32_t x = 0; x < w; x++) d0[x] = (uint16_t)((s[4 * x] << 8 | s[4 * x + 1]) ^ inv);
+        for (uint32_t x = 0; x < w; x++)
+            d0[x] = (uint16_t)((s[4 * x] << 8 | s[4 * x + 1]) ^ inv);
         if (d1)
             for (uint32_t x = 0; x < w; x++)
                 d1[x] = (uint16_t)((s[4 * x + 2] << 8 | s[4 * x + 3]) ^ inv);
@@ -279,8 +283,8 @@ static int setup(struct png_state *st, struct conv *c)
         c->palette_size = n;
         for (int i = 0; i < 256; i++)
             c->lut[i] = i < n ? (uint16_t)(luma16(pal[i].red * 257u, pal[i].green * 257u,
-                                                 pal[i].blue * 257u) ^
-                                          c->inv)
+                                                  pal[i].blue * 257u) ^
+                                           c->inv)
                               : 0;
         /* A palette whose entries are all grey is a grey image in disguise. */
         bool grey = true;
@@ -299,14 +303,15 @@ static int setup(struct png_state *st, struct conv *c)
     png_read_update_info(png, info);
     size_t rowbytes = png_get_rowbytes(png, info);
     c->px_bytes = (unsigned)(rowbytes / w);
-    static const unsigned want[] = {[L_GREY16] = 2, [L_LUT8] = 1, [L_GA8] = 2,
-                                    [L_GA16] = 4,   [L_RGB8] = 0, [L_RGB16] = 0};
+    static const unsigned want[] = {
+        [L_GREY16] = 2, [L_LUT8] = 1, [L_GA8] = 2, [L_GA16] = 4, [L_RGB8] = 0, [L_RGB16] = 0};
     bool ok = rowbytes % w == 0 &&
               (want[c->layout] ? c->px_bytes == want[c->layout]
                                : (c->layout == L_RGB8 ? (c->px_bytes == 3 || c->px_bytes == 4)
                                                       : (c->px_bytes == 6 || c->px_bytes == 8)));
     if (!ok) {
-        snprintf(st->msg, sizeof st->msg, "unexpected row size %zu for width %u", rowbytes, (unsigned)w);
+        snprintf(st->msg, sizeof st->msg, "unexpected row size %zu for width %u", rowbytes,
+                 (unsigned)w);
         return LSCAN_ERR_INTERNAL;
     }
 
@@ -326,8 +331,9 @@ static int read_pixels(struct png_state *st, const struct conv *c)
     png_structp png = st->png;
     lscan_image *img = st->img;
     uint32_t h = img->height;
-    int passes = png_get_interlace_type(png, st->info) == PNG_INTERLACE_ADAM7 ? PNG_INTERLACE_ADAM7_PASSES
-                                                                               : 1;
+    int passes = png_get_interlace_type(png, st->info) == PNG_INTERLACE_ADAM7
+                     ? PNG_INTERLACE_ADAM7_PASSES
+                     : 1;
     size_t rowbytes = png_get_rowbytes(png, st->info);
 
     if (c->layout == L_GREY16) {
@@ -340,7 +346,8 @@ static int read_pixels(struct png_state *st, const struct conv *c)
         if (c->inv)
             for (uint32_t y = 0; y < h; y++) {
                 uint16_t *r = px + (size_t)y * img->stride;
-                for (uint32_t x = 0; x < img->width; x++) r[x] = (uint16_t)~r[x];
+                for (uint32_t x = 0; x < img->width; x++)
+                    r[x] = (uint16_t)~r[x];
             }
     } else if (passes == 1) {
         /* One cached row buffer, converted as soon as it is read. */
@@ -364,11 +371,13 @@ static int read_pixels(struct png_state *st, const struct conv *c)
         }
         st->buf = malloc(total);
         if (!st->buf) {
-            snprintf(st->msg, sizeof st->msg, "cannot allocate %zu bytes for an interlaced image", total);
+            snprintf(st->msg, sizeof st->msg, "cannot allocate %zu bytes for an interlaced image",
+                     total);
             return LSCAN_ERR_NO_MEMORY;
         }
         for (int p = 0; p < passes; p++)
-            for (uint32_t y = 0; y < h; y++) png_read_row(png, st->buf + (size_t)y * rowbytes, NULL);
+            for (uint32_t y = 0; y < h; y++)
+                png_read_row(png, st->buf + (size_t)y * rowbytes, NULL);
         for (uint32_t y = 0; y < h; y++)
             if (!convert_row(c, st->buf + (size_t)y * rowbytes, img, y)) goto bad_index;
     }
@@ -392,7 +401,8 @@ static int run_decode(struct png_state *st, struct conv *c)
     /* Sizes beyond the caller's limit are refused by libpng while parsing
      * IHDR (TOO_LARGE via the warning above); lscan__check_dimensions then
      * applies the pixel-count limit before anything is allocated. */
-    png_uint_32 lim = st->o->max_dimension < PNG_UINT_31_MAX ? st->o->max_dimension : PNG_UINT_31_MAX;
+    png_uint_32 lim =
+        st->o->max_dimension < PNG_UINT_31_MAX ? st->o->max_dimension : PNG_UINT_31_MAX;
     png_set_user_limits(st->png, lim, lim);
     png_set_chunk_cache_max(st->png, CHUNK_CACHE_MAX);
     png_set_chunk_malloc_max(st->png, CHUNK_MALLOC_MAX);
@@ -401,8 +411,9 @@ static int run_decode(struct png_state *st, struct conv *c)
      * none may change a detector value, and skipping avoids decompressing
      * zTXt/iCCP. PLTE stays: palette images need it. */
     png_set_keep_unknown_chunks(st->png, PNG_HANDLE_CHUNK_NEVER, NULL, 0);
-    static const png_byte ancillary[] = "bKGD\0cHRM\0eXIf\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0pCAL\0pHYs\0"
-                                        "sBIT\0sCAL\0sPLT\0sRGB\0tEXt\0tIME\0tRNS\0zTXt";
+    static const png_byte ancillary[] =
+        "bKGD\0cHRM\0eXIf\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0pCAL\0pHYs\0"
+        "sBIT\0sCAL\0sPLT\0sRGB\0tEXt\0tIME\0tRNS\0zTXt";
     png_set_keep_unknown_chunks(st->png, PNG_HANDLE_CHUNK_NEVER, ancillary,
                                 (int)(sizeof ancillary / 5));
     /* The first 8 bytes were checked by the format sniffer. */

@@ -1,4 +1,5 @@
-/* test_io.c — decoders: PNG, JPEG and PNM pixels against images the tests write themselves, and damaged inputs. */
+/* test_io.c — decoders: PNG, JPEG and PNM pixels against images the tests write themselves, and
+ * damaged inputs. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <png.h>
@@ -31,7 +32,10 @@ static void setup_ctx(void)
     cr_assert_not_null(ctx);
 }
 
-static void teardown_ctx(void) { lscan_ctx_free(ctx); }
+static void teardown_ctx(void)
+{
+    lscan_ctx_free(ctx);
+}
 
 TestSuite(io, .init = setup_ctx, .fini = teardown_ctx);
 
@@ -174,8 +178,8 @@ static void append_chunk(struct buf *b, const char *type, const uint8_t *data, u
 
 /* A PNG built by hand from raw (already filtered) scanlines, for streams
  * libpng's writer would refuse to make. */
-static struct buf png_by_hand(uint32_t w, uint32_t h, int depth, int ctype, const uint8_t *pal, int npal,
-                              const uint8_t *raw, size_t rawlen)
+static struct buf png_by_hand(uint32_t w, uint32_t h, int depth, int ctype, const uint8_t *pal,
+                              int npal, const uint8_t *raw, size_t rawlen)
 {
     static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     struct buf b = {malloc(8), 8};
@@ -201,7 +205,8 @@ static uint16_t *random_samples(size_t n, int depth, uint64_t seed)
     uint16_t *s = malloc(n * sizeof *s);
     cr_assert_not_null(s);
     uint64_t st = seed * 0x9E3779B97F4A7C15ull + 1;
-    for (size_t i = 0; i < n; i++) s[i] = (uint16_t)(tu_rand(&st) & ((1u << depth) - 1));
+    for (size_t i = 0; i < n; i++)
+        s[i] = (uint16_t)(tu_rand(&st) & ((1u << depth) - 1));
     return s;
 }
 
@@ -209,7 +214,8 @@ static lscan_image *decode_ok(const struct buf *b, const lscan_load_options *o)
 {
     lscan_image *img = NULL;
     int rc = lscan_image_decode(ctx, b->p, b->n, o, &img);
-    cr_assert_eq(rc, LSCAN_OK, "decode failed: %s (%s)", lscan_status_name(rc), lscan_ctx_error_message(ctx));
+    cr_assert_eq(rc, LSCAN_OK, "decode failed: %s (%s)", lscan_status_name(rc),
+                 lscan_ctx_error_message(ctx));
     cr_assert_not_null(img);
     return img;
 }
@@ -231,7 +237,10 @@ static uint16_t px(const lscan_image *img, uint32_t plane, uint32_t x, uint32_t 
     return p[(size_t)y * stride + x];
 }
 
-static double luma601(double r, double g, double b) { return 0.299 * r + 0.587 * g + 0.114 * b; }
+static double luma601(double r, double g, double b)
+{
+    return 0.299 * r + 0.587 * g + 0.114 * b;
+}
 
 static lscan_load_options opts_with(uint32_t polarity, uint32_t channels)
 {
@@ -257,7 +266,8 @@ Test(io, png_grey_all_depths_exact)
         uint16_t *s = random_samples((size_t)w * h, depth, (uint64_t)depth);
         uint32_t factor = 65535u / ((1u << depth) - 1);
         for (int interlace = 0; interlace <= 1; interlace++) {
-            struct png_spec sp = {w, h, depth, PNG_COLOR_TYPE_GRAY, interlace, s, NULL, 0, false, false, false};
+            struct png_spec sp = {w,     h,     depth, PNG_COLOR_TYPE_GRAY, interlace, s, NULL, 0,
+                                  false, false, false};
             struct buf b = png_encode(&sp);
             lscan_image *img = decode_ok(&b, NULL);
             cr_expect_eq(lscan_image_width(img), w);
@@ -286,7 +296,8 @@ Test(io, png_grey_full_range_scaling)
     static const int depths[] = {1, 2, 4, 8};
     for (size_t d = 0; d < 4; d++) {
         uint16_t s[2] = {0, (uint16_t)((1u << depths[d]) - 1)};
-        struct png_spec sp = {2, 1, depths[d], PNG_COLOR_TYPE_GRAY, 0, s, NULL, 0, false, false, false};
+        struct png_spec sp = {2,     1,     depths[d], PNG_COLOR_TYPE_GRAY, 0, s, NULL, 0,
+                              false, false, false};
         struct buf b = png_encode(&sp);
         lscan_image *img = decode_ok(&b, NULL);
         cr_expect_eq(px(img, 0, 0, 0), 0);
@@ -304,7 +315,8 @@ Test(io, png_grey_alpha_is_dual_energy)
         uint16_t *s = random_samples((size_t)w * h * 2, depth, 100u + (uint64_t)depth);
         uint32_t factor = depth == 8 ? 257u : 1u;
         for (int interlace = 0; interlace <= 1; interlace++) {
-            struct png_spec sp = {w, h, depth, PNG_COLOR_TYPE_GRAY_ALPHA, interlace, s, NULL, 0, false, false, false};
+            struct png_spec sp = {
+                w, h, depth, PNG_COLOR_TYPE_GRAY_ALPHA, interlace, s, NULL, 0, false, false, false};
             struct buf b = png_encode(&sp);
             lscan_image *img = decode_ok(&b, NULL);
             cr_expect_eq(lscan_image_channels(img), 2u);
@@ -348,10 +360,12 @@ Test(io, png_colour_to_rec601_luminance)
     for (int ci = 0; ci < 2; ci++)
         for (int depth = 8; depth <= 16; depth += 8) {
             int ch = channels_of(ctypes[ci]);
-            uint16_t *s = random_samples((size_t)w * h * (size_t)ch, depth, 200u + (uint64_t)(ci * 16 + depth));
+            uint16_t *s = random_samples((size_t)w * h * (size_t)ch, depth,
+                                         200u + (uint64_t)(ci * 16 + depth));
             double f = depth == 8 ? 257.0 : 1.0;
             for (int interlace = 0; interlace <= 1; interlace++) {
-                struct png_spec sp = {w, h, depth, ctypes[ci], interlace, s, NULL, 0, false, false, false};
+                struct png_spec sp = {w,    h, depth, ctypes[ci], interlace, s,
+                                      NULL, 0, false, false,      false};
                 struct buf b = png_encode(&sp);
                 lscan_image *img = decode_ok(&b, NULL);
                 cr_expect_eq(lscan_image_channels(img), 1u);
@@ -366,7 +380,8 @@ Test(io, png_colour_to_rec601_luminance)
                         double e = fabs(px(img, 0, x, y) - luma601(p[0] * f, p[1] * f, p[2] * f));
                         if (e > worst) worst = e;
                     }
-                cr_expect_leq(worst, 1.0, "ctype %d depth %d: error %.3f", ctypes[ci], depth, worst);
+                cr_expect_leq(worst, 1.0, "ctype %d depth %d: error %.3f", ctypes[ci], depth,
+                              worst);
                 lscan_image_free(img);
                 free(b.p);
             }
@@ -379,11 +394,13 @@ Test(io, png_grey_stored_as_rgb_is_exact)
 {
     const uint32_t w = 300;
     uint16_t *s = malloc(sizeof *s * w * 3);
-    for (uint32_t x = 0; x < w; x++) s[3 * x] = s[3 * x + 1] = s[3 * x + 2] = (uint16_t)(x * 218 + 7);
+    for (uint32_t x = 0; x < w; x++)
+        s[3 * x] = s[3 * x + 1] = s[3 * x + 2] = (uint16_t)(x * 218 + 7);
     struct png_spec sp = {w, 1, 16, PNG_COLOR_TYPE_RGB, 0, s, NULL, 0, false, false, false};
     struct buf b = png_encode(&sp);
     lscan_image *img = decode_ok(&b, NULL);
-    for (uint32_t x = 0; x < w; x++) cr_expect_eq(px(img, 0, x, 0), s[3 * x]);
+    for (uint32_t x = 0; x < w; x++)
+        cr_expect_eq(px(img, 0, x, 0), s[3 * x]);
     lscan_image_free(img);
     free(b.p);
     free(s);
@@ -405,17 +422,20 @@ Test(io, png_palette_all_depths)
         int depth = depths[d], npal = 1 << depth;
         uint16_t *s = random_samples((size_t)w * h, depth, 300u + d);
         for (int interlace = 0; interlace <= 1; interlace++) {
-            struct png_spec sp = {w, h, depth, PNG_COLOR_TYPE_PALETTE, interlace, s, pal, npal, false, false, false};
+            struct png_spec sp = {
+                w, h, depth, PNG_COLOR_TYPE_PALETTE, interlace, s, pal, npal, false, false, false};
             struct buf b = png_encode(&sp);
             lscan_image *img = decode_ok(&b, NULL);
             cr_expect_eq(lscan_image_source_channels(img), 3u);
             cr_expect_eq(lscan_image_source_bits(img), (uint32_t)depth);
-            cr_expect_eq(lscan_image_flags(img), (uint32_t)(LSCAN_IMAGE_FROM_COLOR | LSCAN_IMAGE_SCALED));
+            cr_expect_eq(lscan_image_flags(img),
+                         (uint32_t)(LSCAN_IMAGE_FROM_COLOR | LSCAN_IMAGE_SCALED));
             double worst = 0;
             for (uint32_t y = 0; y < h; y++)
                 for (uint32_t x = 0; x < w; x++) {
                     const png_color *c = &pal[s[(size_t)y * w + x]];
-                    double e = fabs(px(img, 0, x, y) - luma601(c->red * 257.0, c->green * 257.0, c->blue * 257.0));
+                    double e = fabs(px(img, 0, x, y) -
+                                    luma601(c->red * 257.0, c->green * 257.0, c->blue * 257.0));
                     if (e > worst) worst = e;
                 }
             cr_expect_leq(worst, 1.0, "depth %d interlace %d: error %.3f", depth, interlace, worst);
@@ -472,9 +492,11 @@ Test(io, png_adam7_matches_plain)
             cr_assert(ba.n != bi.n || memcmp(ba.p, bi.p, ba.n) != 0);
             lscan_image *ia = decode_ok(&ba, NULL), *ii = decode_ok(&bi, NULL);
             size_t sa, si;
-            const uint16_t *pa = lscan_image_pixels(ia, 0, &sa), *pi = lscan_image_pixels(ii, 0, &si);
+            const uint16_t *pa = lscan_image_pixels(ia, 0, &sa),
+                           *pi = lscan_image_pixels(ii, 0, &si);
             for (uint32_t y = 0; y < h; y++)
-                cr_expect_eq(memcmp(pa + y * sa, pi + y * si, w * 2), 0, "%ux%u ctype %d row %u", w, h, ctype, y);
+                cr_expect_eq(memcmp(pa + y * sa, pi + y * si, w * 2), 0, "%ux%u ctype %d row %u", w,
+                             h, ctype, y);
             lscan_image_free(ia);
             lscan_image_free(ii);
             free(ba.p);
@@ -498,7 +520,8 @@ Test(io, png_ignores_transparency_gamma_and_text)
     lscan_image *img = decode_ok(&b, NULL);
     cr_expect_eq(lscan_image_channels(img), 1u);
     cr_expect_eq(lscan_image_flags(img), (uint32_t)LSCAN_IMAGE_SCALED);
-    for (uint32_t i = 0; i < w * h; i++) cr_expect_eq(px(img, 0, i % w, i / w), s[i] * 257);
+    for (uint32_t i = 0; i < w * h; i++)
+        cr_expect_eq(px(img, 0, i % w, i / w), s[i] * 257);
     lscan_image_free(img);
     free(b.p);
 
@@ -526,7 +549,8 @@ Test(io, png_bad_ancillary_crc_is_tolerated)
     cr_assert_neq(t, 0u);
     b.p[t + 9] ^= 0x20;
     lscan_image *img = decode_ok(&b, NULL);
-    for (int i = 0; i < 6; i++) cr_expect_eq(px(img, 0, (uint32_t)i % 3, (uint32_t)i / 3), s[i]);
+    for (int i = 0; i < 6; i++)
+        cr_expect_eq(px(img, 0, (uint32_t)i % 3, (uint32_t)i / 3), s[i]);
     lscan_image_free(img);
     free(b.p);
 }
@@ -544,7 +568,8 @@ Test(io, png_attenuation_inverts_every_layout)
         for (int interlace = 0; interlace <= 1; interlace++) {
             int ch = channels_of(kinds[k].ctype);
             uint16_t *s = random_samples((size_t)w * h * (size_t)ch, kinds[k].depth, 600u + k);
-            struct png_spec sp = {w, h, kinds[k].depth, kinds[k].ctype, interlace, s, NULL, 0, false, false, false};
+            struct png_spec sp = {w,    h, kinds[k].depth, kinds[k].ctype, interlace, s,
+                                  NULL, 0, false,          false,          false};
             struct buf b = png_encode(&sp);
             lscan_image *a = decode_ok(&b, NULL), *i = decode_ok(&b, &inv);
             cr_expect_eq(lscan_image_flags(i), lscan_image_flags(a) | LSCAN_IMAGE_INVERTED);
@@ -553,8 +578,10 @@ Test(io, png_attenuation_inverts_every_layout)
             int bad = 0;
             for (uint32_t p = 0; p < lscan_image_channels(a); p++)
                 for (uint32_t y = 0; y < h; y++)
-                    for (uint32_t x = 0; x < w; x++) bad += px(i, p, x, y) != 65535 - px(a, p, x, y);
-            cr_expect_eq(bad, 0, "depth %d ctype %d interlace %d", kinds[k].depth, kinds[k].ctype, interlace);
+                    for (uint32_t x = 0; x < w; x++)
+                        bad += px(i, p, x, y) != 65535 - px(a, p, x, y);
+            cr_expect_eq(bad, 0, "depth %d ctype %d interlace %d", kinds[k].depth, kinds[k].ctype,
+                         interlace);
             lscan_image_free(a);
             lscan_image_free(i);
             free(b.p);
@@ -584,11 +611,13 @@ Test(io, png_path_and_memory_agree)
     const char *path = tu_path("pm.png");
     cr_assert_eq(tu_write_file(path, b.p, b.n), 0);
     lscan_image *m = decode_ok(&b, NULL), *f = NULL;
-    cr_assert_eq(lscan_image_load(ctx, path, NULL, &f), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    cr_assert_eq(lscan_image_load(ctx, path, NULL, &f), LSCAN_OK, "%s",
+                 lscan_ctx_error_message(ctx));
     for (uint32_t p = 0; p < 2; p++) {
         size_t sm, sf;
         const uint16_t *a = lscan_image_pixels(m, p, &sm), *c = lscan_image_pixels(f, p, &sf);
-        for (uint32_t y = 0; y < h; y++) cr_expect_eq(memcmp(a + y * sm, c + y * sf, w * 2), 0);
+        for (uint32_t y = 0; y < h; y++)
+            cr_expect_eq(memcmp(a + y * sm, c + y * sf, w * 2), 0);
     }
     lscan_image_free(m);
     lscan_image_free(f);
@@ -607,7 +636,8 @@ Test(io, png_save_load_roundtrip)
     cr_assert_eq(lscan_image_save_png(ctx, img, path, 1), LSCAN_OK);
     lscan_image *back;
     cr_assert_eq(lscan_image_load(ctx, path, NULL, &back), LSCAN_OK);
-    for (uint32_t i = 0; i < w * h; i++) cr_expect_eq(px(back, 0, i % w, i / w), s[i]);
+    for (uint32_t i = 0; i < w * h; i++)
+        cr_expect_eq(px(back, 0, i % w, i / w), s[i]);
     lscan_image_free(back);
     lscan_image_free(img);
 
@@ -655,7 +685,8 @@ Test(io, png_truncated_at_every_offset)
         if (n < 8)
             cr_expect_eq(rc, LSCAN_ERR_UNKNOWN_FORMAT, "cut at %zu", n);
         else
-            cr_expect_eq(rc, LSCAN_ERR_TRUNCATED, "cut at %zu: %s", n, lscan_ctx_error_message(ctx));
+            cr_expect_eq(rc, LSCAN_ERR_TRUNCATED, "cut at %zu: %s", n,
+                         lscan_ctx_error_message(ctx));
     }
     int rc = decode_rc(b.p, b.n - 1, NULL);
     cr_expect_eq(rc, LSCAN_ERR_TRUNCATED);
@@ -688,7 +719,8 @@ Test(io, png_flipped_bytes_are_checksum_errors)
     struct buf b = small_png();
     size_t ihdr = find_chunk(&b, "IHDR"), idat = find_chunk(&b, "IDAT");
     cr_assert(ihdr == 8 && idat > 0);
-    size_t ranges[2][2] = {{ihdr + 8, ihdr + 8 + 13 + 4}, {idat + 8, idat + 8 + rd32(b.p + idat) + 4}};
+    size_t ranges[2][2] = {{ihdr + 8, ihdr + 8 + 13 + 4},
+                           {idat + 8, idat + 8 + rd32(b.p + idat) + 4}};
     for (int r = 0; r < 2; r++)
         for (size_t i = ranges[r][0]; i < ranges[r][1]; i++)
             for (int m = 0; m < 2; m++) {
@@ -735,7 +767,8 @@ Test(io, png_damage_behind_valid_crcs)
     /* A palette image without PLTE: corrupt. */
     b = png_by_hand(4, 3, 8, PNG_COLOR_TYPE_PALETTE, NULL, 0, raw, sizeof raw);
     int rc = decode_rc(b.p, b.n, NULL);
-    cr_expect(rc == LSCAN_ERR_CORRUPT || rc == LSCAN_ERR_BAD_HEADER, "%d %s", rc, lscan_ctx_error_message(ctx));
+    cr_expect(rc == LSCAN_ERR_CORRUPT || rc == LSCAN_ERR_BAD_HEADER, "%d %s", rc,
+              lscan_ctx_error_message(ctx));
     free(b.p);
 }
 
@@ -766,7 +799,8 @@ Test(io, png_malformed_ihdr_is_bad_header)
     struct buf b = small_png();
     wr32(b.p + 16, 0);
     fix_crcs(&b);
-    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_BAD_HEADER, "%s", lscan_ctx_error_message(ctx));
+    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_BAD_HEADER, "%s",
+                 lscan_ctx_error_message(ctx));
     free(b.p);
 }
 
@@ -778,12 +812,14 @@ Test(io, png_absurd_dimensions_are_too_large)
     wr32(b.p + 16, 100000);
     wr32(b.p + 20, 100000);
     fix_crcs(&b);
-    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_TOO_LARGE, "%s", lscan_ctx_error_message(ctx));
+    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_TOO_LARGE, "%s",
+                 lscan_ctx_error_message(ctx));
     /* Past the per-side limit (2^31-1 is the PNG maximum). */
     wr32(b.p + 16, 0x7fffffff);
     wr32(b.p + 20, 1);
     fix_crcs(&b);
-    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_TOO_LARGE, "%s", lscan_ctx_error_message(ctx));
+    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_TOO_LARGE, "%s",
+                 lscan_ctx_error_message(ctx));
     free(b.p);
 
     /* The caller's own limits apply: per side and in pixels (16x8 image). */
@@ -811,10 +847,12 @@ Test(io, load_with_huge_pixel_limit)
     lscan_load_options_init(&o);
     o.max_pixels = (1ull << 60) - (1ull << 22) + 1; /* 16 * this + 64 MiB == 16 (mod 2^64) */
     lscan_image *img = NULL;
-    cr_expect_eq(lscan_image_load(ctx, path, &o, &img), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    cr_expect_eq(lscan_image_load(ctx, path, &o, &img), LSCAN_OK, "%s",
+                 lscan_ctx_error_message(ctx));
     lscan_image_free(img);
     o.max_pixels = UINT64_MAX;
-    cr_expect_eq(lscan_image_load(ctx, path, &o, &img), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    cr_expect_eq(lscan_image_load(ctx, path, &o, &img), LSCAN_OK, "%s",
+                 lscan_ctx_error_message(ctx));
     lscan_image_free(img);
     free(b.p);
 }
@@ -852,7 +890,8 @@ static void mutate_many(const struct buf *orig, uint64_t seed, int rounds)
         memcpy(m, orig->p, orig->n);
         size_t n = orig->n;
         int k = 1 + (int)(tu_rand(&st) % 4);
-        for (int i = 0; i < k; i++) m[3 + tu_rand(&st) % (n - 3)] = (uint8_t)tu_rand(&st);
+        for (int i = 0; i < k; i++)
+            m[3 + tu_rand(&st) % (n - 3)] = (uint8_t)tu_rand(&st);
         if (tu_rand(&st) % 4 == 0) n = 3 + tu_rand(&st) % (n - 3);
         lscan_image *img = NULL;
         int rc = lscan_image_decode(ctx, m, n, NULL, &img);
@@ -862,11 +901,12 @@ static void mutate_many(const struct buf *orig, uint64_t seed, int rounds)
             cr_assert_not_null(lscan_image_pixels(img, 0, NULL));
         } else {
             cr_assert_null(img);
-            cr_expect(rc == LSCAN_ERR_TRUNCATED || rc == LSCAN_ERR_CORRUPT || rc == LSCAN_ERR_CHECKSUM ||
-                          rc == LSCAN_ERR_BAD_HEADER || rc == LSCAN_ERR_TOO_LARGE ||
-                          rc == LSCAN_ERR_BAD_DIMENSIONS || rc == LSCAN_ERR_UNSUPPORTED ||
-                          rc == LSCAN_ERR_UNKNOWN_FORMAT,
-                      "round %d: unexpected %s: %s", r, lscan_status_name(rc), lscan_ctx_error_message(ctx));
+            cr_expect(rc == LSCAN_ERR_TRUNCATED || rc == LSCAN_ERR_CORRUPT ||
+                          rc == LSCAN_ERR_CHECKSUM || rc == LSCAN_ERR_BAD_HEADER ||
+                          rc == LSCAN_ERR_TOO_LARGE || rc == LSCAN_ERR_BAD_DIMENSIONS ||
+                          rc == LSCAN_ERR_UNSUPPORTED || rc == LSCAN_ERR_UNKNOWN_FORMAT,
+                      "round %d: unexpected %s: %s", r, lscan_status_name(rc),
+                      lscan_ctx_error_message(ctx));
         }
         lscan_image_free(img);
     }
@@ -975,12 +1015,14 @@ Test(io, jpeg_grey_baseline_and_progressive)
     cr_expect_leq(max_err_8to16(p, s), JPEG_TOL);
     int diff = 0;
     for (uint32_t y = 0; y < h; y++)
-        for (uint32_t x = 0; x < w; x++) diff += px(a, 0, x, y) != px(p, 0, x, y);
+        for (uint32_t x = 0; x < w; x++)
+            diff += px(a, 0, x, y) != px(p, 0, x, y);
     cr_expect_eq(diff, 0);
     /* Every sample is an 8-bit value times 257. */
     int off = 0;
     for (uint32_t y = 0; y < h; y++)
-        for (uint32_t x = 0; x < w; x++) off += px(a, 0, x, y) % 257 != 0;
+        for (uint32_t x = 0; x < w; x++)
+            off += px(a, 0, x, y) % 257 != 0;
     cr_expect_eq(off, 0);
     lscan_image_free(a);
     lscan_image_free(p);
@@ -1013,9 +1055,10 @@ Test(io, jpeg_colour_to_luminance)
             lscan_image *img = decode_ok(&b, NULL);
             cr_expect_eq(lscan_image_channels(img), 1u);
             cr_expect_eq(lscan_image_source_channels(img), 3u);
-            cr_expect_eq(lscan_image_flags(img), (uint32_t)(LSCAN_IMAGE_SCALED | LSCAN_IMAGE_FROM_COLOR));
-            cr_expect_leq(max_err_8to16(img, y601), JPEG_TOL, "stored %d progressive %d: %.0f", k, prog,
-                          max_err_8to16(img, y601));
+            cr_expect_eq(lscan_image_flags(img),
+                         (uint32_t)(LSCAN_IMAGE_SCALED | LSCAN_IMAGE_FROM_COLOR));
+            cr_expect_leq(max_err_8to16(img, y601), JPEG_TOL, "stored %d progressive %d: %.0f", k,
+                          prog, max_err_8to16(img, y601));
             lscan_image_free(img);
             free(b.p);
         }
@@ -1057,7 +1100,8 @@ static struct buf small_jpeg(bool progressive)
     uint8_t *s = smooth_grey(w, h);
     /* Texture, so the scan data is a few hundred bytes worth cutting. */
     uint64_t st = 4242;
-    for (size_t i = 0; i < (size_t)w * h; i++) s[i] = (uint8_t)(s[i] + tu_rand(&st) % 16);
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        s[i] = (uint8_t)(s[i] + tu_rand(&st) % 16);
     struct jpeg_spec sp = {w, h, 1, JCS_GRAYSCALE, JCS_UNKNOWN, 85, progressive, s};
     struct buf b = jpeg_encode(&sp);
     free(s);
@@ -1072,11 +1116,12 @@ Test(io, jpeg_truncated_at_every_offset)
         struct buf b = small_jpeg(prog != 0);
         for (size_t n = 3; n < b.n; n++) {
             int rc = decode_rc(b.p, n, NULL);
-            cr_expect_eq(rc, LSCAN_ERR_TRUNCATED, "progressive %d cut at %zu of %zu: %s", prog, n, b.n,
-                         lscan_ctx_error_message(ctx));
+            cr_expect_eq(rc, LSCAN_ERR_TRUNCATED, "progressive %d cut at %zu of %zu: %s", prog, n,
+                         b.n, lscan_ctx_error_message(ctx));
         }
         cr_expect_eq(decode_rc(b.p, b.n - 2, NULL), LSCAN_ERR_TRUNCATED);
-        cr_expect_not_null(strstr(lscan_ctx_error_message(ctx), "libjpeg: "), "%s", lscan_ctx_error_message(ctx));
+        cr_expect_not_null(strstr(lscan_ctx_error_message(ctx), "libjpeg: "), "%s",
+                           lscan_ctx_error_message(ctx));
         free(b.p);
     }
 }
@@ -1087,8 +1132,8 @@ Test(io, jpeg_cut_after_last_scan_fails)
 {
     struct buf b = small_jpeg(false);
     cr_assert(b.p[b.n - 2] == 0xff && b.p[b.n - 1] == 0xd9);
-    static const uint8_t com[] = {0xff, 0xfe, 0x00, 0x13, 's', 'c', 'a', 'n', 'n', 'e', 'r',
-                                  ' ', 'e', 'x', 'p', 'o', 'r', 't', ' ', 'v', '2', 0xff, 0xd9};
+    static const uint8_t com[] = {0xff, 0xfe, 0x00, 0x13, 's', 'c', 'a', 'n', 'n', 'e',  'r', ' ',
+                                  'e',  'x',  'p',  'o',  'r', 't', ' ', 'v', '2', 0xff, 0xd9};
     b.p = realloc(b.p, b.n - 2 + sizeof com);
     memcpy(b.p + b.n - 2, com, sizeof com);
     b.n += sizeof com - 2;
@@ -1117,7 +1162,8 @@ Test(io, jpeg_absurd_dimensions_are_too_large)
     b.p[sof + 4] = (uint8_t)(65000 & 0xff);
     b.p[sof + 5] = (uint8_t)(65000 >> 8);
     b.p[sof + 6] = (uint8_t)(65000 & 0xff);
-    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_TOO_LARGE, "%s", lscan_ctx_error_message(ctx));
+    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_TOO_LARGE, "%s",
+                 lscan_ctx_error_message(ctx));
     free(b.p);
 
     b = small_jpeg(true);
@@ -1130,7 +1176,8 @@ Test(io, jpeg_absurd_dimensions_are_too_large)
     /* Zero height in SOF (DNL is not supported): a malformed header. */
     sof = find_sof(&b);
     b.p[sof + 3] = b.p[sof + 4] = 0;
-    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_BAD_HEADER, "%s", lscan_ctx_error_message(ctx));
+    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_BAD_HEADER, "%s",
+                 lscan_ctx_error_message(ctx));
     free(b.p);
 }
 
@@ -1138,11 +1185,13 @@ Test(io, jpeg_cmyk_is_unsupported)
 {
     const uint32_t w = 16, h = 16;
     uint8_t *s = malloc((size_t)w * h * 4);
-    for (size_t i = 0; i < (size_t)w * h * 4; i++) s[i] = (uint8_t)(i * 37);
+    for (size_t i = 0; i < (size_t)w * h * 4; i++)
+        s[i] = (uint8_t)(i * 37);
     struct jpeg_spec sp = {w, h, 4, JCS_CMYK, JCS_UNKNOWN, 90, false, s};
     struct buf b = jpeg_encode(&sp);
     cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_UNSUPPORTED);
-    cr_expect_not_null(strstr(lscan_ctx_error_message(ctx), "CMYK"), "%s", lscan_ctx_error_message(ctx));
+    cr_expect_not_null(strstr(lscan_ctx_error_message(ctx), "CMYK"), "%s",
+                       lscan_ctx_error_message(ctx));
     free(b.p);
     free(s);
 }
@@ -1154,10 +1203,12 @@ Test(io, jpeg_12bit_and_lossless_are_unsupported)
     size_t sof = find_sof(&b);
     cr_assert(sof != 0 && b.p[sof - 1] == 0xc0 && b.p[sof + 2] == 8);
     b.p[sof + 2] = 12;
-    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_UNSUPPORTED, "%s", lscan_ctx_error_message(ctx));
+    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_UNSUPPORTED, "%s",
+                 lscan_ctx_error_message(ctx));
     b.p[sof + 2] = 8;
     b.p[sof - 1] = 0xc3;
-    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_UNSUPPORTED, "%s", lscan_ctx_error_message(ctx));
+    cr_expect_eq(decode_rc(b.p, b.n, NULL), LSCAN_ERR_UNSUPPORTED, "%s",
+                 lscan_ctx_error_message(ctx));
     free(b.p);
 }
 
@@ -1180,8 +1231,8 @@ Test(io, jpeg_corrupt_data_fails)
         m[i] = 0xff;
         m[i + 1] = 0xd9;
         int rc = decode_rc(m, b.n, NULL);
-        cr_expect(rc == LSCAN_ERR_CORRUPT || rc == LSCAN_ERR_TRUNCATED, "EOI at %zu of %zu: %s", i, b.n,
-                  rc ? lscan_ctx_error_message(ctx) : "decoded");
+        cr_expect(rc == LSCAN_ERR_CORRUPT || rc == LSCAN_ERR_TRUNCATED, "EOI at %zu of %zu: %s", i,
+                  b.n, rc ? lscan_ctx_error_message(ctx) : "decoded");
     }
     cr_expect_gt(tries, 50);
     free(m);
@@ -1218,7 +1269,8 @@ Test(io, pnm_p5_8_and_16_bit)
     lscan_image *img = NULL;
     cr_assert_eq(lscan_image_decode(ctx, p8, sizeof p8 - 1, NULL, &img), LSCAN_OK);
     static const uint8_t v8[6] = {0, 1, 0x80, 0xfe, 0xff, 0x10};
-    for (int i = 0; i < 6; i++) cr_expect_eq(px(img, 0, (uint32_t)i % 3, (uint32_t)i / 3), v8[i] * 257);
+    for (int i = 0; i < 6; i++)
+        cr_expect_eq(px(img, 0, (uint32_t)i % 3, (uint32_t)i / 3), v8[i] * 257);
     cr_expect_eq(lscan_image_flags(img), (uint32_t)LSCAN_IMAGE_SCALED);
     cr_expect_eq(lscan_image_source_format(img), (uint32_t)LSCAN_FORMAT_PNM);
     lscan_image_free(img);
