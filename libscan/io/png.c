@@ -341,13 +341,14 @@ static int read_pixels(struct png_state *st, const struct conv *c)
          * into the plane, every pass of an interlaced image included. */
         uint16_t *px = lscan__image_plane_mut(img, 0);
         for (int p = 0; p < passes; p++)
-            for (uint32_t y = 0; y < h; y++)
-                png_read_row(png, (png_bytep)(px + (size_t)y * img->stride), NULL);
-        if (c->inv)
             for (uint32_t y = 0; y < h; y++) {
                 uint16_t *r = px + (size_t)y * img->stride;
-                for (uint32_t x = 0; x < img->width; x++)
-                    r[x] = (uint16_t)~r[x];
+                png_read_row(png, (png_bytep)r, NULL);
+                /* Inverted while the row is still in cache; an Adam7 row is
+                 * complete only after the last pass. */
+                if (c->inv && p == passes - 1)
+                    for (uint32_t x = 0; x < img->width; x++)
+                        r[x] = (uint16_t)~r[x];
             }
     } else if (passes == 1) {
         /* One cached row buffer, converted as soon as it is read. */
