@@ -1,0 +1,207 @@
+/* cmd_train.c — `scan train`: fits the tile and image models on labelled scans and writes a model file. */
+#include "dataset.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: scan train --labels FILE --out MODEL [options]\n\n"
+            "Trains the tile model (on tiles labelled by the masks/ beside the labels file)\n"
+            "and the image model, then chooses the decision threshold on validation scans\n"
+            "so that the target share of INSPECT scans is flagged.\n\n"
+            "  --labels FILE           training scans: labels.csv as written by `scan synth`\n"
+            "  --validation FILE       validation scans (threshold and figures); without it a\n"
+            "                          deterministic --val-fraction of --labels is held out\n"
+            "  --val-fraction F        share held out when --validation is absent (0.2)\n"
+            "  --out MODEL             model file to write\n"
+            "  --target-detection D    share of INSPECT validation scans to flag (0.99)\n"
+            "  --l2 L                  L2 penalty on standardised weights (1.0)\n"
+            "  --tile-positive F       share of a tile in the mask to count it positive (0.05)\n"
+            "  --negatives N           clean tiles sampled per image (400)\n"
+            "  --name NAME             model name recorded in the file\n"
+            "  --training TEXT         one-line description of the training data\n"
+            "  --allow-failures        skip scans that cannot be read or analysed\n"
+            "  --jobs N                threads (default: all cores)\n"
+            "  --cpu LIST              CPU features to use (e.g. sse2, none)\n\n"
+            "For a reproducible model set OPENBLAS_NUM_THREADS=1.\n");
+}
+
+struct job {
+    struct sample **s;
+    uint32_t *split;
+    lscan_trainer *tr;
+    _Atomic size_t done, failed;
+    size_t total;
+    bool progress;
+};
+
+static void add_one(void *arg, size_t i, lscan_ctx *ctx)
+{
+    struct job *j = arg;
+    const struct sample *s = j->s[i];
+    lscan_image *img = NULL, *mimg = NULL;
+    uint8_t *mask = NULL;
+    int rc = lscan_image_load(ctx, s->path, NULL, &img);
+    if (!rc && s->mask_path) {
+        lscan_load_options lo;
+        lscan_load_options_init(&lo);
+        lo.channels = LSCAN_CHANNELS_SINGLE;
+        lo.polarity = LSCAN_POLARITY_TRANSMISSION;
+        rc = lscan_image_load(ctx, s->mask_path, &lo, &mimg);
+        if (!rc && (lscan_image_width(mimg) != lscan_image_width(img) || lscan_image_height(mimg) != lscan_image_height(img))) {
+            cli_error("%s: mask size differs from the image", s->mask_path);
+            rc = LSCAN_ERR_INVALID_ARGUMENT;
+        } else if (!rc) {
+            uint32_t w = lscan_image_width(mimg), h = lscan_image_height(mimg);
+            size_t stride;
+            const uint16_t *px = lscan_image_pixels(mimg, 0, &stride);
+            mask = malloc((size_t)w * h);
+            if (!mask) rc = LSCAN_ERR_NO_MEMORY;
+            for (uint32_t y = 0; mask && y < h; y++)
+                for (uint32_t x = 0; x < w; x++) mask[(size_t)y * w + x] = px[(size_t)y * stride + x] != 0;
+        }
+    }
+    if (!rc) rc = lscan_trainer_add(j->tr, ctx, img, mask, lscan_image_width(img), s->cls, j->split[i], i);
+    if (rc) {
+        cli_ctx_error(ctx, rc);
+        atomic_fetch_add(&j->failed, 1);
+    }
+    free(mask);
+    lscan_image_free(mimg);
+    lscan_image_free(img);
+    size_t d = atomic_fetch_add(&j->done, 1) + 1;
+    if (j->progress && (d % 50 == 0 || d == j->total)) fprintf(stderr, "\rscan train: analysed %zu/%zu", d, j->total);
+}
+
+/* Deterministic hold-out: FNV-1a of the file name. */
+static bool held_out(const char *path, double fraction)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const char *p = base; *p; p++) h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+    return (double)(h >> 11) / 9007199254740992.0 < fraction;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    const char *labels = NULL, *validation = NULL, *out = NULL, *cpu = NULL;
+    lscan_train_options o;
+    lscan_train_options_init(&o);
+    double val_fraction = 0.2;
+    unsigned long long jobs = cli_cpu_count(), negatives = o.max_negative_tiles;
+    bool allow_failures = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--allow-failures")) {
+            allow_failures = true;
+            continue;
+        } else if (!v) {
+            cli_error("train: %s needs a value (see --help)", a);
+            return EXIT_USAGE;
+        }
+        i++;
+        if (!strcmp(a, "--labels")) labels = v;
+        else if (!strcmp(a, "--validation")) validation = v;
+        else if (!strcmp(a, "--out")) out = v;
+        else if (!strcmp(a, "--cpu")) cpu = v;
+        else if (!strcmp(a, "--name")) o.name = v;
+        else if (!strcmp(a, "--training")) o.training = v;
+        else if (!strcmp(a, "--jobs")) {
+            if (!cli_parse_u64(a, v, 256, &jobs)) return EXIT_USAGE;
+        } else if (!strcmp(a, "--negatives")) {
+            if (!cli_parse_u64(a, v, 1000000, &negatives) || negatives == 0) return EXIT_USAGE;
+        } else if (!strcmp(a, "--val-fraction") || !strcmp(a, "--target-detection") || !strcmp(a, "--l2") ||
+                   !strcmp(a, "--tile-positive")) {
+            double x = strtod(v, &end);
+            if (*end || !isfinite(x) || x < 0) {
+                cli_error("train: %s: '%s' is not a non-negative number", a, v);
+                return EXIT_USAGE;
+            }
+            if (!strcmp(a, "--val-fraction")) val_fraction = x;
+            else if (!strcmp(a, "--target-detection")) o.target_detection = x;
+            else if (!strcmp(a, "--l2")) o.l2 = x;
+            else o.tile_positive = x;
+        } else {
+            cli_error("train: unknown option '%s' (see --help)", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (!labels || !out) {
+        cli_error("train: --labels and --out are required (see --help)");
+        return EXIT_USAGE;
+    }
+    o.max_negative_tiles = (uint32_t)negatives;
+    struct dataset train = {0}, val = {0};
+    if (!dataset_read(labels, &train) || (validation && !dataset_read(validation, &val))) {
+        dataset_free(&train);
+        return EXIT_USAGE;
+    }
+    size_t n = train.n + val.n;
+    struct job j = {.total = n, .progress = isatty(2)};
+    j.s = malloc(n * sizeof *j.s);
+    j.split = malloc(n * sizeof *j.split);
+    j.tr = lscan_trainer_new();
+    int status = EXIT_USAGE;
+    lscan_ctx *ctx = cli_ctx_new(cpu);
+    if (!j.s || !j.split || !j.tr || !ctx) {
+        cli_error("out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < train.n; i++) {
+        j.s[i] = &train.s[i];
+        j.split[i] = !validation && held_out(train.s[i].path, val_fraction) ? LSCAN_SPLIT_VALIDATION : LSCAN_SPLIT_TRAIN;
+    }
+    for (size_t i = 0; i < val.n; i++) {
+        j.s[train.n + i] = &val.s[i];
+        j.split[train.n + i] = LSCAN_SPLIT_VALIDATION;
+    }
+    atomic_init(&j.done, 0);
+    atomic_init(&j.failed, 0);
+    if (!cli_parallel(n, (unsigned)jobs, cpu, add_one, &j)) {
+        cli_error("train: cannot start worker threads");
+        goto done;
+    }
+    if (j.progress) fputc('\n', stderr);
+    size_t failed = atomic_load(&j.failed);
+    if (failed && !allow_failures) {
+        cli_error("train: %zu of %zu scans failed (see above); fix the data or pass --allow-failures", failed, n);
+        goto done;
+    }
+    lscan_model *m;
+    int rc = lscan_trainer_fit(j.tr, ctx, &o, &m);
+    if (rc) {
+        cli_ctx_error(ctx, rc);
+        goto done;
+    }
+    rc = lscan_model_save(ctx, m, out);
+    if (rc) {
+        cli_ctx_error(ctx, rc);
+    } else {
+        printf("model %s: %zu scans (%zu failed), threshold %.6f\n", out, n - failed, failed, lscan_model_threshold(m));
+        printf("validation: %s scans, detection %s, release rate %s, AUC %s (target detection %s)\n",
+               lscan_model_info(m, "validation-scans"), lscan_model_info(m, "validation-detection"),
+               lscan_model_info(m, "validation-release"), lscan_model_info(m, "validation-auc"),
+               lscan_model_info(m, "target-detection"));
+        status = EXIT_OK;
+    }
+    lscan_model_free(m);
+done:
+    lscan_ctx_free(ctx);
+    lscan_trainer_free(j.tr);
+    free(j.s);
+    free(j.split);
+    dataset_free(&train);
+    dataset_free(&val);
+    return status;
+}

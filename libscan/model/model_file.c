@@ -1,0 +1,399 @@
+/* model_file.c — the plain-text model file: strict, locale-independent parsing and round-trip-exact writing. */
+#include "model.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MODEL_MAGIC "libscan-model"
+#define MODEL_VERSION 1
+#define MODEL_MAX_BYTES (16u << 20)
+
+const char *const lscan__info_keys[LSCAN__INFO_COUNT] = {
+    "name", "training", "target-detection", "validation-scans",
+    "validation-detection", "validation-release", "validation-auc",
+};
+
+static const char *const agg_names[LSCAN__AGG_COUNT] = {
+    "tile_score_max", "tile_score_top5_mean", "tile_score_mean", "tile_hot_count", "tile_hot_blob",
+};
+
+uint64_t lscan__fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+uint32_t lscan__model_feature_count(void)
+{
+    return lscan_feature_count(LSCAN_FEATURES_IMAGE) + LSCAN__AGG_COUNT;
+}
+
+const char *lscan__model_feature_name(uint32_t i)
+{
+    uint32_t base = lscan_feature_count(LSCAN_FEATURES_IMAGE);
+    if (i < base) return lscan_feature_name(LSCAN_FEATURES_IMAGE, i);
+    if (i - base < LSCAN__AGG_COUNT) return agg_names[i - base];
+    return NULL;
+}
+
+uint64_t lscan__model_schema_hash(void)
+{
+    uint64_t h = lscan__fnv1a(LSCAN__FNV_OFFSET, "image-model\n", 12);
+    for (uint32_t i = 0; i < lscan__model_feature_count(); i++) {
+        const char *name = lscan__model_feature_name(i);
+        h = lscan__fnv1a(h, name, strlen(name));
+        h = lscan__fnv1a(h, "\n", 1);
+    }
+    return h;
+}
+
+LSCAN_API uint32_t lscan_model_feature_count(void) { return lscan__model_feature_count(); }
+LSCAN_API const char *lscan_model_feature_name(uint32_t index) { return lscan__model_feature_name(index); }
+
+LSCAN_API void lscan_model_free(lscan_model *model)
+{
+    if (!model) return;
+    for (int i = 0; i < LSCAN__INFO_COUNT; i++) free(model->info[i]);
+    lscan__linear_free(&model->tile);
+    lscan__linear_free(&model->image);
+    free(model);
+}
+
+LSCAN_API double lscan_model_threshold(const lscan_model *model) { return model ? model->threshold : NAN; }
+
+LSCAN_API const char *lscan_model_info(const lscan_model *model, const char *key)
+{
+    if (!model || !key) return NULL;
+    for (int i = 0; i < LSCAN__INFO_COUNT; i++)
+        if (strcmp(key, lscan__info_keys[i]) == 0) return model->info[i];
+    return NULL;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* A growable text buffer; formatting runs under the "C" locale. */
+struct text {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static void put(struct text *t, const char *fmt, ...) LSCAN_PRINTF(2, 3);
+static void put(struct text *t, const char *fmt, ...)
+{
+    if (t->failed) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? t->cap - t->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = true;
+            return;
+        }
+        if (t->p && t->len + (size_t)n < t->cap) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = (t->cap ? t->cap * 2 : 4096) + (size_t)n;
+        char *q = realloc(t->p, cap);
+        if (!q) {
+            t->failed = true;
+            return;
+        }
+        t->p = q;
+        t->cap = cap;
+    }
+}
+
+static void put_linear(struct text *t, const char *prefix, const lscan__linear *m, uint64_t hash,
+                       const char *(*name)(uint32_t))
+{
+    put(t, "%s-schema %u %016llx\n", prefix, m->n, (unsigned long long)hash);
+    for (uint32_t i = 0; i < m->n; i++)
+        put(t, "%s-feature %s %.17g %.17g %.17g\n", prefix, name(i), m->mean[i], m->scale[i], m->weight[i]);
+    put(t, "%s-bias %.17g\n", prefix, m->bias);
+}
+
+static const char *tile_name(uint32_t i) { return lscan_feature_name(LSCAN_FEATURES_TILE, i); }
+
+/* Serialises a model; the caller frees the text. */
+static int model_to_text(lscan_ctx *ctx, const lscan_model *m, char **out, size_t *len)
+{
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (c == (locale_t)0) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot create the C locale");
+    locale_t old = uselocale(c);
+    struct text t = {0};
+    put(&t, "%s %d\n", MODEL_MAGIC, MODEL_VERSION);
+    for (int i = 0; i < LSCAN__INFO_COUNT; i++) put(&t, "%s %s\n", lscan__info_keys[i], m->info[i] ? m->info[i] : "-");
+    put(&t, "threshold %.17g\n", m->threshold);
+    put_linear(&t, "tile", &m->tile, lscan_feature_schema_hash(LSCAN_FEATURES_TILE), tile_name);
+    put(&t, "tile-hot %.17g\n", m->tile_hot);
+    put_linear(&t, "image", &m->image, lscan__model_schema_hash(), lscan__model_feature_name);
+    if (!t.failed) {
+        uint64_t sum = lscan__fnv1a(LSCAN__FNV_OFFSET, t.p, t.len);
+        put(&t, "checksum %016llx\n", (unsigned long long)sum);
+    }
+    uselocale(old);
+    freelocale(c);
+    if (t.failed) {
+        free(t.p);
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot format the model");
+    }
+    *out = t.p;
+    *len = t.len;
+    return LSCAN_OK;
+}
+
+LSCAN_API int lscan_model_save(lscan_ctx *ctx, const lscan_model *model, const char *path)
+{
+    if (!ctx || !model || !path) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    char *text;
+    size_t len;
+    int rc = model_to_text(ctx, model, &text, &len);
+    if (rc) return rc;
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        rc = lscan__error(ctx, LSCAN_ERR_IO, "cannot create: %s", strerror(errno));
+    } else {
+        size_t n = fwrite(text, 1, len, f);
+        if (fclose(f) != 0 || n != len) rc = lscan__error(ctx, LSCAN_ERR_IO, "write failed");
+    }
+    free(text);
+    if (rc) lscan__error_path(ctx, path);
+    return rc;
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+struct parser {
+    lscan_ctx *ctx;
+    const char *start, *p, *end;
+    const char *line;   /* current line, NUL-terminated copy */
+    char buf[4096];
+    unsigned lineno;
+};
+
+static int perr(struct parser *ps, int code, const char *fmt, ...) LSCAN_PRINTF(3, 4);
+static int perr(struct parser *ps, int code, const char *fmt, ...)
+{
+    char msg[LSCAN_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return lscan__error(ps->ctx, code, "model line %u: %s", ps->lineno, msg);
+}
+
+/* Takes the next line; refuses control characters, CR and over-long lines. */
+static int next_line(struct parser *ps)
+{
+    ps->lineno++;
+    if (ps->p >= ps->end) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "unexpected end of file");
+    const char *nl = memchr(ps->p, '\n', (size_t)(ps->end - ps->p));
+    if (!nl) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "last line has no newline (truncated file?)");
+    size_t n = (size_t)(nl - ps->p);
+    if (n >= sizeof ps->buf) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "line longer than %zu bytes", sizeof ps->buf - 1);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)ps->p[i] < 0x20 || ps->p[i] == 0x7f)
+            return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "control character 0x%02x in line", (unsigned char)ps->p[i]);
+    memcpy(ps->buf, ps->p, n);
+    ps->buf[n] = '\0';
+    ps->p = nl + 1;
+    ps->line = ps->buf;
+    return LSCAN_OK;
+}
+
+/* Expects "key value"; returns the value. */
+static int expect_key(struct parser *ps, const char *key, const char **value)
+{
+    int rc = next_line(ps);
+    if (rc) return rc;
+    size_t k = strlen(key);
+    if (strncmp(ps->line, key, k) != 0 || ps->line[k] != ' ' || ps->line[k + 1] == '\0') {
+        const char *sp = strchr(ps->line, ' ');
+        int shown = sp ? (int)(sp - ps->line) : (int)strlen(ps->line);
+        return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "expected '%s <value>', found '%.*s'", key, shown > 64 ? 64 : shown, ps->line);
+    }
+    *value = ps->line + k + 1;
+    return LSCAN_OK;
+}
+
+/* Parses one finite double ending at a space or the end; *s advances. */
+static int parse_double(struct parser *ps, const char **s, const char *what, double *v)
+{
+    const char *p = *s;
+    if (*p == ' ' || *p == '\0') return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "%s missing", what);
+    char *end;
+    errno = 0;
+    double x = strtod(p, &end);
+    if (end == p || (*end != ' ' && *end != '\0'))
+        return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "%s is not a number", what);
+    if (!isfinite(x) || errno == ERANGE) return perr(ps, LSCAN_ERR_MODEL_VALUE, "%s is not a finite number", what);
+    *v = x;
+    *s = *end == ' ' ? end + 1 : end;
+    return LSCAN_OK;
+}
+
+static int parse_only_double(struct parser *ps, const char *s, const char *what, double *v)
+{
+    int rc = parse_double(ps, &s, what, v);
+    if (!rc && *s) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "unexpected text after %s", what);
+    return rc;
+}
+
+static int parse_linear(struct parser *ps, const char *prefix, uint32_t want_n, uint64_t want_hash,
+                        const char *(*name)(uint32_t), lscan__linear *m)
+{
+    char key[32];
+    const char *v;
+    snprintf(key, sizeof key, "%s-schema", prefix);
+    int rc = expect_key(ps, key, &v);
+    if (rc) return rc;
+    unsigned n;
+    unsigned long long hash;
+    int used = 0;
+    if (sscanf(v, "%u %16llx%n", &n, &hash, &used) != 2 || v[used] != '\0' || strlen(v) != (size_t)used)
+        return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "expected '%s <count> <16 hex digits>'", key);
+    if (n != want_n || hash != want_hash)
+        return perr(ps, LSCAN_ERR_MODEL_SCHEMA,
+                    "%s feature schema %016llx with %u features, this library has %016llx with %u",
+                    prefix, hash, n, (unsigned long long)want_hash, want_n);
+    /* Counts checked against the library before allocating. */
+    rc = lscan__linear_alloc(m, want_n);
+    if (rc) return perr(ps, rc, "cannot allocate %u features", want_n);
+    snprintf(key, sizeof key, "%s-feature", prefix);
+    for (uint32_t i = 0; i < want_n; i++) {
+        if ((rc = expect_key(ps, key, &v))) return rc;
+        const char *expected = name(i);
+        size_t el = strlen(expected);
+        if (strncmp(v, expected, el) != 0 || v[el] != ' ')
+            return perr(ps, LSCAN_ERR_MODEL_SCHEMA, "feature %u should be '%s'", i, expected);
+        const char *s = v + el + 1;
+        if ((rc = parse_double(ps, &s, "mean", &m->mean[i]))) return rc;
+        if ((rc = parse_double(ps, &s, "scale", &m->scale[i]))) return rc;
+        if ((rc = parse_double(ps, &s, "weight", &m->weight[i]))) return rc;
+        if (*s) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "unexpected text after the weight");
+        if (!(m->scale[i] > 0)) return perr(ps, LSCAN_ERR_MODEL_VALUE, "scale of '%s' must be > 0", expected);
+    }
+    snprintf(key, sizeof key, "%s-bias", prefix);
+    if ((rc = expect_key(ps, key, &v))) return rc;
+    return parse_only_double(ps, v, "bias", &m->bias);
+}
+
+static int parse_model(struct parser *ps, lscan_model *m)
+{
+    const char *v;
+    int rc = next_line(ps);
+    if (rc) return rc;
+    char magic[32];
+    int version, used = 0;
+    if (sscanf(ps->line, "%31s %d%n", magic, &version, &used) != 2 || strcmp(magic, MODEL_MAGIC) != 0 ||
+        ps->line[used] != '\0')
+        return perr(ps, LSCAN_ERR_MODEL_VERSION, "not a libscan model file (expected '%s %d')", MODEL_MAGIC, MODEL_VERSION);
+    if (version != MODEL_VERSION)
+        return perr(ps, LSCAN_ERR_MODEL_VERSION, "model format version %d, this library reads version %d", version, MODEL_VERSION);
+    for (int i = 0; i < LSCAN__INFO_COUNT; i++) {
+        if ((rc = expect_key(ps, lscan__info_keys[i], &v))) return rc;
+        if (i >= LSCAN__INFO_TARGET) {
+            double x;
+            if ((rc = parse_only_double(ps, v, lscan__info_keys[i], &x))) return rc;
+            bool ok = i == LSCAN__INFO_VAL_SCANS ? (x >= 0 && x == floor(x)) : (x >= 0 && x <= 1);
+            if (i == LSCAN__INFO_TARGET) ok = x > 0 && x <= 1;
+            if (!ok) return perr(ps, LSCAN_ERR_MODEL_VALUE, "%s out of range", lscan__info_keys[i]);
+        }
+        if (!(m->info[i] = strdup(v))) return perr(ps, LSCAN_ERR_NO_MEMORY, "out of memory");
+    }
+    if ((rc = expect_key(ps, "threshold", &v))) return rc;
+    if ((rc = parse_only_double(ps, v, "threshold", &m->threshold))) return rc;
+    if (!(m->threshold >= 0 && m->threshold <= 1)) return perr(ps, LSCAN_ERR_MODEL_VALUE, "threshold must be in [0, 1]");
+    if ((rc = parse_linear(ps, "tile", lscan_feature_count(LSCAN_FEATURES_TILE),
+                           lscan_feature_schema_hash(LSCAN_FEATURES_TILE), tile_name, &m->tile)))
+        return rc;
+    if ((rc = expect_key(ps, "tile-hot", &v))) return rc;
+    if ((rc = parse_only_double(ps, v, "tile-hot", &m->tile_hot))) return rc;
+    if ((rc = parse_linear(ps, "image", lscan__model_feature_count(), lscan__model_schema_hash(),
+                           lscan__model_feature_name, &m->image)))
+        return rc;
+    const char *sum_start = ps->p;
+    if ((rc = expect_key(ps, "checksum", &v))) return rc;
+    unsigned long long sum;
+    used = 0;
+    if (strlen(v) != 16 || sscanf(v, "%16llx%n", &sum, &used) != 1 || used != 16)
+        return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "expected 'checksum <16 hex digits>'");
+    if (ps->p != ps->end) {
+        ps->lineno++;
+        return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "text after the checksum line");
+    }
+    uint64_t want = lscan__fnv1a(LSCAN__FNV_OFFSET, ps->start, (size_t)(sum_start - ps->start));
+    if (sum != want)
+        return perr(ps, LSCAN_ERR_MODEL_CHECKSUM, "checksum %016llx, the content gives %016llx (edited or damaged)",
+                    sum, (unsigned long long)want);
+    return LSCAN_OK;
+}
+
+LSCAN_API int lscan_model_parse(lscan_ctx *ctx, const char *text, size_t size, lscan_model **out)
+{
+    if (out) *out = NULL;
+    if (!ctx || !out || (!text && size)) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    if (size == 0) return lscan__error(ctx, LSCAN_ERR_EMPTY_INPUT, "empty model file");
+    if (size > MODEL_MAX_BYTES) return lscan__error(ctx, LSCAN_ERR_TOO_LARGE, "model file larger than %u bytes", MODEL_MAX_BYTES);
+    lscan_model *m = calloc(1, sizeof *m);
+    if (!m) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (c == (locale_t)0) {
+        free(m);
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot create the C locale");
+    }
+    locale_t old = uselocale(c);
+    struct parser ps = {.ctx = ctx, .start = text, .p = text, .end = text + size};
+    int rc = parse_model(&ps, m);
+    uselocale(old);
+    freelocale(c);
+    if (rc) {
+        lscan_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return LSCAN_OK;
+}
+
+LSCAN_API int lscan_model_load(lscan_ctx *ctx, const char *path, lscan_model **out)
+{
+    if (out) *out = NULL;
+    if (!ctx || !path || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    FILE *f = fopen(path, "rb");
+    int rc;
+    char *buf = NULL;
+    size_t n = 0;
+    if (!f) {
+        rc = lscan__error(ctx, LSCAN_ERR_IO, "cannot open: %s", strerror(errno));
+    } else {
+        buf = malloc(MODEL_MAX_BYTES + 1);
+        n = buf ? fread(buf, 1, MODEL_MAX_BYTES + 1, f) : 0;
+        if (!buf) rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+        else if (ferror(f)) rc = lscan__error(ctx, LSCAN_ERR_IO, "read failed (is it a directory?)");
+        else rc = lscan_model_parse(ctx, buf, n, out);
+        fclose(f);
+    }
+    free(buf);
+    if (rc) lscan__error_path(ctx, path);
+    return rc;
+}
+
+/* Serialises to memory: used by the tests for the write -> read -> write check. */
+int lscan__model_text(lscan_ctx *ctx, const lscan_model *m, char **out, size_t *len)
+{
+    return model_to_text(ctx, m, out, len);
+}

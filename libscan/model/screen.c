@@ -1,0 +1,334 @@
+/* screen.c — decisions: analysis, tile scores (heat map), image score, threshold, reasons and hottest tiles; failures become INSPECT. */
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_KEPT 32
+
+struct lscan_result {
+    uint32_t decision;
+    double score, threshold;
+    int status;
+    char message[LSCAN_MSG_MAX + LSCAN_PATH_MAX + 4];
+    uint32_t n_reasons;
+    struct {
+        const char *feature; /* static names from the schema */
+        double value, contribution;
+    } reasons[MAX_KEPT];
+    uint32_t n_hot;
+    struct {
+        lscan_box box;
+        double score;
+    } hot[MAX_KEPT];
+    float *heat;
+    uint32_t cols, rows;
+    lscan_box container;
+    uint32_t width, height;
+    double stage[LSCAN_STAGE_COUNT];
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+LSCAN_API void lscan_screen_options_init(lscan_screen_options *opts)
+{
+    if (!opts) return;
+    memset(opts, 0, sizeof *opts);
+    opts->size = sizeof *opts;
+    opts->polarity = LSCAN_POLARITY_AUTO;
+    opts->threshold = -1.0;
+    opts->max_reasons = 5;
+    opts->max_hot_tiles = 5;
+}
+
+static int screen_options(lscan_ctx *ctx, const lscan_screen_options *in, lscan_screen_options *o)
+{
+    lscan_screen_options_init(o);
+    if (!in) return LSCAN_OK;
+    if (in->size < sizeof(uint32_t))
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "screen options not initialised");
+    memcpy(o, in, in->size < sizeof *o ? in->size : sizeof *o);
+    o->size = sizeof *o;
+    if (o->max_reasons > MAX_KEPT) o->max_reasons = MAX_KEPT;
+    if (o->max_hot_tiles > MAX_KEPT) o->max_hot_tiles = MAX_KEPT;
+    if (isnan(o->threshold) || o->threshold > 1)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "threshold must be in [0, 1] (or negative for the model's)");
+    return LSCAN_OK;
+}
+
+static lscan_result *result_new(const lscan_model *model, const lscan_screen_options *o)
+{
+    lscan_result *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->decision = LSCAN_INSPECT; /* until the model says otherwise */
+    r->score = NAN;
+    r->threshold = o->threshold >= 0 ? o->threshold : model->threshold;
+    return r;
+}
+
+/* Records a failure on the result: decision stays INSPECT. */
+static int result_fail(lscan_result *r, lscan_ctx *ctx, int status)
+{
+    r->status = status;
+    r->decision = LSCAN_INSPECT;
+    r->score = NAN;
+    snprintf(r->message, sizeof r->message, "%s", lscan_ctx_error_message(ctx));
+    if (!r->message[0]) snprintf(r->message, sizeof r->message, "%s", lscan_strerror(status));
+    return status;
+}
+
+/* Tile logits for every tile of an analysis (cols*rows, row-major). */
+int lscan__tile_logits(const lscan_model *m, const lscan_analysis *a, double *logits)
+{
+    uint32_t cols, rows;
+    lscan_analysis_grid(a, &cols, &rows);
+    const float *tf = lscan_analysis_tile_features(a);
+    uint32_t nt = lscan_feature_count(LSCAN_FEATURES_TILE);
+    for (size_t i = 0; i < (size_t)cols * rows; i++) logits[i] = lscan__linear_score(&m->tile, tf + i * nt);
+    return LSCAN_OK;
+}
+
+/* The image model's input: image features then tile-score aggregates. */
+int lscan__image_vector(const lscan_model *m, const lscan_analysis *a, const double *logits, float *x)
+{
+    uint32_t cols, rows;
+    lscan_analysis_grid(a, &cols, &rows);
+    uint32_t ni = lscan_feature_count(LSCAN_FEATURES_IMAGE);
+    memcpy(x, lscan_analysis_image_features(a), ni * sizeof *x);
+    double agg[LSCAN__AGG_COUNT];
+    int rc = lscan__aggregate_tiles(logits, cols, rows, m->tile_hot, agg);
+    if (rc) return rc;
+    for (int i = 0; i < LSCAN__AGG_COUNT; i++) x[ni + i] = (float)agg[i];
+    return LSCAN_OK;
+}
+
+static int decide(lscan_ctx *ctx, const lscan_model *m, const lscan_analysis *a, const lscan_screen_options *o,
+                  lscan_result *r)
+{
+    uint32_t cols, rows;
+    lscan_analysis_grid(a, &cols, &rows);
+    size_t nt = (size_t)cols * rows;
+    uint32_t nf = lscan__model_feature_count();
+    double *logits = malloc((nt ? nt : 1) * sizeof *logits);
+    float *x = malloc(nf * sizeof *x);
+    r->heat = malloc((nt ? nt : 1) * sizeof *r->heat);
+    if (!logits || !x || !r->heat) {
+        free(logits);
+        free(x);
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    }
+    lscan__tile_logits(m, a, logits);
+    int rc = lscan__image_vector(m, a, logits, x);
+    if (rc) {
+        free(logits);
+        free(x);
+        return lscan__error(ctx, rc, "cannot aggregate tile scores");
+    }
+    r->cols = cols;
+    r->rows = rows;
+    for (size_t i = 0; i < nt; i++) r->heat[i] = (float)lscan__sigmoid(logits[i]);
+
+    /* Hottest tiles: repeated selection (k is small), hottest first, ties to the first in row-major order. */
+    for (uint32_t k = 0; k < o->max_hot_tiles && k < nt; k++) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < nt; i++) {
+            if (logits[i] == -INFINITY) continue; /* already taken */
+            if (best == SIZE_MAX || logits[i] > logits[best]) best = i;
+        }
+        if (best == SIZE_MAX) break;
+        lscan_analysis_tile_box(a, (uint32_t)(best % cols), (uint32_t)(best / cols), &r->hot[k].box);
+        r->hot[k].score = lscan__sigmoid(logits[best]);
+        logits[best] = -INFINITY;
+        r->n_hot = k + 1;
+    }
+
+    double z = lscan__linear_score(&m->image, x);
+    r->score = lscan__sigmoid(z);
+    /* Reasons: the largest contributions towards INSPECT. */
+    double contrib[MAX_KEPT];
+    uint32_t idx[MAX_KEPT];
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < nf; i++) {
+        double c = m->image.weight[i] * (((double)x[i] - m->image.mean[i]) / m->image.scale[i]);
+        uint32_t pos = kept < o->max_reasons ? kept++ : o->max_reasons;
+        if (pos == o->max_reasons && (kept == 0 || c <= contrib[kept - 1])) continue;
+        if (pos == o->max_reasons) pos = kept - 1;
+        while (pos > 0 && contrib[pos - 1] < c) {
+            contrib[pos] = contrib[pos - 1];
+            idx[pos] = idx[pos - 1];
+            pos--;
+        }
+        contrib[pos] = c;
+        idx[pos] = i;
+    }
+    for (uint32_t k = 0; k < kept; k++) {
+        r->reasons[k].feature = lscan__model_feature_name(idx[k]);
+        r->reasons[k].value = x[idx[k]];
+        r->reasons[k].contribution = contrib[k];
+    }
+    r->n_reasons = kept;
+    r->decision = r->score >= r->threshold ? LSCAN_INSPECT : LSCAN_RELEASE;
+    free(logits);
+    free(x);
+    return LSCAN_OK;
+}
+
+static int screen_image(lscan_ctx *ctx, const lscan_model *model, const lscan_image *img,
+                        const lscan_screen_options *o, lscan_result *r)
+{
+    r->width = img->width;
+    r->height = img->height;
+    lscan_analyze_options ao;
+    lscan_analyze_options_init(&ao);
+    ao.polarity = o->polarity;
+    ao.pitch_mm = o->pitch_mm;
+    ao.air_level = o->air_level;
+    double t0 = now_seconds();
+    lscan_analysis *a = NULL;
+    int rc = lscan_analyze(ctx, img, &ao, &a);
+    double t1 = now_seconds();
+    r->stage[LSCAN_STAGE_FEATURES] = t1 - t0;
+    if (rc) return result_fail(r, ctx, rc);
+    lscan_analysis_container(a, &r->container);
+    if (ctx->time_budget_ms > 0 && (t1 - t0) * 1000.0 > (double)ctx->time_budget_ms) {
+        lscan_analysis_free(a);
+        lscan__error(ctx, LSCAN_ERR_TIME_BUDGET, "analysis took %.0f ms, budget %lld ms", (t1 - t0) * 1000.0,
+                     (long long)ctx->time_budget_ms);
+        return result_fail(r, ctx, LSCAN_ERR_TIME_BUDGET);
+    }
+    rc = decide(ctx, model, a, o, r);
+    r->stage[LSCAN_STAGE_CLASSIFY] = now_seconds() - t1;
+    lscan_analysis_free(a);
+    if (rc) return result_fail(r, ctx, rc);
+    return LSCAN_OK;
+}
+
+LSCAN_API int lscan_screen(lscan_ctx *ctx, const lscan_model *model, const lscan_image *img,
+                           const lscan_screen_options *opts, lscan_result **out)
+{
+    if (out) *out = NULL;
+    if (!ctx || !model || !img || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    lscan_screen_options o;
+    int rc = screen_options(ctx, opts, &o);
+    if (rc) return rc;
+    lscan_result *r = result_new(model, &o);
+    if (!r) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    rc = screen_image(ctx, model, img, &o, r);
+    *out = r;
+    return rc;
+}
+
+LSCAN_API int lscan_screen_file(lscan_ctx *ctx, const lscan_model *model, const char *path,
+                                const lscan_load_options *load, const lscan_screen_options *opts,
+                                lscan_result **out)
+{
+    if (out) *out = NULL;
+    if (!ctx || !model || !path || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    lscan_screen_options o;
+    int rc = screen_options(ctx, opts, &o);
+    if (rc) return rc;
+    lscan_result *r = result_new(model, &o);
+    if (!r) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    *out = r;
+    double t0 = now_seconds();
+    lscan_image *img = NULL;
+    rc = lscan_image_load(ctx, path, load, &img);
+    r->stage[LSCAN_STAGE_DECODE] = now_seconds() - t0;
+    if (rc) return result_fail(r, ctx, rc);
+    rc = screen_image(ctx, model, img, &o, r);
+    if (rc && !lscan_ctx_error_path(ctx)) {
+        /* Name the file in analysis failures too. */
+        lscan__error_path(ctx, path);
+        snprintf(r->message, sizeof r->message, "%s", lscan_ctx_error_message(ctx));
+    }
+    lscan_image_free(img);
+    return rc;
+}
+
+LSCAN_API void lscan_result_free(lscan_result *r)
+{
+    if (!r) return;
+    free(r->heat);
+    free(r);
+}
+
+LSCAN_API uint32_t lscan_result_decision(const lscan_result *r) { return r ? r->decision : LSCAN_INSPECT; }
+LSCAN_API double lscan_result_score(const lscan_result *r) { return r ? r->score : NAN; }
+LSCAN_API double lscan_result_threshold(const lscan_result *r) { return r ? r->threshold : NAN; }
+LSCAN_API int lscan_result_status(const lscan_result *r) { return r ? r->status : LSCAN_ERR_INVALID_ARGUMENT; }
+LSCAN_API const char *lscan_result_message(const lscan_result *r) { return r ? r->message : ""; }
+LSCAN_API uint32_t lscan_result_reason_count(const lscan_result *r) { return r ? r->n_reasons : 0; }
+LSCAN_API uint32_t lscan_result_hot_tile_count(const lscan_result *r) { return r ? r->n_hot : 0; }
+
+LSCAN_API int lscan_result_reason(const lscan_result *r, uint32_t index, const char **feature, double *value,
+                                  double *contribution)
+{
+    if (!r || index >= r->n_reasons) return LSCAN_ERR_INVALID_ARGUMENT;
+    if (feature) *feature = r->reasons[index].feature;
+    if (value) *value = r->reasons[index].value;
+    if (contribution) *contribution = r->reasons[index].contribution;
+    return LSCAN_OK;
+}
+
+LSCAN_API int lscan_result_hot_tile(const lscan_result *r, uint32_t index, lscan_box *box, double *score)
+{
+    if (!r || index >= r->n_hot) return LSCAN_ERR_INVALID_ARGUMENT;
+    if (box) *box = r->hot[index].box;
+    if (score) *score = r->hot[index].score;
+    return LSCAN_OK;
+}
+
+LSCAN_API const float *lscan_result_heatmap(const lscan_result *r, uint32_t *cols, uint32_t *rows)
+{
+    if (cols) *cols = r ? r->cols : 0;
+    if (rows) *rows = r ? r->rows : 0;
+    return r ? r->heat : NULL;
+}
+
+LSCAN_API int lscan_result_container(const lscan_result *r, lscan_box *box)
+{
+    if (!r || !box) return LSCAN_ERR_INVALID_ARGUMENT;
+    *box = r->container;
+    return LSCAN_OK;
+}
+
+LSCAN_API void lscan_result_image_size(const lscan_result *r, uint32_t *width, uint32_t *height)
+{
+    if (width) *width = r ? r->width : 0;
+    if (height) *height = r ? r->height : 0;
+}
+
+LSCAN_API double lscan_result_stage_seconds(const lscan_result *r, uint32_t stage)
+{
+    return r && stage < LSCAN_STAGE_COUNT ? r->stage[stage] : 0.0;
+}
+
+/* For the batch engine (libscan/batch), which decodes inputs itself so that it can hand the pixels to
+ * its per-image callback: screens `img` like lscan_screen and records the decode time; with img NULL,
+ * makes the INSPECT result of the decode failure `status` whose details are on ctx. */
+int lscan__screen_decoded(lscan_ctx *ctx, const lscan_model *model, const lscan_image *img, int status,
+                          double decode_seconds, const lscan_screen_options *opts, lscan_result **out)
+{
+    if (out) *out = NULL;
+    if (!ctx || !model || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan_screen_options o;
+    int rc = screen_options(ctx, opts, &o);
+    if (rc) return rc;
+    lscan_result *r = result_new(model, &o);
+    if (!r) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    *out = r;
+    r->stage[LSCAN_STAGE_DECODE] = decode_seconds;
+    if (!img) return result_fail(r, ctx, status ? status : LSCAN_ERR_INTERNAL);
+    lscan__error_clear(ctx);
+    return screen_image(ctx, model, img, &o, r);
+}

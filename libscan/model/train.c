@@ -1,0 +1,391 @@
+/* train.c — the trainer: stores analysed images, fits the tile model then the image model, chooses the threshold on validation images. */
+#include "model.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct entry {
+    uint64_t key;
+    int cls;
+    uint32_t split;
+    uint32_t cols, rows;
+    float *tiles;     /* cols*rows*tile feature count */
+    float *mask_frac; /* cols*rows: share of each tile's pixels in the anomaly mask */
+    float *image;     /* image feature count */
+};
+
+struct lscan_trainer {
+    pthread_mutex_t mu;
+    struct entry *e;
+    size_t n, cap;
+};
+
+LSCAN_API lscan_trainer *lscan_trainer_new(void)
+{
+    lscan_trainer *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    if (pthread_mutex_init(&t->mu, NULL) != 0) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void entry_free(struct entry *e)
+{
+    free(e->tiles);
+    free(e->mask_frac);
+    free(e->image);
+}
+
+LSCAN_API void lscan_trainer_free(lscan_trainer *t)
+{
+    if (!t) return;
+    for (size_t i = 0; i < t->n; i++) entry_free(&t->e[i]);
+    free(t->e);
+    pthread_mutex_destroy(&t->mu);
+    free(t);
+}
+
+LSCAN_API void lscan_train_options_init(lscan_train_options *o)
+{
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
+    o->l2 = 1.0;
+    o->target_detection = 0.99;
+    o->tile_positive = 0.05;
+    o->max_negative_tiles = 400;
+}
+
+LSCAN_API int lscan_trainer_add(lscan_trainer *t, lscan_ctx *ctx, const lscan_image *img, const uint8_t *mask,
+                                size_t mask_stride, int cls, uint32_t split, uint64_t key)
+{
+    if (!t || !ctx || !img) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    if (!lscan_class_name(cls)) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "unknown class %d", cls);
+    if (split > LSCAN_SPLIT_VALIDATION) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "unknown split %u", split);
+    if (mask && mask_stride < img->width) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "mask stride < width");
+    lscan_analysis *a;
+    int rc = lscan_analyze(ctx, img, NULL, &a);
+    if (rc) return rc;
+    struct entry e = {.key = key, .cls = cls, .split = split};
+    lscan_analysis_grid(a, &e.cols, &e.rows);
+    size_t nt = (size_t)e.cols * e.rows;
+    uint32_t ntf = lscan_feature_count(LSCAN_FEATURES_TILE), nif = lscan_feature_count(LSCAN_FEATURES_IMAGE);
+    e.tiles = malloc(nt * ntf * sizeof *e.tiles);
+    e.mask_frac = calloc(nt, sizeof *e.mask_frac);
+    e.image = malloc(nif * sizeof *e.image);
+    if (!e.tiles || !e.mask_frac || !e.image) {
+        entry_free(&e);
+        lscan_analysis_free(a);
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory storing training features");
+    }
+    memcpy(e.tiles, lscan_analysis_tile_features(a), nt * ntf * sizeof *e.tiles);
+    memcpy(e.image, lscan_analysis_image_features(a), nif * sizeof *e.image);
+    if (mask) {
+        for (uint32_t row = 0; row < e.rows; row++) {
+            for (uint32_t col = 0; col < e.cols; col++) {
+                lscan_box b;
+                lscan_analysis_tile_box(a, col, row, &b);
+                size_t on = 0, area = (size_t)(b.x1 - b.x0) * (b.y1 - b.y0);
+                for (uint32_t y = b.y0; y < b.y1; y++)
+                    for (uint32_t x = b.x0; x < b.x1; x++) on += mask[(size_t)y * mask_stride + x] != 0;
+                e.mask_frac[(size_t)row * e.cols + col] = area ? (float)on / (float)area : 0.0f;
+            }
+        }
+    }
+    lscan_analysis_free(a);
+    pthread_mutex_lock(&t->mu);
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        struct entry *ne = realloc(t->e, cap * sizeof *ne);
+        if (!ne) {
+            pthread_mutex_unlock(&t->mu);
+            entry_free(&e);
+            return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+        }
+        t->e = ne;
+        t->cap = cap;
+    }
+    t->e[t->n++] = e;
+    pthread_mutex_unlock(&t->mu);
+    return LSCAN_OK;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    uint64_t x = ((const struct entry *)a)->key, y = ((const struct entry *)b)->key;
+    return (x > y) - (x < y);
+}
+
+/* A deterministic pseudo-random sample of negative tiles: splitmix64 of (key, tile). */
+static uint64_t mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static int by_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int by_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_options *o, lscan_model *m)
+{
+    uint32_t d = lscan_feature_count(LSCAN_FEATURES_TILE);
+    /* Rows: every positive tile, and up to max_negative_tiles clean tiles per
+     * image (tiles partly in the mask are ambiguous and left out). */
+    size_t rows = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct entry *e = &t->e[i];
+        if (e->split != LSCAN_SPLIT_TRAIN) continue;
+        size_t nt = (size_t)e->cols * e->rows, neg = 0;
+        for (size_t k = 0; k < nt; k++) {
+            if (e->mask_frac[k] >= o->tile_positive) rows++;
+            else if (e->mask_frac[k] == 0) neg++;
+        }
+        rows += neg < o->max_negative_tiles ? neg : o->max_negative_tiles;
+    }
+    float *x = malloc(rows * d * sizeof *x);
+    uint8_t *y = malloc(rows ? rows : 1);
+    double *w = malloc(rows * sizeof *w);
+    uint32_t *order = NULL; /* negative tile indices of one image */
+    uint64_t *hashed = NULL; /* (hash high bits | tile index) for sampling */
+    size_t order_cap = 0;
+    int rc = LSCAN_OK;
+    if (!x || !y || !w) {
+        rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory for %zu training tiles", rows);
+        goto done;
+    }
+    size_t r = 0, npos = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct entry *e = &t->e[i];
+        if (e->split != LSCAN_SPLIT_TRAIN) continue;
+        size_t nt = (size_t)e->cols * e->rows, nneg = 0;
+        if (nt > order_cap) {
+            uint32_t *no = realloc(order, nt * sizeof *no);
+            if (no) order = no;
+            uint64_t *nh = realloc(hashed, nt * sizeof *nh);
+            if (nh) hashed = nh;
+            if (!no || !nh) {
+                rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+                goto done;
+            }
+            order_cap = nt;
+        }
+        for (size_t k = 0; k < nt; k++) {
+            if (e->mask_frac[k] >= o->tile_positive) {
+                memcpy(x + r * d, e->tiles + k * d, d * sizeof *x);
+                y[r++] = 1;
+                npos++;
+            } else if (e->mask_frac[k] == 0) {
+                order[nneg++] = (uint32_t)k;
+            }
+        }
+        /* Keep the negatives with the smallest hash of (key, tile): a fixed random subset. */
+        size_t keep = nneg < o->max_negative_tiles ? nneg : o->max_negative_tiles;
+        for (size_t q = 0; q < nneg; q++) hashed[q] = (mix(e->key * 1000003u + order[q]) & ~0xffffffffull) | order[q];
+        qsort(hashed, nneg, sizeof *hashed, by_u64);
+        for (size_t q = 0; q < keep; q++) {
+            memcpy(x + r * d, e->tiles + (size_t)(uint32_t)hashed[q] * d, d * sizeof *x);
+            y[r++] = 0;
+        }
+    }
+    if (npos == 0 || npos == r) {
+        rc = lscan__error(ctx, LSCAN_ERR_TRAINING, "tile model needs positive and negative tiles (%zu of %zu positive)", npos, r);
+        goto done;
+    }
+    /* Balanced class weights. */
+    for (size_t k = 0; k < r; k++) w[k] = y[k] ? (double)r / (2.0 * npos) : (double)r / (2.0 * (r - npos));
+    rc = lscan__logreg_fit(ctx, x, y, w, r, d, o->l2, &m->tile);
+done:
+    free(x);
+    free(y);
+    free(w);
+    free(order);
+    free(hashed);
+    return rc;
+}
+
+/* The hot-tile threshold: the 99.5th percentile of tile logits over clean
+ * training images, so about one clean tile in 200 is hot. */
+static int choose_tile_hot(lscan_trainer *t, lscan_ctx *ctx, lscan_model *m)
+{
+    uint32_t d = lscan_feature_count(LSCAN_FEATURES_TILE);
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->e[i].split == LSCAN_SPLIT_TRAIN && !LSCAN_CLASS_IS_INSPECT(t->e[i].cls))
+            n += (size_t)t->e[i].cols * t->e[i].rows;
+    if (n == 0) return lscan__error(ctx, LSCAN_ERR_TRAINING, "no clean training images");
+    double *z = malloc(n * sizeof *z);
+    if (!z) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct entry *e = &t->e[i];
+        if (e->split != LSCAN_SPLIT_TRAIN || LSCAN_CLASS_IS_INSPECT(e->cls)) continue;
+        for (size_t q = 0; q < (size_t)e->cols * e->rows; q++) z[k++] = lscan__linear_score(&m->tile, e->tiles + q * d);
+    }
+    qsort(z, n, sizeof *z, by_double);
+    m->tile_hot = z[(size_t)floor(0.995 * (double)(n - 1))];
+    free(z);
+    return LSCAN_OK;
+}
+
+/* Image-model inputs for every stored image (t->n rows). */
+static int image_vectors(lscan_trainer *t, lscan_ctx *ctx, const lscan_model *m, float *x)
+{
+    uint32_t ntf = lscan_feature_count(LSCAN_FEATURES_TILE), nif = lscan_feature_count(LSCAN_FEATURES_IMAGE);
+    uint32_t nf = lscan__model_feature_count();
+    for (size_t i = 0; i < t->n; i++) {
+        const struct entry *e = &t->e[i];
+        size_t nt = (size_t)e->cols * e->rows;
+        double *logits = malloc(nt * sizeof *logits);
+        if (!logits) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+        for (size_t q = 0; q < nt; q++) logits[q] = lscan__linear_score(&m->tile, e->tiles + q * ntf);
+        float *row = x + i * nf;
+        memcpy(row, e->image, nif * sizeof *row);
+        double agg[LSCAN__AGG_COUNT];
+        int rc = lscan__aggregate_tiles(logits, e->cols, e->rows, m->tile_hot, agg);
+        free(logits);
+        if (rc) return lscan__error(ctx, rc, "cannot aggregate tile scores");
+        for (int q = 0; q < LSCAN__AGG_COUNT; q++) row[nif + q] = (float)agg[q];
+    }
+    return LSCAN_OK;
+}
+
+static char *dup_printf(const char *fmt, ...) LSCAN_PRINTF(1, 2);
+static char *dup_printf(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return strdup(buf);
+}
+
+/* One-line text for the model file: control characters become spaces. */
+static char *one_line(const char *s, const char *fallback)
+{
+    char *d = strdup(s && *s ? s : fallback);
+    if (!d) return NULL;
+    for (char *p = d; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = ' ';
+    return d;
+}
+
+LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_options *opts, lscan_model **out)
+{
+    if (out) *out = NULL;
+    if (!t || !ctx || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    lscan_train_options o;
+    lscan_train_options_init(&o);
+    if (opts) {
+        if (opts->size < sizeof(uint32_t)) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "train options not initialised");
+        memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+    }
+    if (!(o.l2 >= 0) || !(o.target_detection > 0 && o.target_detection <= 1) ||
+        !(o.tile_positive > 0 && o.tile_positive <= 1) || o.max_negative_tiles == 0)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "training options out of range");
+    qsort(t->e, t->n, sizeof *t->e, by_key);
+    for (size_t i = 1; i < t->n; i++)
+        if (t->e[i].key == t->e[i - 1].key)
+            return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "two images share the key %llu", (unsigned long long)t->e[i].key);
+    size_t counts[2][2] = {{0, 0}, {0, 0}}; /* [split][inspect] */
+    for (size_t i = 0; i < t->n; i++) counts[t->e[i].split][LSCAN_CLASS_IS_INSPECT(t->e[i].cls)]++;
+    if (!counts[0][0] || !counts[0][1] || !counts[1][0] || !counts[1][1])
+        return lscan__error(ctx, LSCAN_ERR_TRAINING,
+                            "need RELEASE and INSPECT images in both splits (train %zu/%zu, validation %zu/%zu)",
+                            counts[0][0], counts[0][1], counts[1][0], counts[1][1]);
+
+    lscan_model *m = calloc(1, sizeof *m);
+    if (!m) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    uint32_t nf = lscan__model_feature_count();
+    float *x = NULL, *xt = NULL;
+    uint8_t *y = NULL;
+    double *w = NULL, *scores = NULL;
+    int *pos = NULL, *classes = NULL;
+    int rc = fit_tile_model(t, ctx, &o, m);
+    if (!rc) rc = choose_tile_hot(t, ctx, m);
+    if (rc) goto fail;
+
+    x = malloc(t->n * nf * sizeof *x);
+    xt = malloc(t->n * nf * sizeof *xt);
+    y = malloc(t->n);
+    w = malloc(t->n * sizeof *w);
+    scores = malloc(t->n * sizeof *scores);
+    pos = malloc(t->n * sizeof *pos);
+    classes = malloc(t->n * sizeof *classes);
+    if (!x || !xt || !y || !w || !scores || !pos || !classes) {
+        rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+        goto fail;
+    }
+    if ((rc = image_vectors(t, ctx, m, x))) goto fail;
+    size_t ntr = 0, ntr_pos = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->e[i].split != LSCAN_SPLIT_TRAIN) continue;
+        memcpy(xt + ntr * nf, x + i * nf, nf * sizeof *x);
+        y[ntr] = LSCAN_CLASS_IS_INSPECT(t->e[i].cls);
+        ntr_pos += y[ntr];
+        ntr++;
+    }
+    for (size_t i = 0; i < ntr; i++) w[i] = y[i] ? (double)ntr / (2.0 * ntr_pos) : (double)ntr / (2.0 * (ntr - ntr_pos));
+    if ((rc = lscan__logreg_fit(ctx, xt, y, w, ntr, nf, o.l2, &m->image))) goto fail;
+
+    /* Threshold and figures on the validation images only. */
+    size_t nv = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->e[i].split != LSCAN_SPLIT_VALIDATION) continue;
+        scores[nv] = lscan__sigmoid(lscan__linear_score(&m->image, x + i * nf));
+        pos[nv] = LSCAN_CLASS_IS_INSPECT(t->e[i].cls);
+        classes[nv] = t->e[i].cls;
+        nv++;
+    }
+    m->threshold = lscan__threshold_for_detection(scores, pos, nv, o.target_detection);
+    lscan_metrics mt = {.size = sizeof mt};
+    if ((rc = lscan_metrics_compute(scores, classes, nv, m->threshold, o.target_detection, &mt))) {
+        lscan__error(ctx, rc, "cannot compute validation figures");
+        goto fail;
+    }
+    m->info[LSCAN__INFO_NAME] = one_line(o.name, "unnamed");
+    m->info[LSCAN__INFO_TRAINING] = one_line(o.training, "unspecified");
+    m->info[LSCAN__INFO_TARGET] = dup_printf("%.17g", o.target_detection);
+    m->info[LSCAN__INFO_VAL_SCANS] = dup_printf("%zu", nv);
+    m->info[LSCAN__INFO_VAL_DET] = dup_printf("%.6f", mt.detection);
+    m->info[LSCAN__INFO_VAL_REL] = dup_printf("%.6f", mt.release_rate);
+    m->info[LSCAN__INFO_VAL_AUC] = dup_printf("%.6f", mt.auc);
+    for (int i = 0; i < LSCAN__INFO_COUNT; i++)
+        if (!m->info[i]) {
+            rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+            goto fail;
+        }
+    rc = LSCAN_OK;
+fail:
+    free(x);
+    free(xt);
+    free(y);
+    free(w);
+    free(scores);
+    free(pos);
+    free(classes);
+    if (rc) {
+        lscan_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return LSCAN_OK;
+}
