@@ -5,6 +5,7 @@
 
 static const struct command commands[] = {
     {"info", "library version, CPU features, kernels and default limits", cmd_info},
+    {"screen", "screen files and folders: RELEASE/INSPECT records (CSV, JSONL), overlays", cmd_screen},
 };
 
 static void usage(FILE *f)

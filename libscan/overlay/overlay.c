@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define MIN_WIDTH 240u   /* room for the banner text even for tiny images */
-#define HEAT_FLOOR 0.25  /* tile probabilities below this leave the image untouched */
+#define HEAT_FLOOR 0.5   /* tiles no likelier anomalous than not leave the image untouched */
 #define HEAT_ALPHA 0.6   /* opacity of the hottest tiles */
 #define BOX_SCORE 0.5    /* hot tiles boxed from this probability (the hottest always, when INSPECT) */
 
@@ -188,7 +188,11 @@ static int render_grey(lscan_ctx *ctx, const lscan_image *img, const lscan__over
     }
     double llo = log(lo + 1.0), lhi = log(hi + 1.0);
     for (uint32_t v = 0; v < 65536; v++) {
-        double g = lhi > llo ? 255.0 * (log(v + 1.0) - llo) / (lhi - llo) : 128.0;
+        /* Attenuation relative to the range, square-rooted: light cargo, which is most of what an officer
+         * looks at, gets more grey levels than the darkest steel. */
+        double a = lhi > llo ? (lhi - log(v + 1.0)) / (lhi - llo) : 0.5;
+        a = a < 0 ? 0 : a > 1 ? 1 : a;
+        double g = 255.0 * (1.0 - sqrt(a));
         lut[v] = (uint8_t)(g < 0 ? 0 : g > 255 ? 255 : lrint(g));
     }
     for (uint32_t oy = 0; oy < l->image_h; oy++) {

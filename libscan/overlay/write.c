@@ -12,6 +12,32 @@
 #ifdef LSCAN_HAVE_STB
 /* Static so that these symbols can never clash with a host program's own stb;
  * no stdio so that every byte goes through our checked writer. */
+#include <zlib.h>
+
+/* stb's own deflate is slow and weak: zlib (already linked for the PNG
+ * decoder) compresses an overlay several times faster. Returns malloc'd
+ * memory, which stb frees with free(). */
+static unsigned char *overlay_deflate(unsigned char *data, int len, int *out_len, int quality)
+{
+    (void)quality; /* stb passes its global default level; ours is fixed */
+    uLongf cap = compressBound((uLong)len);
+    unsigned char *out = malloc(cap);
+    if (!out) return NULL;
+    if (compress2(out, &cap, data, (uLong)len, 1) != Z_OK || cap > INT32_MAX) {
+        free(out);
+        return NULL;
+    }
+    *out_len = (int)cap;
+    return out;
+}
+
+static unsigned int overlay_crc32(unsigned char *buffer, int len)
+{
+    return (unsigned int)crc32(0L, buffer, (uInt)len);
+}
+
+#define STBIW_ZLIB_COMPRESS overlay_deflate
+#define STBIW_CRC32 overlay_crc32
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STBI_WRITE_NO_STDIO
