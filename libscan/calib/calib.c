@@ -228,21 +228,15 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     uint32_t bright = hist_pct_t(hist, n, 0.99, xor_mask) * 85 / 100;
     bool air[4] = {false, false, false, false};
     float air_lv[4] = {0}, air_nz[4] = {0};
-    uint32_t air_lines[4] = {0};
     for (int side = 0; side < 4; side++) {
         struct band *b = &bands[side];
         /* The thick band first, then the thin lines nearest the edge. */
-        uint32_t thin_lines = b->lines;
+        uint32_t thin_lines;
         uint32_t lstep = thick[side] > BAND_LINES ? (thick[side] + BAND_LINES - 1) / BAND_LINES : 1;
         thin_lines = (thin[side] + lstep - 1) / lstep;
         if (thin_lines > b->lines) thin_lines = b->lines;
-        if (band_is_air(b, b->lines, xor_mask, bright, q, &air_lv[side], &air_nz[side])) {
-            air[side] = true;
-            air_lines[side] = thick[side];
-        } else if (band_is_air(b, thin_lines, xor_mask, bright, q, &air_lv[side], &air_nz[side])) {
-            air[side] = true;
-            air_lines[side] = thin[side];
-        }
+        air[side] = band_is_air(b, b->lines, xor_mask, bright, q, &air_lv[side], &air_nz[side]) ||
+                    band_is_air(b, thin_lines, xor_mask, bright, q, &air_lv[side], &air_nz[side]);
     }
     float lv_sum = 0, nz_sum = 0;
     uint32_t n_air = 0;
@@ -262,25 +256,36 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
         uint16_t *level = s->row_level, *valid = s->row_valid;
         for (uint32_t y = 0; y < h; y++) {
             const uint16_t *row = px + (size_t)y * stride;
-            size_t k = 0;
+            /* Per side, the median of the thin band nearest the edge; a
+             * trailer end or tow bar reaching into one margin only darkens
+             * that side, so when the sides disagree the brighter is air. */
+            float side_lv[2] = {0, 0};
             for (int side = 2; side < 4; side++) {
                 if (!air[side]) continue;
-                uint32_t d = air_lines[side], step = d > 64 ? d / 64 : 1;
+                uint32_t d = thin[side], step = d > 64 ? d / 64 : 1;
+                size_t k = 0;
                 for (uint32_t i = 0; i < d; i += step) {
                     uint32_t x = side == 2 ? i : w - 1 - i;
                     tmp[k++] = (uint16_t)(row[x] ^ xor_mask);
                 }
+                side_lv[side - 2] = select_k(tmp, k, k / 2);
             }
-            level[y] = select_k(tmp, k, k / 2);
-            /* A row whose margin is not air (a chassis end, a tow bar) keeps
-             * gain 1 rather than a wrong one. */
-            if (fabsf((float)level[y] - i0) <= 0.25f * i0) valid[nvalid++] = level[y];
+            float lv;
+            if (side_lv[0] > 0 && side_lv[1] > 0 && fabsf(side_lv[0] - side_lv[1]) <= 0.03f * i0)
+                lv = 0.5f * (side_lv[0] + side_lv[1]);
+            else
+                lv = side_lv[0] > side_lv[1] ? side_lv[0] : side_lv[1];
+            level[y] = (uint16_t)(lv + 0.5f);
+            /* A row whose margins are not air (both ends of a trailer) keeps
+             * gain 1 rather than a wrong one: detector gains are flat-fielded
+             * to a few percent. */
+            if (fabsf((float)level[y] - i0) <= 0.08f * i0) valid[nvalid++] = level[y];
         }
         if (nvalid > 0) {
             /* I0 is the median row's level; gains are relative to it. */
             float med = select_k(valid, nvalid, nvalid / 2);
             for (uint32_t y = 0; y < h; y++)
-                if (fabsf((float)level[y] - i0) <= 0.25f * i0) c->row_gain[y] = (float)level[y] / med;
+                if (fabsf((float)level[y] - i0) <= 0.08f * i0) c->row_gain[y] = (float)level[y] / med;
             i0 = med;
             c->flags |= LSCAN_CALIB_ROW_GAIN;
         }
@@ -300,25 +305,48 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
                             (double)i0);
     c->air_level = i0;
 
-    /* 7. Noise floor: the darkest 0.02% of the sample, judged against the
-     * input's own code step (8-bit exports end near A = ln 255). */
-    double nf = hist_pct_t(hist, n, 0.0002, xor_mask);
-    double thr_i = nf + 3.0 * sqrt(nf > 1 ? nf : 1) + q;
+    /* 7. Noise floor: the median of the pile of pixels beyond A = 7 when
+     * there is one, else the level of the darkest 0.05% of the sample (an
+     * impenetrable 20x20 cm patch is ~0.1% of a scan). Pixels at the floor
+     * scatter around it by tens of percent, so "at the floor" reaches twice
+     * that level plus a few codes of the input's own step (8-bit exports end
+     * near A = ln 255). Without a floor pile the darkest pixels are dense
+     * cargo: the threshold never drops below A = min(7, ln(I0/step) - 0.7). */
+    double nf = hist_pct_t(hist, n, 0.0005, xor_mask);
+    {
+        /* With a pile beyond A = 7 (>= 0.02% of the sample), its median is
+         * the floor's level. */
+        uint32_t lim = (uint32_t)((double)i0 * exp(-7.0));
+        uint64_t cnt = 0;
+        for (uint32_t v = 0; v <= lim; v++) cnt += hist[v ^ xor_mask];
+        if (cnt * 5000 >= n && cnt > 0) {
+            uint64_t half = (cnt + 1) / 2, cum = 0;
+            for (uint32_t v = 0; v <= lim; v++) {
+                cum += hist[v ^ xor_mask];
+                if (cum >= half) {
+                    nf = v;
+                    break;
+                }
+            }
+        }
+    }
+    double thr_i = 2.0 * nf + 3.0 + q;
     double a_thr = log((double)i0 / thr_i);
     double a_cap = log((double)i0 / q) - 0.7;
     if (a_cap > 7.0) a_cap = 7.0;
     if (a_thr < a_cap) a_thr = a_cap;
     if (a_thr < 0.5) a_thr = 0.5;
     long ft = lround(a_thr * LSCAN__A_ONE);
-    c->floor_thr = (uint16_t)(ft > LSCAN__A_MAX ? LSCAN__A_MAX : ft);
+    c->floor_thr = (uint16_t)(ft > LSCAN__A_MAX ? LSCAN__A_MAX : ft < 1 ? 1 : ft);
     double cap_level = (double)i0 * exp(-a_cap);
     c->noise_floor = (float)(nf < cap_level ? nf : cap_level);
 
     /* 8. Per-row offsets to the fixed-point table, and the location
-     * threshold: "not air" is at least tau darker than the row's air, tau
-     * well above the air noise. */
-    double tau = 6.0 * c->air_noise;
-    if (tau < 0.04) tau = 0.04;
+     * threshold: "not air" is at least tau darker than the row's air: 3
+     * sigma of the air noise keeps false "dark" pixels in air near 0.1%
+     * while an empty container's side walls (A ~ 0.1) still count. */
+    double tau = 3.0 * c->air_noise;
+    if (tau < 0.02) tau = 0.02;
     double et = exp(-tau);
     for (uint32_t y = 0; y < h; y++) {
         double lvl = (double)i0 * c->row_gain[y];

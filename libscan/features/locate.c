@@ -88,7 +88,27 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
         if (bh < 16)
             return lscan__error(ctx, LSCAN_ERR_NO_CONTAINER,
                                 "no container: no roof-to-floor extent (%u rows covered)", bh);
-        *box = (lscan_box){x0, y0, x0 + bw, y0 + bh};
+        uint32_t y1 = y0 + bh;
+        /* A trailer's beams run past the container at the front or the
+         * rear, the container itself never does: in the lowest 30% of the
+         * run (a chassis beam is < 0.45 m under a 2.6 m container), the
+         * first row that is also dark just outside an end wall is the top of
+         * the chassis, and the container's underside. */
+        uint32_t m = bw / 20 > 8 ? bw / 20 : 8, g = 2;
+        for (int side = 0; side < 2; side++) {
+            uint32_t sx0 = side == 0 ? (x0 > m + g ? x0 - m - g : 0) : x0 + bw + g;
+            uint32_t sx1 = side == 0 ? (x0 > g ? x0 - g : 0) : (x0 + bw + g + m < w ? x0 + bw + g + m : w);
+            if (sx1 <= sx0 + 3) continue;
+            uint32_t ym = y0 + bh - bh * 3 / 10;
+            coverage(k, px + (size_t)ym * stride + sx0, stride, sx1 - sx0, y1 - ym, c,
+                     c->row_thr + ym, s->row_count + ym, s->col_count16, NULL);
+            for (uint32_t y = ym; y < y1; y++)
+                if (2 * s->row_count[y] >= sx1 - sx0) {
+                    y1 = y;
+                    break;
+                }
+        }
+        *box = (lscan_box){x0, y0, x0 + bw, y1};
     }
     if (pitch_mm > 0) {
         *pitch_out = pitch_mm;
