@@ -6,6 +6,7 @@
 static const struct command commands[] = {
     {"info", "library version, CPU features, kernels and default limits", cmd_info},
     {"screen", "screen files and folders: RELEASE/INSPECT records (CSV, JSONL), overlays", cmd_screen},
+    {"synth", "generate labelled synthetic scans (images, labels.csv, masks)", cmd_synth},
 };
 
 static void usage(FILE *f)

@@ -334,6 +334,134 @@ LSCAN_API const char *lscan_class_name(int cls);
 LSCAN_API int lscan_class_parse(const char *name, int *cls);
 
 /* ==== section: synthetic generator (libscan/synth) ==== */
+
+/*
+ * A seeded, physics-based generator of labelled cargo scans: Beer-Lambert
+ * attenuation through a container (corrugated walls, roof, floor and
+ * cross-members, end walls, doors, corner posts), an optional truck chassis,
+ * cargo of every clean class and concealments of every INSPECT class, then
+ * scanner effects (air level, Poisson-like noise, detector-row gain, per-column
+ * dose jitter, ~1 px blur, noise floor). The seed alone determines the scan:
+ * the same (parameters, seed) give the same pixels, bit for bit, on every
+ * machine and in any thread. docs/synth.md describes the model.
+ */
+
+typedef enum lscan_synth_size {
+    LSCAN_SYNTH_20FT = 0,  /* 20 ft container at 5 mm pitch (~1.4k x 0.8k px) */
+    LSCAN_SYNTH_40FT = 1,  /* 40 ft (standard or high cube) at 5 mm (~2.7k x 0.8k px) */
+    LSCAN_SYNTH_HIRES = 2, /* 20 or 40 ft at 3 mm pitch (up to ~4.6k x 1.4k px) */
+    LSCAN_SYNTH_MIXED = 3  /* drawn per scan: 40% 20 ft, 45% 40 ft, 15% high resolution */
+} lscan_synth_size;
+
+typedef enum lscan_synth_flag {
+    LSCAN_SYNTH_NO_CHASSIS = 1u << 0,     /* never draw a truck chassis and wheels */
+    LSCAN_SYNTH_ALWAYS_CHASSIS = 1u << 1, /* always draw one (default: ~70% of scans) */
+    LSCAN_SYNTH_NO_NOISE = 1u << 2,       /* no quantum or electronic noise */
+    LSCAN_SYNTH_NO_ROW_GAIN = 1u << 3,    /* all detector rows have gain 1 */
+    LSCAN_SYNTH_NO_DOSE_JITTER = 1u << 4, /* every column gets the same dose */
+    LSCAN_SYNTH_NO_BLUR = 1u << 5,        /* no detector blur */
+    LSCAN_SYNTH_NO_SPEED_VARIATION = 1u << 6 /* constant scan speed (uniform x pitch) */
+} lscan_synth_flag;
+
+#define LSCAN_SYNTH_RELEASE_CLASSES 5 /* LSCAN_CLASS_EMPTY .. LSCAN_CLASS_MACHINERY */
+#define LSCAN_SYNTH_INSPECT_CLASSES 5 /* LSCAN_CLASS_DENSE_OBJECT .. LSCAN_CLASS_LOAD_IN_EMPTY */
+
+/* Generator parameters. Initialise with lscan_synth_params_init(). */
+typedef struct lscan_synth_params {
+    uint32_t size;      /* sizeof(lscan_synth_params), set by init */
+    uint32_t container; /* lscan_synth_size; default LSCAN_SYNTH_20FT */
+    int32_t cls;        /* an lscan_class to force, or -1 (default) to draw from the mix */
+    /* The class mix when cls is -1: a scan is INSPECT with probability
+     * inspect_fraction (default 0.5); its class is then drawn in proportion
+     * to inspect_weight[c - LSCAN_CLASS_DENSE_OBJECT], a RELEASE class in
+     * proportion to release_weight[c] (defaults all 1; negative values are
+     * refused; all-zero weights of the side drawn are refused). */
+    float inspect_fraction;
+    float release_weight[LSCAN_SYNTH_RELEASE_CLASSES];
+    float inspect_weight[LSCAN_SYNTH_INSPECT_CLASSES];
+    /* Difficulty drawn uniformly in [difficulty_min, difficulty_max]
+     * (0 obvious .. 1 subtle; default 0..1). It steers sizes, contrasts and
+     * placement; the difficulty recorded in the truth of an INSPECT scan is
+     * measured on the rendered scan (see lscan_synth_truth_difficulty). */
+    float difficulty_min, difficulty_max;
+    /* 0 = the natural size for the container and pitch; otherwise the image
+     * is exactly width x height pixels and the geometry is scaled to fit
+     * (the pitch then differs per axis). Each at most 65536. */
+    uint32_t width, height;
+    uint32_t flags; /* a mask of lscan_synth_flag; default 0 */
+} lscan_synth_params;
+
+/* Fills *p with the defaults and sets p->size. NULL is ignored. Thread-safe. */
+LSCAN_API void lscan_synth_params_init(lscan_synth_params *p);
+
+/* Ground truth of one generated scan: label, class, subclass, difficulty,
+ * anomaly box and mask, container box, and the scanner settings used. */
+typedef struct lscan_synth_truth lscan_synth_truth;
+
+/* Generates the scan of `seed` with parameters `p` (NULL = defaults).
+ * On success *image owns a new 16-bit transmission image (free with
+ * lscan_image_free; source format LSCAN_FORMAT_SYNTH) and, if `truth` is not
+ * NULL, *truth owns its ground truth (free with lscan_synth_truth_free).
+ * On failure both are set to NULL and the context holds the details:
+ * LSCAN_ERR_INVALID_ARGUMENT for bad parameters, LSCAN_ERR_TOO_LARGE for
+ * a forced size beyond 65536 per side, LSCAN_ERR_NO_MEMORY.
+ * The result depends only on (p, seed). Use one context per thread; calls on
+ * different contexts may run concurrently. A 40 ft scan takes ~0.1-0.2 s on
+ * one core. */
+LSCAN_API int lscan_synth_generate(lscan_ctx *ctx, const lscan_synth_params *p, uint64_t seed,
+                                   lscan_image **image, lscan_synth_truth **truth);
+
+/* Frees a truth; NULL is accepted. */
+LSCAN_API void lscan_synth_truth_free(lscan_synth_truth *t);
+
+/* The getters below take a valid truth and are thread-safe (a truth is
+ * immutable). Returned pointers belong to the truth. */
+
+/* LSCAN_RELEASE or LSCAN_INSPECT (an lscan_decision). */
+LSCAN_API int lscan_synth_truth_label(const lscan_synth_truth *t);
+/* The lscan_class of the scan. */
+LSCAN_API int lscan_synth_truth_class(const lscan_synth_truth *t);
+/* A short lower-case name refining the class, e.g. "pallets", "grain",
+ * "steel_block", "lead_brick", "false_end_wall", "double_floor". Never NULL. */
+LSCAN_API const char *lscan_synth_truth_subclass(const lscan_synth_truth *t);
+/* Difficulty 0 (obvious) .. 1 (subtle). For INSPECT scans it is measured on
+ * the rendered scan from the anomaly's contrast against the noise and the
+ * clutter around it and from its size (docs/synth.md gives the formula);
+ * for RELEASE scans it is the drawn value, which sets how many legitimate
+ * look-alikes (dense machine parts, irregular stacking) the load holds. */
+LSCAN_API float lscan_synth_truth_difficulty(const lscan_synth_truth *t);
+/* The anomaly's pixel bounding box (half-open; all zero for RELEASE scans
+ * and whenever the anomaly changed no pixel). Returns 1 if non-empty. */
+LSCAN_API int lscan_synth_truth_bbox(const lscan_synth_truth *t, lscan_box *box);
+/* width*height bytes, 1 where the anomaly changed the pixel value (the scan
+ * rendered without it, with identical noise, differs exactly there), else 0. */
+LSCAN_API const uint8_t *lscan_synth_truth_mask(const lscan_synth_truth *t);
+/* The container's outer walls in pixels (half-open: end walls and corner
+ * posts, roof top, underside of the bottom side rails). */
+LSCAN_API void lscan_synth_truth_container(const lscan_synth_truth *t, lscan_box *box);
+/* Physical size of a pixel in mm along x (scan direction) and y. */
+LSCAN_API void lscan_synth_truth_pitch(const lscan_synth_truth *t, float *x_mm, float *y_mm);
+/* The scanner's air level I0 (counts before row gain and dose jitter). */
+LSCAN_API float lscan_synth_truth_air_level(const lscan_synth_truth *t);
+/* The per-detector-row gains (height values; the mean air value of row y is
+ * about I0 * gain[y]). All 1 with LSCAN_SYNTH_NO_ROW_GAIN. */
+LSCAN_API const float *lscan_synth_truth_row_gain(const lscan_synth_truth *t);
+/* The noise floor: the dark level (counts) that pixels behind impenetrable
+ * matter sit at, i.e. I0 * exp(-floor_attenuation). */
+LSCAN_API float lscan_synth_truth_noise_floor(const lscan_synth_truth *t);
+/* The attenuation at which the signal meets the noise floor (8.5..10). */
+LSCAN_API float lscan_synth_truth_floor_attenuation(const lscan_synth_truth *t);
+/* The container size drawn (never LSCAN_SYNTH_MIXED). */
+LSCAN_API uint32_t lscan_synth_truth_container_size(const lscan_synth_truth *t);
+/* Image width and height in pixels. */
+LSCAN_API void lscan_synth_truth_size(const lscan_synth_truth *t, uint32_t *width,
+                                      uint32_t *height);
+
+/* Writes the mask as an 8-bit grey PNG (0 outside, 255 inside). Returns
+ * LSCAN_OK or LSCAN_ERR_IO (details on ctx). */
+LSCAN_API int lscan_synth_truth_save_mask(lscan_ctx *ctx, const lscan_synth_truth *t,
+                                          const char *path);
+
 /* ==== end section: synthetic generator ==== */
 
 /* ==== section: calibration and features (libscan/calib, libscan/features) ==== */

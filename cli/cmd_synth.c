@@ -1,0 +1,293 @@
+/* cmd_synth.c — `scan synth`: writes a labelled set of synthetic scans (16-bit images, labels.csv, masks/). */
+#include "cli.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct job {
+    const char *out;
+    unsigned long long n, seed;
+    lscan_synth_params params;
+    int level;
+    bool pnm;
+    /* Shared work queue and results (index order). */
+    pthread_mutex_t lock;
+    unsigned long long next;
+    bool failed;
+    char **lines; /* one labels.csv line per scan */
+};
+
+/* The file name of scan i: a hash of its seed, so the name says nothing
+ * about the class and sets from disjoint seed ranges never collide. */
+static void scan_name(unsigned long long seed, char *buf, size_t size)
+{
+    unsigned long long z = seed + 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    snprintf(buf, size, "%016llx", z);
+}
+
+static int save_pnm(const lscan_image *img, const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    uint32_t w = lscan_image_width(img), h = lscan_image_height(img);
+    size_t stride;
+    const uint16_t *px = lscan_image_pixels(img, 0, &stride);
+    fprintf(f, "P5\n%u %u\n65535\n", w, h);
+    unsigned char *row = malloc((size_t)w * 2);
+    int rc = row ? 0 : -1;
+    for (uint32_t y = 0; y < h && rc == 0; y++) {
+        for (uint32_t x = 0; x < w; x++) {
+            uint16_t v = px[(size_t)y * stride + x];
+            row[2 * x] = (unsigned char)(v >> 8);
+            row[2 * x + 1] = (unsigned char)v;
+        }
+        if (fwrite(row, 2, w, f) != w) rc = -1;
+    }
+    free(row);
+    if (fclose(f) != 0) rc = -1;
+    return rc;
+}
+
+static bool do_one(struct job *j, lscan_ctx *ctx, unsigned long long i)
+{
+    unsigned long long seed = j->seed + i;
+    lscan_image *img = NULL;
+    lscan_synth_truth *t = NULL;
+    int rc = lscan_synth_generate(ctx, &j->params, seed, &img, &t);
+    if (rc) {
+        cli_ctx_error(ctx, rc);
+        return false;
+    }
+    char name[32], path[4096];
+    scan_name(seed, name, sizeof name);
+    bool ok = true;
+    snprintf(path, sizeof path, "%s/%s.%s", j->out, name, j->pnm ? "pgm" : "png");
+    if (j->pnm) {
+        if (save_pnm(img, path) != 0) {
+            cli_error("%s: cannot write: %s", path, strerror(errno));
+            ok = false;
+        }
+    } else if ((rc = lscan_image_save_png(ctx, img, path, j->level)) != LSCAN_OK) {
+        cli_ctx_error(ctx, rc);
+        ok = false;
+    }
+    if (ok && lscan_synth_truth_label(t) == LSCAN_INSPECT) {
+        snprintf(path, sizeof path, "%s/masks/%s.png", j->out, name);
+        if ((rc = lscan_synth_truth_save_mask(ctx, t, path)) != LSCAN_OK) {
+            cli_ctx_error(ctx, rc);
+            ok = false;
+        }
+    }
+    if (ok) {
+        lscan_box b;
+        lscan_synth_truth_bbox(t, &b);
+        char line[512];
+        snprintf(line, sizeof line, "%s.%s,%s,%s,%s,%.3f,%u,%u,%u,%u\n", name, j->pnm ? "pgm" : "png",
+                 lscan_synth_truth_label(t) == LSCAN_INSPECT ? "INSPECT" : "RELEASE",
+                 lscan_class_name(lscan_synth_truth_class(t)), lscan_synth_truth_subclass(t),
+                 (double)lscan_synth_truth_difficulty(t), b.x0, b.y0, b.x1, b.y1);
+        j->lines[i] = strdup(line);
+        if (!j->lines[i]) ok = false;
+    }
+    lscan_image_free(img);
+    lscan_synth_truth_free(t);
+    return ok;
+}
+
+static void *worker(void *arg)
+{
+    struct job *j = arg;
+    lscan_ctx *ctx = lscan_ctx_new();
+    if (!ctx) {
+        pthread_mutex_lock(&j->lock);
+        j->failed = true;
+        pthread_mutex_unlock(&j->lock);
+        return NULL;
+    }
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        unsigned long long i = j->next++;
+        bool stop = j->failed || i >= j->n;
+        pthread_mutex_unlock(&j->lock);
+        if (stop) break;
+        if (!do_one(j, ctx, i)) {
+            pthread_mutex_lock(&j->lock);
+            j->failed = true;
+            pthread_mutex_unlock(&j->lock);
+        }
+    }
+    lscan_ctx_free(ctx);
+    return NULL;
+}
+
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0777) == 0 || errno == EEXIST) return 0;
+    cli_error("%s: cannot create directory: %s", path, strerror(errno));
+    return -1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: scan synth --out DIR --n N --seed S [options]\n\n"
+            "Generates N synthetic X-ray scans of cargo containers with ground truth:\n"
+            "DIR/<name>.png (16-bit transmission), DIR/labels.csv\n"
+            "(file,label,class,subclass,difficulty,x0,y0,x1,y1; the box is the anomaly's,\n"
+            "half-open, zeros for RELEASE) and DIR/masks/<name>.png (0/255, INSPECT only).\n"
+            "Scan i (0-based) uses seed S+i, so sets made from disjoint seed ranges are\n"
+            "disjoint; names are a hash of the seed. Output is identical for any --jobs.\n\n"
+            "options:\n"
+            "  --class C          force a class (empty, homogeneous, bulk, mixed, machinery,\n"
+            "                     dense_object, impenetrable, hidden_compartment,\n"
+            "                     anomalous_mass, load_in_empty); default: drawn\n"
+            "  --inspect-fraction F  share of INSPECT scans when drawing (default 0.5)\n"
+            "  --difficulty A:B   difficulty range, 0 obvious .. 1 subtle (default 0:1)\n"
+            "  --size 20ft|40ft|hires|mixed   container and pitch (default 20ft)\n"
+            "  --width W --height H   force the image size (geometry scaled)\n"
+            "  --no-chassis       never draw a truck chassis\n"
+            "  --format png|pnm   output format (default png; pnm writes 16-bit .pgm)\n"
+            "  --level L          zlib level 0..9 for PNG (default 6)\n"
+            "  --jobs N           worker threads (default 1)\n");
+}
+
+int cmd_synth(int argc, char **argv)
+{
+    struct job j;
+    memset(&j, 0, sizeof j);
+    lscan_synth_params_init(&j.params);
+    j.level = 6;
+    unsigned long long jobs = 1, v;
+    bool have_n = false, have_seed = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (strcmp(a, "--no-chassis") == 0) {
+            j.params.flags |= LSCAN_SYNTH_NO_CHASSIS;
+            continue;
+        }
+        if (!val) {
+            cli_error("synth: option '%s' needs a value (see 'scan synth --help')", a);
+            return EXIT_USAGE;
+        }
+        i++;
+        if (strcmp(a, "--out") == 0) {
+            j.out = val;
+        } else if (strcmp(a, "--n") == 0) {
+            if (!cli_parse_u64(a, val, 100000000ull, &j.n)) return EXIT_USAGE;
+            have_n = true;
+        } else if (strcmp(a, "--seed") == 0) {
+            if (!cli_parse_u64(a, val, UINT64_MAX / 2, &j.seed)) return EXIT_USAGE;
+            have_seed = true;
+        } else if (strcmp(a, "--class") == 0) {
+            int c;
+            if (lscan_class_parse(val, &c) != LSCAN_OK) {
+                cli_error("synth: unknown class '%s' (see 'scan synth --help')", val);
+                return EXIT_USAGE;
+            }
+            j.params.cls = c;
+        } else if (strcmp(a, "--size") == 0) {
+            if (strcmp(val, "20ft") == 0) j.params.container = LSCAN_SYNTH_20FT;
+            else if (strcmp(val, "40ft") == 0) j.params.container = LSCAN_SYNTH_40FT;
+            else if (strcmp(val, "hires") == 0) j.params.container = LSCAN_SYNTH_HIRES;
+            else if (strcmp(val, "mixed") == 0) j.params.container = LSCAN_SYNTH_MIXED;
+            else {
+                cli_error("synth: --size must be 20ft, 40ft, hires or mixed, got '%s'", val);
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--width") == 0) {
+            if (!cli_parse_u64(a, val, 65536, &v)) return EXIT_USAGE;
+            j.params.width = (uint32_t)v;
+        } else if (strcmp(a, "--height") == 0) {
+            if (!cli_parse_u64(a, val, 65536, &v)) return EXIT_USAGE;
+            j.params.height = (uint32_t)v;
+        } else if (strcmp(a, "--jobs") == 0) {
+            if (!cli_parse_u64(a, val, 256, &jobs)) return EXIT_USAGE;
+            if (jobs == 0) jobs = 1;
+        } else if (strcmp(a, "--level") == 0) {
+            if (!cli_parse_u64(a, val, 9, &v)) return EXIT_USAGE;
+            j.level = (int)v;
+        } else if (strcmp(a, "--format") == 0) {
+            if (strcmp(val, "png") == 0) j.pnm = false;
+            else if (strcmp(val, "pnm") == 0) j.pnm = true;
+            else {
+                cli_error("synth: --format must be png or pnm, got '%s'", val);
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--inspect-fraction") == 0) {
+            char *end;
+            double f = strtod(val, &end);
+            if (*end || !(f >= 0 && f <= 1)) {
+                cli_error("synth: --inspect-fraction must be a number in [0, 1], got '%s'", val);
+                return EXIT_USAGE;
+            }
+            j.params.inspect_fraction = (float)f;
+        } else if (strcmp(a, "--difficulty") == 0) {
+            char *end;
+            double lo = strtod(val, &end), hi = lo;
+            if (*end == ':') hi = strtod(end + 1, &end);
+            if (*end || !(lo >= 0 && hi <= 1 && lo <= hi)) {
+                cli_error("synth: --difficulty must be A:B with 0 <= A <= B <= 1, got '%s'", val);
+                return EXIT_USAGE;
+            }
+            j.params.difficulty_min = (float)lo;
+            j.params.difficulty_max = (float)hi;
+        } else {
+            cli_error("synth: unknown option '%s' (see 'scan synth --help')", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (!j.out || !have_n || !have_seed) {
+        cli_error("synth: --out, --n and --seed are required (see 'scan synth --help')");
+        return EXIT_USAGE;
+    }
+    if ((j.params.width == 0) != (j.params.height == 0)) {
+        cli_error("synth: --width and --height go together");
+        return EXIT_USAGE;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/masks", j.out);
+    if (make_dir(j.out) || make_dir(path)) return EXIT_USAGE;
+    j.lines = calloc(j.n ? j.n : 1, sizeof *j.lines);
+    if (!j.lines) {
+        cli_error("out of memory");
+        return EXIT_USAGE;
+    }
+    pthread_mutex_init(&j.lock, NULL);
+    if (jobs > j.n) jobs = j.n ? j.n : 1;
+    pthread_t *th = calloc(jobs, sizeof *th);
+    unsigned long long started = 0;
+    if (th)
+        for (; started < jobs; started++)
+            if (pthread_create(&th[started], NULL, worker, &j) != 0) break;
+    if (started == 0) worker(&j); /* no thread could start: do the work here */
+    for (unsigned long long k = 0; k < started; k++) pthread_join(th[k], NULL);
+    free(th);
+    pthread_mutex_destroy(&j.lock);
+
+    int status = EXIT_OK;
+    snprintf(path, sizeof path, "%s/labels.csv", j.out);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        cli_error("%s: cannot create: %s", path, strerror(errno));
+        status = EXIT_USAGE;
+    } else {
+        fputs("file,label,class,subclass,difficulty,x0,y0,x1,y1\n", f);
+        for (unsigned long long i = 0; i < j.n; i++)
+            if (j.lines[i]) fputs(j.lines[i], f);
+        if (fclose(f) != 0) status = EXIT_USAGE;
+    }
+    for (unsigned long long i = 0; i < j.n; i++) free(j.lines[i]);
+    free(j.lines);
+    if (j.failed) status = EXIT_PARTIAL;
+    return status;
+}

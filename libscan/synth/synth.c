@@ -1,0 +1,271 @@
+/* synth.c — the generator's public API: parameters, generation, ground truth getters, mask PNG. */
+#include "synth.h"
+
+#include <errno.h>
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SIDE 65536u
+
+LSCAN_API void lscan_synth_params_init(lscan_synth_params *p)
+{
+    if (!p) return;
+    memset(p, 0, sizeof *p);
+    p->size = sizeof *p;
+    p->container = LSCAN_SYNTH_20FT;
+    p->cls = -1;
+    p->inspect_fraction = 0.5f;
+    for (int i = 0; i < LSCAN_SYNTH_RELEASE_CLASSES; i++) p->release_weight[i] = 1.0f;
+    for (int i = 0; i < LSCAN_SYNTH_INSPECT_CLASSES; i++) p->inspect_weight[i] = 1.0f;
+    p->difficulty_min = 0.0f;
+    p->difficulty_max = 1.0f;
+}
+
+static bool finite_in(float v, float lo, float hi) { return v >= lo && v <= hi; } /* false for NaN */
+
+static int check_params(lscan_ctx *ctx, const lscan_synth_params *in, lscan_synth_params *p)
+{
+    lscan_synth_params_init(p);
+    if (!in) return LSCAN_OK;
+    if (in->size < sizeof(uint32_t))
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                            "synth parameters not initialised (size %u)", in->size);
+    size_t n = in->size < sizeof *p ? in->size : sizeof *p;
+    memcpy(p, in, n);
+    p->size = sizeof *p;
+    if (p->container > LSCAN_SYNTH_MIXED)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "synth: unknown container size %u",
+                            p->container);
+    if (p->cls != -1 && !lscan_class_name(p->cls))
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "synth: unknown class %d", p->cls);
+    if (!finite_in(p->inspect_fraction, 0.0f, 1.0f))
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                            "synth: inspect_fraction must be in [0, 1]");
+    double rs = 0, is = 0;
+    for (int i = 0; i < LSCAN_SYNTH_RELEASE_CLASSES; i++) {
+        if (!finite_in(p->release_weight[i], 0.0f, 1e6f))
+            return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                                "synth: release_weight[%d] must be in [0, 1e6]", i);
+        rs += p->release_weight[i];
+    }
+    for (int i = 0; i < LSCAN_SYNTH_INSPECT_CLASSES; i++) {
+        if (!finite_in(p->inspect_weight[i], 0.0f, 1e6f))
+            return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                                "synth: inspect_weight[%d] must be in [0, 1e6]", i);
+        is += p->inspect_weight[i];
+    }
+    if (p->cls == -1) {
+        if ((p->inspect_fraction > 0 && is <= 0) || (p->inspect_fraction < 1 && rs <= 0))
+            return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                                "synth: the class mix gives no weight to the %s classes it draws",
+                                is <= 0 ? "INSPECT" : "RELEASE");
+    }
+    if (!finite_in(p->difficulty_min, 0.0f, 1.0f) || !finite_in(p->difficulty_max, 0.0f, 1.0f) ||
+        p->difficulty_min > p->difficulty_max)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                            "synth: difficulty range [%g, %g] is not within [0, 1]",
+                            (double)p->difficulty_min, (double)p->difficulty_max);
+    if (p->width > MAX_SIDE || p->height > MAX_SIDE)
+        return lscan__error(ctx, LSCAN_ERR_TOO_LARGE, "synth: %ux%u exceeds %u per side", p->width,
+                            p->height, MAX_SIDE);
+    if ((p->width && p->width < 64) || (p->height && p->height < 32))
+        return lscan__error(ctx, LSCAN_ERR_BAD_DIMENSIONS,
+                            "synth: %ux%u is too small for a container scan (min 64x32)", p->width,
+                            p->height);
+    return LSCAN_OK;
+}
+
+static uint32_t to_px(double mm, double pitch, uint32_t max)
+{
+    double v = mm / pitch;
+    if (v < 0) return 0;
+    if (v > max) return max;
+    return (uint32_t)(v + 0.5);
+}
+
+int lscan__synth_generate_ex(lscan_ctx *ctx, const lscan_synth_params *params, uint64_t seed,
+                             const lscan__render_opts *o, lscan_image **image,
+                             lscan_synth_truth **truth)
+{
+    if (image) *image = NULL;
+    if (truth) *truth = NULL;
+    if (!ctx || !image) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    lscan_synth_params p;
+    int rc = check_params(ctx, params, &p);
+    if (rc) return rc;
+    lscan__scene s;
+    rc = lscan__synth_scene_build(ctx, &p, seed, &s);
+    if (rc) return rc;
+    lscan_synth_truth *t = calloc(1, sizeof *t);
+    if (!t) {
+        lscan__synth_scene_free(&s);
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "synth: out of memory");
+    }
+    lscan__render_opts ro = {p.flags, o ? o->omit_anomaly : false};
+    lscan_image *img = NULL;
+    rc = lscan__synth_render(ctx, &s, &ro, &img, t);
+    if (rc) {
+        lscan__synth_scene_free(&s);
+        lscan_synth_truth_free(t);
+        return rc;
+    }
+    t->cls = s.cls;
+    t->label = LSCAN_CLASS_IS_INSPECT(s.cls) ? LSCAN_INSPECT : LSCAN_RELEASE;
+    snprintf(t->subclass, sizeof t->subclass, "%s", s.subclass[0] ? s.subclass : "none");
+    t->width = s.width;
+    t->height = s.height;
+    t->pitch_x = (float)s.pitch_x;
+    t->pitch_y = (float)s.pitch_y;
+    t->i0 = (float)s.scanner.i0;
+    t->noise_floor = (float)s.scanner.floor_level;
+    t->floor_attenuation = (float)s.scanner.floor_a;
+    t->container_size = p.container == LSCAN_SYNTH_MIXED || p.container == LSCAN_SYNTH_HIRES
+                            ? (s.pitch_x < 4.0 && !p.width ? LSCAN_SYNTH_HIRES : (uint32_t)s.container)
+                            : p.container;
+    t->cargo_mass_kg = s.cargo_mass_kg;
+    /* Container box in pixels: the column edges follow the speed warp. */
+    lscan__grid g;
+    rc = lscan__synth_grid_make(ctx, &s, &g);
+    if (rc) {
+        lscan__synth_scene_free(&s);
+        lscan_synth_truth_free(t);
+        lscan_image_free(img);
+        return rc;
+    }
+    uint32_t x0 = 0, x1 = s.width;
+    while (x0 < s.width && g.xe[x0 + 1] <= s.cx0) x0++;
+    while (x1 > 0 && g.xe[x1 - 1] >= s.cx1) x1--;
+    t->container = (lscan_box){x0, to_px(s.cy0, s.pitch_y, s.height), x1,
+                               to_px(s.cy1, s.pitch_y, s.height)};
+    lscan__synth_grid_free(&g);
+    lscan__synth_scene_free(&s);
+    *image = img;
+    if (truth) *truth = t;
+    else lscan_synth_truth_free(t);
+    return LSCAN_OK;
+}
+
+LSCAN_API int lscan_synth_generate(lscan_ctx *ctx, const lscan_synth_params *p, uint64_t seed,
+                                   lscan_image **image, lscan_synth_truth **truth)
+{
+    return lscan__synth_generate_ex(ctx, p, seed, NULL, image, truth);
+}
+
+LSCAN_API void lscan_synth_truth_free(lscan_synth_truth *t)
+{
+    if (!t) return;
+    free(t->mask);
+    free(t->row_gain);
+    free(t);
+}
+
+LSCAN_API int lscan_synth_truth_label(const lscan_synth_truth *t) { return t->label; }
+LSCAN_API int lscan_synth_truth_class(const lscan_synth_truth *t) { return t->cls; }
+LSCAN_API const char *lscan_synth_truth_subclass(const lscan_synth_truth *t) { return t->subclass; }
+LSCAN_API float lscan_synth_truth_difficulty(const lscan_synth_truth *t) { return t->difficulty; }
+
+LSCAN_API int lscan_synth_truth_bbox(const lscan_synth_truth *t, lscan_box *box)
+{
+    *box = t->bbox;
+    return t->bbox.x1 > t->bbox.x0;
+}
+
+LSCAN_API const uint8_t *lscan_synth_truth_mask(const lscan_synth_truth *t) { return t->mask; }
+
+LSCAN_API void lscan_synth_truth_container(const lscan_synth_truth *t, lscan_box *box)
+{
+    *box = t->container;
+}
+
+LSCAN_API void lscan_synth_truth_pitch(const lscan_synth_truth *t, float *x_mm, float *y_mm)
+{
+    if (x_mm) *x_mm = t->pitch_x;
+    if (y_mm) *y_mm = t->pitch_y;
+}
+
+LSCAN_API float lscan_synth_truth_air_level(const lscan_synth_truth *t) { return t->i0; }
+LSCAN_API const float *lscan_synth_truth_row_gain(const lscan_synth_truth *t) { return t->row_gain; }
+LSCAN_API float lscan_synth_truth_noise_floor(const lscan_synth_truth *t) { return t->noise_floor; }
+LSCAN_API float lscan_synth_truth_floor_attenuation(const lscan_synth_truth *t)
+{
+    return t->floor_attenuation;
+}
+LSCAN_API uint32_t lscan_synth_truth_container_size(const lscan_synth_truth *t)
+{
+    return t->container_size;
+}
+
+LSCAN_API void lscan_synth_truth_size(const lscan_synth_truth *t, uint32_t *width, uint32_t *height)
+{
+    if (width) *width = t->width;
+    if (height) *height = t->height;
+}
+
+/* 8-bit mask PNG through libpng; its longjmp error handling stays here. */
+struct mask_write {
+    char msg[256];
+};
+
+static void mask_png_error(png_structp png, png_const_charp msg)
+{
+    struct mask_write *st = png_get_error_ptr(png);
+    snprintf(st->msg, sizeof st->msg, "%s", msg);
+    png_longjmp(png, 1);
+}
+
+static void mask_png_warning(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg;
+}
+
+LSCAN_API int lscan_synth_truth_save_mask(lscan_ctx *ctx, const lscan_synth_truth *t,
+                                          const char *path)
+{
+    if (!ctx || !t || !path) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    uint8_t *row = malloc(t->width);
+    if (!row) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        int e = errno;
+        free(row);
+        lscan__error_path(ctx, path);
+        return lscan__error(ctx, LSCAN_ERR_IO, "cannot create: %s", strerror(e));
+    }
+    struct mask_write st = {""};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &st, mask_png_error,
+                                              mask_png_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    volatile int rc = LSCAN_OK;
+    if (!png || !info) {
+        rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "libpng: cannot create write struct");
+    } else if (setjmp(png_jmpbuf(png))) {
+        rc = lscan__error(ctx, LSCAN_ERR_IO, "libpng: %s", st.msg);
+    } else {
+        png_init_io(png, f);
+        png_set_compression_level(png, 9);
+        png_set_IHDR(png, info, t->width, t->height, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+                     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+        png_write_info(png, info);
+        for (uint32_t y = 0; y < t->height; y++) {
+            const uint8_t *m = t->mask + (size_t)y * t->width;
+            for (uint32_t x = 0; x < t->width; x++) row[x] = m[x] ? 255 : 0;
+            png_write_row(png, row);
+        }
+        png_write_end(png, NULL);
+    }
+    png_destroy_write_struct(&png, &info);
+    free(row);
+    if (fclose(f) != 0 && rc == LSCAN_OK)
+        rc = lscan__error(ctx, LSCAN_ERR_IO, "close failed: %s", strerror(errno));
+    if (rc) {
+        remove(path);
+        lscan__error_path(ctx, path);
+    }
+    return rc;
+}
