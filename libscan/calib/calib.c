@@ -45,48 +45,44 @@ static uint16_t select_k(uint16_t *a, size_t n, size_t k)
     return a[k];
 }
 
-/* The smallest value v whose cumulative count reaches q * n (at least 1). */
-static uint32_t hist_pct(const uint32_t *h, uint64_t n, double q)
-{
-    uint64_t want = (uint64_t)ceil(q * (double)n);
-    if (want < 1) want = 1;
-    uint64_t cum = 0;
-    for (uint32_t v = 0; v < 65536; v++) {
-        cum += h[v];
-        if (cum >= want) return v;
-    }
-    return 65535;
-}
-
-/* Percentile of the histogram read in the transmission domain t = v ^ xor. */
+/* The transmission-domain quantile q of the sample histogram h (65536
+ * bins, then 256 sums of 256 bins each): the smallest t = v ^ xor_mask
+ * whose cumulative count reaches q * n (at least 1). For an inverted image
+ * the bins are walked from the top. */
 static uint32_t hist_pct_t(const uint32_t *h, uint64_t n, double q, uint16_t xor_mask)
 {
-    if (!xor_mask) return hist_pct(h, n, q);
-    /* Inverted: the q-quantile of 65535 - v is 65535 - the (1-q)-quantile
-     * of v, taken from the top. */
+    const uint32_t *blk = h + 65536;
     uint64_t want = (uint64_t)ceil(q * (double)n);
     if (want < 1) want = 1;
     uint64_t cum = 0;
-    for (uint32_t v = 65536; v-- > 0;) {
-        cum += h[v];
-        if (cum >= want) return 65535u - v;
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t b = xor_mask ? 255 - i : i;
+        if (cum + blk[b] < want) {
+            cum += blk[b];
+            continue;
+        }
+        for (uint32_t j = 0; j < 256; j++) {
+            uint32_t v = xor_mask ? b * 256 + 255 - j : b * 256 + j;
+            cum += h[v];
+            if (cum >= want) return v ^ xor_mask;
+        }
     }
     return 65535;
 }
 
 /* Statistics of an edge band: the median and interquartile range of each
- * line (row or column) of samples, from the image edge inwards. */
-#define BAND_LINES 96
-#define LINE_SAMPLES 128
+ * line (row or column) of samples, from the image edge inwards. Robust
+ * statistics: a column of the margin may cross a trailer's end in a few
+ * rows and still be air. 32 lines of 64 samples are plenty. */
+#define BAND_LINES 32
+#define LINE_SAMPLES 64
 struct band {
-    uint32_t lines;              /* lines measured, edge first */
-    uint32_t depth;              /* pixels covered by those lines */
-    uint16_t med[BAND_LINES];    /* raw (stored) values */
-    uint16_t iqr[BAND_LINES];
+    uint32_t lines;               /* lines measured, edge first */
+    uint16_t med[BAND_LINES];     /* line medians, raw (stored) values */
+    uint16_t iqr[BAND_LINES];     /* line interquartile ranges */
 };
 
-static void measure_band(const lscan_image *img, int side, uint32_t depth, uint16_t *tmp,
-                         struct band *b)
+static void measure_band(const lscan_image *img, int side, uint32_t depth, struct band *b)
 {
     const uint16_t *px = img->plane[0];
     const size_t stride = img->stride;
@@ -95,12 +91,12 @@ static void measure_band(const lscan_image *img, int side, uint32_t depth, uint1
     const uint32_t len = horizontal ? w : h;
     const uint32_t lstep = depth > BAND_LINES ? (depth + BAND_LINES - 1) / BAND_LINES : 1;
     const uint32_t sstep = len > LINE_SAMPLES ? (len + LINE_SAMPLES - 1) / LINE_SAMPLES : 1;
+    uint16_t tmp[LINE_SAMPLES];
     b->lines = 0;
-    b->depth = depth;
     for (uint32_t d = 0; d < depth && b->lines < BAND_LINES; d += lstep) {
         uint32_t line = side == 0 || side == 2 ? d : (horizontal ? h : w) - 1 - d;
         size_t n = 0;
-        for (uint32_t i = sstep / 2; i < len; i += sstep)
+        for (uint32_t i = sstep / 2; i < len && n < LINE_SAMPLES; i += sstep)
             tmp[n++] = horizontal ? px[(size_t)line * stride + i] : px[(size_t)i * stride + line];
         uint16_t q1 = select_k(tmp, n, n / 4);
         uint16_t q3 = select_k(tmp, n, (3 * n) / 4);
@@ -152,16 +148,18 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     c->quantum = bits >= 1 && bits < 16 ? 65535u / ((1u << bits) - 1u) : 1u;
     const uint32_t q = c->quantum;
 
-    /* 1. A histogram of a sample of at most 256 rows x 1024 columns. */
+    /* 1. A histogram of a sample of at most 128 rows x 1024 columns, with
+     * sums of 256-bin blocks for quick quantiles. */
     uint32_t *hist = s->hist;
-    memset(hist, 0, 65536 * sizeof *hist);
-    const uint32_t sy = h > 256 ? h / 256 : 1, sx = w > 1024 ? w / 1024 : 1;
+    memset(hist, 0, (65536 + 256) * sizeof *hist);
+    const uint32_t sy = h > 128 ? h / 128 : 1, sx = w > 1024 ? w / 1024 : 1;
     uint64_t n = 0;
     for (uint32_t y = sy / 2; y < h; y += sy) {
         const uint16_t *row = px + (size_t)y * stride;
         for (uint32_t x = sx / 2; x < w; x += sx) hist[row[x]]++;
         n += (w - sx / 2 + sx - 1) / sx;
     }
+    for (uint32_t v = 0; v < 65536; v++) hist[65536 + (v >> 8)] += hist[v];
 
     /* 2. Polarity as far as known: the caller's, else the image's own. */
     uint32_t pol = o->polarity != LSCAN_POLARITY_AUTO ? o->polarity : img->polarity;
@@ -193,7 +191,7 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
         thin[side] = clampu(len / 48, 2, 64);
         if (thick[side] > len / 3) thick[side] = len / 3;
         if (thin[side] > thick[side]) thin[side] = thick[side];
-        measure_band(img, side, thick[side], s->samples, &bands[side]);
+        measure_band(img, side, thick[side], &bands[side]);
     }
     if (pol == LSCAN_POLARITY_AUTO) {
         uint32_t votes_t = 0, votes_a = 0;
@@ -251,8 +249,8 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     for (uint32_t y = 0; y < h; y++) c->row_gain[y] = 1.0f;
     float i0 = n_air ? lv_sum / (float)n_air : 0.0f;
     if (air[2] || air[3]) {
-        uint16_t *tmp = s->samples;
         uint32_t nvalid = 0;
+        const float noise_abs = i0 * (n_air ? nz_sum / (float)n_air : 0.0f);
         uint16_t *level = s->row_level, *valid = s->row_valid;
         for (uint32_t y = 0; y < h; y++) {
             const uint16_t *row = px + (size_t)y * stride;
@@ -262,13 +260,24 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
             float side_lv[2] = {0, 0};
             for (int side = 2; side < 4; side++) {
                 if (!air[side]) continue;
-                uint32_t d = thin[side], step = d > 64 ? d / 64 : 1;
-                size_t k = 0;
-                for (uint32_t i = 0; i < d; i += step) {
-                    uint32_t x = side == 2 ? i : w - 1 - i;
-                    tmp[k++] = (uint16_t)(row[x] ^ xor_mask);
+                uint32_t d = thin[side];
+                const uint16_t *p0 = side == 2 ? row : row + (w - d);
+                uint64_t s1 = 0;
+                for (uint32_t i = 0; i < d; i++) s1 += (uint16_t)(p0[i] ^ xor_mask);
+                /* Mean, then the mean of the samples within 4 sigma of the
+                 * air noise (or 3%) of it: air is Gaussian-like, a chassis
+                 * end or a speck is an outlier. */
+                float m1 = (float)s1 / (float)d;
+                float tol = 4.0f * noise_abs > 0.03f * m1 ? 4.0f * noise_abs : 0.03f * m1;
+                uint32_t lo = m1 > tol ? (uint32_t)(m1 - tol) : 0, hi = (uint32_t)(m1 + tol);
+                uint64_t s2 = 0, n2 = 0;
+                for (uint32_t i = 0; i < d; i++) {
+                    uint32_t v = (uint16_t)(p0[i] ^ xor_mask);
+                    bool in = v >= lo && v <= hi;
+                    s2 += in ? v : 0;
+                    n2 += in;
                 }
-                side_lv[side - 2] = select_k(tmp, k, k / 2);
+                side_lv[side - 2] = n2 * 2 >= d ? (float)s2 / (float)n2 : 0.0f;
             }
             float lv;
             if (side_lv[0] > 0 && side_lv[1] > 0 && fabsf(side_lv[0] - side_lv[1]) <= 0.03f * i0)

@@ -98,7 +98,7 @@ int lscan__scratch_reserve(lscan_ctx *ctx, struct lscan__feat_scratch *s, uint32
                            uint32_t height, size_t abuf_samples, size_t tiles)
 {
     size_t rows = s->rows_cap, cols = s->cols_cap;
-    bool ok = grow((void **)&s->hist, &s->hist_cap, 65536, sizeof *s->hist) &&
+    bool ok = grow((void **)&s->hist, &s->hist_cap, 65536 + 256, sizeof *s->hist) &&
               grow((void **)&s->abuf, &s->abuf_cap, abuf_samples, sizeof *s->abuf) &&
               grow((void **)&s->acc, &s->acc_cap, tiles, sizeof *s->acc);
     /* Height-sized arrays share one capacity: grow them together. */

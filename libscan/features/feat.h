@@ -32,7 +32,8 @@ typedef struct lscan__kernels {
     const char *name;
     /* Location: for each of `height` rows, counts the pixels p with
      * (p ^ xor_mask) < thr[y] ("darker than air"): row_count[y] is set to the
-     * row's count, col_count[x] (16-bit, height <= 65535) is added to. */
+     * row's count, col_count[x] (16-bit, height <= 65535; NULL: not
+     * wanted) is added to. */
     void (*coverage)(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
                      uint16_t xor_mask, const uint16_t *thr, uint32_t *row_count,
                      uint16_t *col_count);
@@ -99,7 +100,7 @@ static inline size_t lscan__a_stride(uint32_t width) { return ((size_t)width + 1
 /* Per-context scratch, grown on demand and reused between images. */
 struct lscan__feat_scratch {
     uint16_t *lut; /* LSCAN__LUT_SIZE entries, built once */
-    uint32_t *hist; /* 65536 bins for calibration samples */
+    uint32_t *hist; /* 65536 bins for calibration samples + 256 block sums */
     size_t hist_cap;
     uint16_t *abuf; /* attenuation band buffer */
     size_t abuf_cap;

@@ -38,8 +38,10 @@ void lscan__coverage_avx2(const uint16_t *src, size_t stride, uint32_t width, ui
             __m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(row + x)), xm);
             /* t - v saturates to 0 exactly when v >= t: 1 for "v < t". */
             __m256i c = _mm256_add_epi16(_mm256_cmpeq_epi16(_mm256_subs_epu16(t, v), zero), one);
-            __m256i cc = _mm256_loadu_si256((const __m256i *)(col_count + x));
-            _mm256_storeu_si256((__m256i *)(col_count + x), _mm256_add_epi16(cc, c));
+            if (col_count) {
+                __m256i cc = _mm256_loadu_si256((const __m256i *)(col_count + x));
+                _mm256_storeu_si256((__m256i *)(col_count + x), _mm256_add_epi16(cc, c));
+            }
             rc = _mm256_add_epi16(rc, c);
             if (++k == 32767) {
                 rc32 = _mm256_add_epi32(rc32, _mm256_madd_epi16(rc, one));
@@ -52,7 +54,7 @@ void lscan__coverage_avx2(const uint16_t *src, size_t stride, uint32_t width, ui
         for (; x < width; x++) {
             uint32_t c = (uint16_t)(row[x] ^ xor_mask) < thr[y];
             n += c;
-            col_count[x] = (uint16_t)(col_count[x] + c);
+            if (col_count) col_count[x] = (uint16_t)(col_count[x] + c);
         }
         row_count[y] = n;
     }

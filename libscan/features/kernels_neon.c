@@ -20,14 +20,14 @@ void lscan__coverage_neon(const uint16_t *src, size_t stride, uint32_t width, ui
         for (; x + 8 <= width; x += 8) {
             uint16x8_t v = veorq_u16(vld1q_u16(row + x), xm);
             uint16x8_t c = vandq_u16(vcltq_u16(v, t), one);
-            vst1q_u16(col_count + x, vaddq_u16(vld1q_u16(col_count + x), c));
+            if (col_count) vst1q_u16(col_count + x, vaddq_u16(vld1q_u16(col_count + x), c));
             rc32 = vpadalq_u16(rc32, c);
         }
         uint32_t n = vaddvq_u32(rc32);
         for (; x < width; x++) {
             uint32_t c = (uint16_t)(row[x] ^ xor_mask) < thr[y];
             n += c;
-            col_count[x] = (uint16_t)(col_count[x] + c);
+            if (col_count) col_count[x] = (uint16_t)(col_count[x] + c);
         }
         row_count[y] = n;
     }

@@ -12,7 +12,7 @@ void lscan__coverage_ref(const uint16_t *src, size_t stride, uint32_t width, uin
         for (uint32_t x = 0; x < width; x++) {
             uint32_t c = (uint16_t)(row[x] ^ xor_mask) < t;
             n += c;
-            col_count[x] = (uint16_t)(col_count[x] + c);
+            if (col_count) col_count[x] = (uint16_t)(col_count[x] + c);
         }
         row_count[y] = n;
     }

@@ -38,8 +38,10 @@ void lscan__coverage_sse2(const uint16_t *src, size_t stride, uint32_t width, ui
             __m128i v = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(row + x)), xm);
             /* t - v saturates to 0 exactly when v >= t: 1 for "v < t". */
             __m128i c = _mm_add_epi16(_mm_cmpeq_epi16(_mm_subs_epu16(t, v), zero), one);
-            __m128i cc = _mm_loadu_si128((const __m128i *)(col_count + x));
-            _mm_storeu_si128((__m128i *)(col_count + x), _mm_add_epi16(cc, c));
+            if (col_count) {
+                __m128i cc = _mm_loadu_si128((const __m128i *)(col_count + x));
+                _mm_storeu_si128((__m128i *)(col_count + x), _mm_add_epi16(cc, c));
+            }
             rc = _mm_add_epi16(rc, c);
             if (++k == 32767) { /* keep the 16-bit lane counts from overflowing */
                 rc32 = _mm_add_epi32(rc32, _mm_madd_epi16(rc, one));
@@ -52,7 +54,7 @@ void lscan__coverage_sse2(const uint16_t *src, size_t stride, uint32_t width, ui
         for (; x < width; x++) {
             uint32_t c = (uint16_t)(row[x] ^ xor_mask) < thr[y];
             n += c;
-            col_count[x] = (uint16_t)(col_count[x] + c);
+            if (col_count) col_count[x] = (uint16_t)(col_count[x] + c);
         }
         row_count[y] = n;
     }

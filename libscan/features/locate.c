@@ -14,8 +14,9 @@ uint32_t lscan__tile_px(float pitch_mm)
     return t < 8.0 ? 8u : t > 256.0 ? 256u : (uint32_t)t;
 }
 
-/* Runs the coverage kernel over `height` rows in chunks that keep the
- * 16-bit column counts from overflowing, adding into col (32-bit). */
+/* Runs the coverage kernel over `height` rows `step` apart (thr[i] for the
+ * i-th row run), in chunks that keep the 16-bit column counts from
+ * overflowing, adding into col (32-bit) unless col is NULL. */
 static void coverage(const lscan__kernels *k, const uint16_t *src, size_t stride, uint32_t width,
                      uint32_t height, const lscan__calib *c, const uint16_t *thr,
                      uint32_t *row_count, uint16_t *col16, uint32_t *col)
@@ -23,9 +24,9 @@ static void coverage(const lscan__kernels *k, const uint16_t *src, size_t stride
     if (col) memset(col, 0, width * sizeof *col);
     for (uint32_t y = 0; y < height; y += 65535) {
         uint32_t n = height - y < 65535 ? height - y : 65535;
-        memset(col16, 0, width * sizeof *col16);
+        if (col) memset(col16, 0, width * sizeof *col16);
         k->coverage(src + (size_t)y * stride, stride, width, n, c->xor_mask, thr + y, row_count + y,
-                    col16);
+                    col ? col16 : NULL);
         if (col)
             for (uint32_t x = 0; x < width; x++) col[x] += col16[x];
     }
@@ -68,14 +69,18 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
         *box = (lscan_box){0, 0, w, h};
     } else {
         /* Columns: a container column is darker than air over most of the
-         * container's height; chassis and wheels cover only a low band. */
-        coverage(k, px, stride, w, h, c, c->row_thr, s->row_count, s->col_count16, s->col_count);
+         * container's height; chassis and wheels cover only a low band.
+         * Every other row is plenty for the columns. */
+        const uint32_t h2 = (h + 1) / 2;
+        for (uint32_t i = 0; i < h2; i++) s->row_level[i] = c->row_thr[2 * i];
+        coverage(k, px, 2 * stride, w, h2, c, s->row_level, s->row_count, s->col_count16,
+                 s->col_count);
         uint32_t cmax = 0;
         for (uint32_t x = 0; x < w; x++)
             if (s->col_count[x] > cmax) cmax = s->col_count[x];
-        if (cmax < 8 || cmax < h / 16)
+        if (cmax < 4 || cmax < h2 / 16)
             return lscan__error(ctx, LSCAN_ERR_NO_CONTAINER,
-                                "no container: nothing darker than air over %u rows", cmax);
+                                "no container: nothing darker than air over %u rows", 2 * cmax);
         uint32_t x0, gap = w / 200 > 2 ? w / 200 : 2;
         uint32_t bw = longest_run(s->col_count, w, (cmax + 1) / 2, gap, &x0);
         if (bw < 16 || bw < w / 10)
