@@ -11,6 +11,7 @@ struct job {
     const char *out;
     unsigned long long n, seed;
     lscan_synth_params params;
+    bool cycle; /* --class all: scan i gets class i mod 10 */
     int level;
     bool pnm;
     /* Shared work queue and results (index order). */
@@ -59,7 +60,15 @@ static bool do_one(struct job *j, lscan_ctx *ctx, unsigned long long i)
     unsigned long long seed = j->seed + i;
     lscan_image *img = NULL;
     lscan_synth_truth *t = NULL;
-    int rc = lscan_synth_generate(ctx, &j->params, seed, &img, &t);
+    lscan_synth_params p = j->params;
+    if (j->cycle) {
+        static const int order[] = {LSCAN_CLASS_EMPTY, LSCAN_CLASS_HOMOGENEOUS, LSCAN_CLASS_BULK,
+                                    LSCAN_CLASS_MIXED, LSCAN_CLASS_MACHINERY, LSCAN_CLASS_DENSE_OBJECT,
+                                    LSCAN_CLASS_IMPENETRABLE, LSCAN_CLASS_HIDDEN_COMPARTMENT,
+                                    LSCAN_CLASS_ANOMALOUS_MASS, LSCAN_CLASS_LOAD_IN_EMPTY};
+        p.cls = order[i % 10];
+    }
+    int rc = lscan_synth_generate(ctx, &p, seed, &img, &t);
     if (rc) {
         cli_ctx_error(ctx, rc);
         return false;
@@ -146,7 +155,9 @@ static void usage(FILE *f)
             "options:\n"
             "  --class C          force a class (empty, homogeneous, bulk, mixed, machinery,\n"
             "                     dense_object, impenetrable, hidden_compartment,\n"
-            "                     anomalous_mass, load_in_empty); default: drawn\n"
+            "                     anomalous_mass, load_in_empty), or 'all' to cycle\n"
+            "                     through the ten in that order (scan i: class i mod 10);\n"
+            "                     default: drawn from the mix\n"
             "  --inspect-fraction F  share of INSPECT scans when drawing (default 0.5)\n"
             "  --difficulty A:B   difficulty range, 0 obvious .. 1 subtle (default 0:1)\n"
             "  --size 20ft|40ft|hires|mixed   container and pitch (default 20ft)\n"
@@ -190,6 +201,10 @@ int cmd_synth(int argc, char **argv)
             have_seed = true;
         } else if (strcmp(a, "--class") == 0) {
             int c;
+            if (strcmp(val, "all") == 0) {
+                j.cycle = true;
+                continue;
+            }
             if (lscan_class_parse(val, &c) != LSCAN_OK) {
                 cli_error("synth: unknown class '%s' (see 'scan synth --help')", val);
                 return EXIT_USAGE;

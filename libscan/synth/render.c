@@ -107,6 +107,39 @@ static inline double trapezoid(double t)
     return 0.0;
 }
 
+/* Value noise: hashed lattice values in [-1, 1], smoothly interpolated.
+ * Integer hashing and basic float arithmetic only (deterministic). */
+static double lattice(uint32_t key, int64_t i, int64_t j)
+{
+    uint64_t h = lscan__synth_hash(key, ((uint64_t)i << 32) ^ (uint64_t)(uint32_t)j);
+    return (double)(h >> 11) * 0x1.0p-52 - 1.0;
+}
+
+static double vnoise(uint32_t key, double x, double y)
+{
+    double fx = x < 0 ? (double)(int64_t)x - 1.0 : (double)(int64_t)x;
+    double fy = y < 0 ? (double)(int64_t)y - 1.0 : (double)(int64_t)y;
+    if (fx == x + 0.0 && x < 0) fx = x; /* exact negative integers */
+    if (fy == y + 0.0 && y < 0) fy = y;
+    int64_t i = (int64_t)fx, j = (int64_t)fy;
+    double u = x - fx, v = y - fy;
+    u = u * u * (3.0 - 2.0 * u);
+    v = v * v * (3.0 - 2.0 * v);
+    double a = lattice(key, i, j), b = lattice(key, i + 1, j);
+    double c = lattice(key, i, j + 1), d = lattice(key, i + 1, j + 1);
+    double top = a + (b - a) * u, bot = c + (d - c) * u;
+    return top + (bot - top) * v;
+}
+
+/* Two octaves, roughly in [-1, 1]. */
+static double texture(const lscan__prim *p, double x, double y)
+{
+    if (p->tex_amp == 0) return 1.0;
+    double s = 1.0 / p->tex_scale;
+    double n = 0.7 * vnoise(p->tex_key, x * s, y * s) + 0.3 * vnoise(p->tex_key ^ 0x9e37u, x * s * 2.7, y * s * 2.7);
+    return 1.0 + p->tex_amp * n;
+}
+
 struct win {
     float *a;
     uint32_t x0, y0, x1, y1;
@@ -154,6 +187,7 @@ static void raster_box(const lscan__grid *g, const lscan__prim *p, const struct 
             double d = p->depth;
             if (p->mod_amp != 0)
                 d *= 1.0 + p->mod_amp * trapezoid(((xa + xb) * 0.5 - p->mod_phase) / p->mod_period);
+            d *= texture(p, (xa + xb) * 0.5, (ya + yb) * 0.5);
             add_px(w, i, j, cover(p->mu * d, f));
         }
     }
@@ -276,6 +310,7 @@ static void raster_pile(const lscan__grid *g, const lscan__prim *p, const struct
             if (fy <= 0) continue;
             double depth_rel = ((ya + yb) * 0.5 - p->y0) / h;
             double mu = p->mu * (1.0 + p->grad * depth_rel);
+            mu *= texture(p, (xa + xb) * 0.5, (ya + yb) * 0.5);
             add_px(w, i, j, cover(mu * p->depth, fx * fy));
         }
     }
@@ -313,7 +348,7 @@ double lscan__synth_point_attenuation(const lscan__prim_list *l, double x, doubl
             if (x >= p->x0 + sx && x < p->x1 + sx && y >= p->y0 + sy && y < p->y1 + sy) {
                 double d = p->depth;
                 if (p->mod_amp != 0) d *= 1.0 + p->mod_amp * trapezoid((x - p->mod_phase) / p->mod_period);
-                a += p->mu * d;
+                a += p->mu * d * texture(p, x, y);
             }
             break;
         }
@@ -337,7 +372,7 @@ double lscan__synth_point_attenuation(const lscan__prim_list *l, double x, doubl
         }
         case LSCAN__PRIM_PILE:
             if (x >= p->x0 && x < p->x1 && y < p->y1 && y >= pile_top(p, x))
-                a += p->mu * (1.0 + p->grad * (y - p->y0) / (p->y1 - p->y0)) * p->depth;
+                a += p->mu * (1.0 + p->grad * (y - p->y0) / (p->y1 - p->y0)) * p->depth * texture(p, x, y);
             break;
         default: break;
         }

@@ -66,6 +66,16 @@ void lscan__synth_add_box(lscan__prim_list *l, double mu, double x0, double y0, 
     lscan__synth_prims_add(l, &p);
 }
 
+/* Gives the last primitive of l a content texture. */
+static void textured(lscan__prim_list *l, rng_t *r, double amp, double scale)
+{
+    uint32_t key = (uint32_t)lscan__synth_rng_next(r);
+    if (l->failed || !l->n) return;
+    l->v[l->n - 1].tex_amp = (float)amp;
+    l->v[l->n - 1].tex_scale = (float)scale;
+    l->v[l->n - 1].tex_key = key;
+}
+
 static void add_box_mod(lscan__prim_list *l, double mu, double x0, double y0, double x1, double y1,
                         double depth, double amp, double period, double phase)
 {
@@ -363,8 +373,9 @@ static void build_container(lscan__scene *s, rng_t *r)
      * beam (area-integrated attenuation conserved). */
     double troof = R(r, 1.8, 2.1);
     double rh = troof + smear_top;
+    double roof_period = R(r, 180, 240), roof_phase = R(r, 0, 200);
     add_box_wave(l, mu_s, x0 + 40, top + 22, x1 - 40, top + 22 + rh, W * troof / rh,
-                 LSCAN__WAVE_Y_BY_X, 8.0, R(r, 180, 240), R(r, 0, 200));
+                 LSCAN__WAVE_Y_BY_X, 8.0, roof_period, roof_phase);
     /* Floor: 28 mm plywood seen edge-on across the full width. */
     double fy = s->floor_y, fh = FLOOR_T + smear_bot;
     lscan__synth_add_box(l, mu_w, x0 + 60, fy, x1 - 60, fy + fh, W * FLOOR_T / fh);
@@ -426,10 +437,13 @@ static void build_chassis(lscan__scene *s, rng_t *r)
         lscan__synth_add_box(l, mu_s, x, y0 + 40, x + 100, y0 + 140, 10);
     }
     /* Axle group near the rear: 2 or 3 axles, dual tyres both sides. */
-    int axles = I(r, 2, 3);
+    /* 20 ft skeletal chassis: tandem axles close to the rear; 40 ft: two or three. */
+    bool short_chassis = s->container == LSCAN_SYNTH_20FT;
+    int axles = short_chassis ? 2 : I(r, 2, 3);
     double spacing = R(r, 1300, 1360), rt = R(r, 500, 540), rrim = R(r, 280, 300);
     double cy = ground - rt;
-    double first = rear_right ? cx1 - R(r, 900, 1800) : cx0 + R(r, 900, 1800);
+    double off = short_chassis ? R(r, 650, 1000) : R(r, 900, 1800);
+    double first = rear_right ? cx1 - off : cx0 + off;
     for (int a = 0; a < axles; a++) {
         double ax = rear_right ? first - a * spacing : first + a * spacing;
         add_disc(l, lscan__synth_mu(LSCAN__MAT_RUBBER, 1.35), ax, cy, rt, rrim, 4 * 2 * 20.0); /* sidewalls, steel cords */
@@ -443,7 +457,8 @@ static void build_chassis(lscan__scene *s, rng_t *r)
         lscan__synth_add_box(l, mu_rub, ax - 160, y0 + beam_h, ax - 80, cy - 120, 2 * 200.0);
     }
     /* Landing legs at the front. */
-    double lx = rear_right ? cx0 + R(r, 1800, 2400) : cx1 - R(r, 1800, 2400);
+    double lo = short_chassis ? R(r, 800, 1200) : R(r, 1800, 2400);
+    double lx = rear_right ? cx0 + lo : cx1 - lo;
     double ly1 = ground - R(r, 150, 350);
     lscan__synth_add_box(l, mu_s, lx - 50, y0 + beam_h, lx + 50, ly1, 2 * 2 * 6.0);
     lscan__synth_add_box(l, mu_s, lx - 50, y0 + beam_h, lx - 44, ly1, 2 * 100.0);
@@ -491,11 +506,14 @@ static void carton_block(lscan__scene *s, rng_t *r, int mat, double rho, double 
     int nx = I(r, 1, 4), ny = I(r, 2, 7);
     double cw = (x1 - x0) / nx, ch = (y1 - y0) / ny;
     double mu0 = lscan__synth_mu(mat, rho);
+    /* Contents differ in grain: powders are smooth, packs and parts lumpy. */
+    double tex_amp = R(r, 0.05, 0.3), tex_scale = R(r, 15, 120);
     for (int j = 0; j < ny; j++)
         for (int i = 0; i < nx; i++) {
             double f = 1.0 + scatter * N(r);
             lscan__synth_add_box(l, mu0 * f, x0 + i * cw, y0 + j * ch, x0 + (i + 1) * cw,
                                  y0 + (j + 1) * ch, d);
+            textured(l, r, tex_amp, tex_scale);
         }
     double mu_b = lscan__synth_mu(LSCAN__MAT_ORGANIC, 0.7);
     double align = R(r, 0.08, 0.35); /* cartons across the beam line up only partly */
@@ -604,9 +622,11 @@ static void load_bags(lscan__scene *s, rng_t *r, const struct area *a, double t)
              * projected outlines overlap and blur like real stacks. */
             for (int k = 0; k < across; k++) {
                 double f = 1.0 + lerp(0.02, 0.05, t) * N(r);
-                add_ellipsoid(l, mu * f, x + lx * 0.5 + R(r, -0.12, 0.12) * lx,
-                              cy + R(r, -0.15, 0.15) * th, lx * R(r, 0.5, 0.58), th * R(r, 0.55, 0.7),
-                              lz * 1.1, true);
+                double ex = x + lx * 0.5 + R(r, -0.12, 0.12) * lx;
+                double ey = cy + R(r, -0.15, 0.15) * th;
+                double erx = lx * R(r, 0.5, 0.58);
+                double ery = th * R(r, 0.55, 0.7);
+                add_ellipsoid(l, mu * f, ex, ey, erx, ery, lz * 1.1, true);
             }
             add_slot(s, x, cy - th * 0.5, x + lx, cy + th * 0.5, lz * across, mu * 0.8);
             s->cargo_mass_kg += rho * lx * th * lz * across * 0.8e-6;
@@ -634,7 +654,8 @@ static void load_drums(lscan__scene *s, rng_t *r, const struct area *a, double t
         if (ibc) {
             /* 1000 L IBC: HDPE tank in a welded tube cage. */
             double h = 1000, y0 = top - h;
-            double lvl = R(r, 0.85, 0.97) * (1.0 + 0.02 * t * N(r));
+            double lvl = R(r, 0.85, 0.97);
+            lvl *= 1.0 + 0.02 * t * N(r);
             lscan__synth_add_box(l, mu_l, x + 30, y0 + h * (1 - lvl), x + 1170, top - 10, 2 * 980.0);
             lscan__synth_add_box(l, lscan__synth_mu_solid(LSCAN__MAT_PLASTIC), x + 25, y0, x + 1175,
                                  top, 2 * 2 * 2.0);
@@ -689,7 +710,9 @@ static void load_bulk(lscan__scene *s, rng_t *r, const struct area *a, double t,
     double L = a->x1 - a->x0, Hmax = a->floor - a->ceil;
     /* Fill to the payload or the volume, whichever comes first. */
     double h_mass = payload / (rho * 1000.0) / (L * 1e-3 * a->depth * 1e-3) * 1000.0;
-    double h = clampd(h_mass * R(r, 0.55, 0.95), 400, Hmax * R(r, 0.8, 0.97));
+    double h_frac = R(r, 0.55, 0.95);
+    double h_cap = Hmax * R(r, 0.8, 0.97);
+    double h = clampd(h_mass * h_frac, 400, h_cap);
     double top = a->floor - h;
     double slope = R(r, 0.45, 0.65); /* tan of the angle of repose */
     double run = (h * R(r, 0.3, 1.0)) / slope;
@@ -707,6 +730,9 @@ static void load_bulk(lscan__scene *s, rng_t *r, const struct area *a, double t,
     p.yb1 = (float)(top + (p.xb < a->x1 ? drop : 0));
     p.depth = (float)(a->depth * 0.98);
     p.grad = (float)R(r, 0.0, 0.06);
+    p.tex_amp = (float)R(r, 0.01, 0.04);
+    p.tex_scale = (float)R(r, 10, 40);
+    p.tex_key = (uint32_t)lscan__synth_rng_next(r);
     lscan__synth_prims_add(l, &p);
     /* Low-frequency compaction patches, kept inside the body of the pile. */
     int patches = I(r, 2, 6);
@@ -725,7 +751,8 @@ static void load_bulk(lscan__scene *s, rng_t *r, const struct area *a, double t,
     double bx = left_is_door ? a->x0 + 30 : a->x1 - 30;
     lscan__synth_add_box(l, lscan__synth_mu(LSCAN__MAT_WOOD, 0.6), bx - 9, top - 100, bx + 9,
                          a->floor, a->depth * 0.3);
-    for (int i = 0; i < I(r, 3, 6); i++) {
+    int bars = I(r, 3, 6);
+    for (int i = 0; i < bars; i++) {
         double by = R(r, top, a->floor - 50);
         add_cyl_x(l, mu_s, bx - 40, bx + 40, by, 25, 20, 1);
         lscan__synth_add_box(l, mu_s, bx - 30, by - 25, bx + 30, by + 25, a->depth * 0.9 * 0.02);
@@ -751,8 +778,12 @@ static double mixed_item(lscan__scene *s, rng_t *r, double x, double w, double f
     double y0 = floor - h;
     switch (kind) {
     case 0: case 1: /* cartons */
-        carton_block(s, r, P(r, 0.5) ? LSCAN__MAT_ORGANIC : LSCAN__MAT_PLASTIC, R(r, 0.08, 0.5),
-                     0.05, x, y0, x + w, floor, d * R(r, 0.6, 1.0), false);
+    {
+        int mat = P(r, 0.5) ? LSCAN__MAT_ORGANIC : LSCAN__MAT_PLASTIC;
+        double rho = R(r, 0.08, 0.5);
+        double dd = d * R(r, 0.6, 1.0);
+        carton_block(s, r, mat, rho, 0.05, x, y0, x + w, floor, dd, false);
+    }
         break;
     case 2: { /* appliance: sheet-steel cabinet, motor, concrete counterweight or compressor */
         double aw = w < 700 ? w : R(r, 550, 700), ah = h < 900 ? h : R(r, 800, 1800);
@@ -837,6 +868,9 @@ static double mixed_item(lscan__scene *s, rng_t *r, double x, double w, double f
     case 7: { /* textile bales with steel straps */
         double rho = R(r, 0.3, 0.6);
         lscan__synth_add_box(l, lscan__synth_mu(LSCAN__MAT_ORGANIC, rho), x, y0, x + w, floor, d * 0.9);
+        double tamp = R(r, 0.1, 0.3);
+        double tscale = R(r, 30, 100);
+        textured(l, r, tamp, tscale);
         for (int i = 1; i < 4; i++) {
             double sx = x + w * i / 4.0;
             lscan__synth_add_box(l, mu_s, sx - 10, y0, sx + 10, floor, 2 * 1.0);
@@ -852,10 +886,14 @@ static double mixed_item(lscan__scene *s, rng_t *r, double x, double w, double f
             double ww = R(r, 0.3, 1.0) * w, xx = R(r, x, x + w - ww), yy = R(r, y0, floor - 40);
             add_cyl_x(l, mu_a, xx, xx + ww, yy, R(r, 12, 22), 10, (int)(d / 250));
             double vx = R(r, x + 30, x + w - 30);
-            add_cyl_y(l, mu_a, vx, R(r, y0, floor - 100), floor - 20, R(r, 12, 20), 10, (int)(d / 250));
-            if (P(r, 0.5)) add_disc(l, mu_a, R(r, x + 300, x + w - 300 > x + 300 ? x + w - 300 : x + 301),
-                                   R(r, y0 + 300, floor - 300 > y0 + 300 ? floor - 300 : y0 + 301),
-                                   330, 325, 40 * (int)(d / 250));
+            double vy = R(r, y0, floor - 100);
+            double vr = R(r, 12, 20);
+            add_cyl_y(l, mu_a, vx, vy, floor - 20, vr, 10, (int)(d / 250));
+            if (P(r, 0.5)) {
+                double wx = R(r, x + 300, x + w - 300 > x + 300 ? x + w - 300 : x + 301);
+                double wy = R(r, y0 + 300, floor - 300 > y0 + 300 ? floor - 300 : y0 + 301);
+                add_disc(l, mu_a, wx, wy, 330, 325, 40 * (int)(d / 250));
+            }
         }
         lscan__synth_add_box(l, lscan__synth_mu(LSCAN__MAT_ORGANIC, 0.6), x, y0, x + w, floor, 2 * 5);
         s->cargo_mass_kg += 15 * n;
@@ -865,10 +903,14 @@ static double mixed_item(lscan__scene *s, rng_t *r, double x, double w, double f
         double rho = R(r, 0.5, 0.8);
         int rows = (int)(h / 150);
         for (int j = 0; j < rows; j++)
-            for (double xx = x; xx + 300 <= x + w; xx += R(r, 500, 800))
-                add_ellipsoid(l, lscan__synth_mu(LSCAN__MAT_ORGANIC, rho), xx + 300,
-                              floor - 75 - j * 135 + R(r, -15, 15), R(r, 300, 420), R(r, 80, 100),
-                              d * R(r, 0.5, 0.9), false);
+            for (double xx = x; xx + 300 <= x + w; xx += R(r, 500, 800)) {
+                double ey = floor - 75 - j * 135 + R(r, -15, 15);
+                double erx = R(r, 300, 420);
+                double ery = R(r, 80, 100);
+                double ed = d * R(r, 0.5, 0.9);
+                add_ellipsoid(l, lscan__synth_mu(LSCAN__MAT_ORGANIC, rho), xx + 300, ey, erx, ery,
+                              ed, false);
+            }
         y0 = floor - rows * 135 - 20;
         s->cargo_mass_kg += rho * w * h * d * 0.5e-6;
         break;
@@ -973,8 +1015,12 @@ static double machine(lscan__scene *s, rng_t *r, double x, double w, double floo
     case 2: { /* pump/compressor skid: housings, pipes, valves */
         double hy0 = body_y1 - h * 0.5;
         cbox(l, mu_s, body_x0, hy0, (body_x0 + body_x1) * 0.5, body_y1, 2 * 12.0);
-        add_cyl_x(l, mu_s, body_x0, body_x1, hy0 - 80, R(r, 50, 110), R(r, 40, 100), 1);
-        add_cyl_y(l, mu_s, body_x1 - 200, hy0 - 300, body_y1, R(r, 60, 150), R(r, 50, 140), 1);
+        double pr = R(r, 50, 110);
+        double pri = pr * R(r, 0.8, 0.95);
+        add_cyl_x(l, mu_s, body_x0, body_x1, hy0 - 80, pr, pri, 1);
+        double vr = R(r, 60, 150);
+        double vri = vr * R(r, 0.8, 0.95);
+        add_cyl_y(l, mu_s, body_x1 - 200, hy0 - 300, body_y1, vr, vri, 1);
         cdisc(l, mu_s, (body_x0 + body_x1) * 0.5 + 200, body_y1 - 250, 200, 60, R(r, 100, 300));
         break;
     }
@@ -1153,9 +1199,11 @@ static void anomaly_dense_object(lscan__scene *s, rng_t *r, double t)
     default: { /* bundle of bars along the beam: discs */
         int n = I(r, 3, 9);
         double rr = clampd(w / (n > 4 ? 3 : 2) * 0.5, 10, 60);
-        for (int i = 0; i < n; i++)
-            add_disc(l, mu, x + R(r, rr, w - rr > rr ? w - rr : rr + 1),
-                     y + R(r, rr, h - rr > rr ? h - rr : rr + 1), rr, 0, depth);
+        for (int i = 0; i < n; i++) {
+            double bx = x + R(r, rr, w - rr > rr ? w - rr : rr + 1);
+            double by = y + R(r, rr, h - rr > rr ? h - rr : rr + 1);
+            add_disc(l, mu, bx, by, rr, 0, depth);
+        }
         break;
     }
     }

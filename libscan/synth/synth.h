@@ -142,6 +142,10 @@ typedef struct lscan__prim {
     float wave_amp, wave_period, wave_phase;
     /* Pile: plateau xa..xb, end heights ya0 (at x0) and yb1 (at x1), gradient. */
     float xa, xb, ya0, yb1, grad;
+    /* Content texture of boxes and piles: depth * (1 + tex_amp * n(x, y)) with
+     * n a smooth value noise in [-1, 1] of feature size tex_scale mm. */
+    float tex_amp, tex_scale;
+    uint32_t tex_key;
 } lscan__prim;
 
 typedef struct lscan__prim_list {

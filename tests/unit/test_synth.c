@@ -505,3 +505,85 @@ Test(synth, mask_png_round_trips)
     lscan_synth_truth_free(t);
     lscan_ctx_free(ctx);
 }
+
+/* ---- clean loads ------------------------------------------------------------ */
+
+/* A RELEASE scan must not hold a 20x20 cm region at the noise floor inside
+ * the container: by DESIGN.md that would make it INSPECT. */
+Test(synth, clean_loads_are_never_impenetrable)
+{
+    lscan_ctx *ctx = ctx_new();
+    lscan_synth_params p;
+    lscan_synth_params_init(&p);
+    for (int c = LSCAN_CLASS_EMPTY; c <= LSCAN_CLASS_MACHINERY; c++)
+        for (uint64_t seed = 0; seed < 6; seed++) {
+            p.cls = c;
+            lscan_image *img = NULL;
+            lscan_synth_truth *t = NULL;
+            cr_assert_eq(lscan_synth_generate(ctx, &p, 300 + seed * 11 + c, &img, &t), LSCAN_OK);
+            uint32_t w = lscan_image_width(img);
+            size_t stride;
+            const uint16_t *px = lscan_image_pixels(img, 0, &stride);
+            lscan_box cb;
+            lscan_synth_truth_container(t, &cb);
+            float pxm, pym;
+            lscan_synth_truth_pitch(t, &pxm, &pym);
+            /* Interior: inside the end walls (~80 mm + blur) and above the floor. */
+            uint32_t ix0 = cb.x0 + (uint32_t)(120 / pxm), ix1 = cb.x1 - (uint32_t)(120 / pxm);
+            uint32_t iy0 = cb.y0 + (uint32_t)(80 / pym), iy1 = cb.y1 - (uint32_t)(200 / pym);
+            double thr = lscan_synth_truth_noise_floor(t) * 3.0 + 6.0;
+            uint32_t side = (uint32_t)(200 / pxm);
+            /* Columns of consecutive floor pixels, then runs of tall-enough columns. */
+            uint32_t *run = calloc(w, sizeof *run);
+            cr_assert_not_null(run);
+            bool found = false;
+            for (uint32_t y = iy0; y < iy1 && !found; y++) {
+                uint32_t wide = 0;
+                for (uint32_t x = ix0; x < ix1; x++) {
+                    run[x] = px[y * stride + x] <= thr ? run[x] + 1 : 0;
+                    wide = run[x] >= side ? wide + 1 : 0;
+                    if (wide >= side) found = true;
+                }
+            }
+            cr_expect(!found, "class %s seed %llu: a clean load reaches the floor over 20x20 cm",
+                      lscan_class_name(c), (unsigned long long)(300 + seed * 11 + c));
+            free(run);
+            lscan_image_free(img);
+            lscan_synth_truth_free(t);
+        }
+    lscan_ctx_free(ctx);
+}
+
+/* ---- golden hashes -------------------------------------------------------------- */
+
+/* The pixels of fixed seeds, hashed. The generator uses no libm and no
+ * platform-dependent arithmetic, so these must hold on every machine; they
+ * change only when the generator itself changes (then update them, and say
+ * so: datasets made with the old version are no longer reproducible). */
+Test(synth, golden_hashes_of_fixed_seeds)
+{
+    static const struct {
+        uint64_t seed;
+        uint32_t container;
+        uint64_t hash;
+    } golden[] = {
+        {1, LSCAN_SYNTH_20FT, 0xc165ac01c00f421full},
+        {2, LSCAN_SYNTH_40FT, 0xc506ea33495f2cebull},
+        {3, LSCAN_SYNTH_MIXED, 0x299b470d148add6bull},
+    };
+    lscan_ctx *ctx = ctx_new();
+    for (size_t k = 0; k < sizeof golden / sizeof golden[0]; k++) {
+        lscan_synth_params p;
+        lscan_synth_params_init(&p);
+        p.container = golden[k].container;
+        lscan_image *img = NULL;
+        cr_assert_eq(lscan_synth_generate(ctx, &p, golden[k].seed, &img, NULL), LSCAN_OK);
+        size_t stride;
+        const uint16_t *px = lscan_image_pixels(img, 0, &stride);
+        uint64_t h = fnv1a(px, (size_t)lscan_image_width(img) * lscan_image_height(img));
+        cr_expect_eq(h, golden[k].hash, "seed %llu: hash 0x%016llx", (unsigned long long)golden[k].seed,
+                     (unsigned long long)h);
+        lscan_image_free(img);
+    }
+    lscan_ctx_free(ctx);
+}
