@@ -1,0 +1,504 @@
+/* test_features.c — feature schema, SIMD kernels against the scalar reference, hand-computed tile features. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "features/feat.h"
+#include "testutil.h"
+
+/* ---- schema ------------------------------------------------------------ */
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+Test(features, schema_names_definitions_and_hash)
+{
+    const uint32_t sets[2] = {LSCAN_FEATURES_TILE, LSCAN_FEATURES_IMAGE};
+    cr_expect_eq(lscan_feature_count(LSCAN_FEATURES_TILE), LSCAN__TILE_FEATURES);
+    cr_expect_eq(lscan_feature_count(LSCAN_FEATURES_IMAGE), LSCAN__IMAGE_FEATURES);
+    cr_expect_eq(lscan_feature_count(2), 0u);
+    for (int k = 0; k < 2; k++) {
+        uint32_t n = lscan_feature_count(sets[k]);
+        uint64_t h = fnv(0xcbf29ce484222325ull, k == 0 ? "tile\n" : "image\n");
+        for (uint32_t i = 0; i < n; i++) {
+            const char *name = lscan_feature_name(sets[k], i);
+            cr_assert_not_null(name);
+            cr_assert_not_null(lscan_feature_definition(sets[k], i));
+            cr_expect_gt(strlen(lscan_feature_definition(sets[k], i)), 10u);
+            /* Names are CSV- and model-file-safe identifiers. */
+            for (const char *p = name; *p; p++)
+                cr_expect((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_', "%s", name);
+            for (uint32_t j = 0; j < i; j++) cr_expect_str_neq(name, lscan_feature_name(sets[k], j));
+            h = fnv(fnv(h, name), "\n");
+        }
+        cr_expect_null(lscan_feature_name(sets[k], n));
+        cr_expect_null(lscan_feature_definition(sets[k], n));
+        cr_expect_eq(lscan_feature_schema_hash(sets[k]), h);
+    }
+    cr_expect_neq(lscan_feature_schema_hash(0), lscan_feature_schema_hash(1));
+    cr_expect_eq(lscan_feature_schema_hash(9), 0u);
+    cr_expect_str_eq(lscan_feature_name(LSCAN_FEATURES_TILE, 0), "mean");
+    cr_expect_str_eq(lscan_feature_name(LSCAN_FEATURES_TILE, 7), "floor_frac");
+}
+
+/* ---- kernels: every ISA against the reference ---------------------------- */
+
+static const lscan__kernels *isa_tables(int i)
+{
+    /* 0: reference; 1: SSE2 (or NEON); 2: AVX2 — NULL when not on this CPU. */
+    uint32_t f = lscan_cpu_features();
+    if (i == 0) return lscan__kernels_ref();
+    if (i == 1) {
+        if (f & LSCAN_CPU_SSE2) return lscan__kernels_for(LSCAN_CPU_SSE2);
+        if (f & LSCAN_CPU_NEON) return lscan__kernels_for(LSCAN_CPU_NEON);
+        return NULL;
+    }
+    if ((f & (LSCAN_CPU_AVX2 | LSCAN_CPU_SSE2)) == (LSCAN_CPU_AVX2 | LSCAN_CPU_SSE2))
+        return lscan__kernels_for(LSCAN_CPU_AVX2 | LSCAN_CPU_SSE2);
+    return NULL;
+}
+
+Test(features, kernel_tables_follow_cpu_features)
+{
+    cr_expect_str_eq(lscan__kernels_for(0)->name, "scalar");
+    lscan_ctx *ctx = lscan_ctx_new();
+    cr_assert_not_null(ctx);
+    uint32_t f = lscan_cpu_features();
+    const char *want = (f & LSCAN_CPU_AVX2) && (f & LSCAN_CPU_SSE2) ? "avx2"
+                       : (f & LSCAN_CPU_SSE2)                     ? "sse2"
+                       : (f & LSCAN_CPU_NEON)                     ? "neon"
+                                                                  : "scalar";
+    cr_expect_str_eq(lscan_ctx_kernel_name(ctx), want);
+    lscan_ctx_set_param(ctx, LSCAN_PARAM_DISABLE_CPU_FEATURES, LSCAN_CPU_AVX2);
+    if (f & LSCAN_CPU_SSE2) cr_expect_str_eq(lscan_ctx_kernel_name(ctx), "sse2");
+    lscan_ctx_set_param(ctx, LSCAN_PARAM_DISABLE_CPU_FEATURES,
+                        LSCAN_CPU_SSE2 | LSCAN_CPU_AVX2 | LSCAN_CPU_NEON);
+    cr_expect_str_eq(lscan_ctx_kernel_name(ctx), "scalar");
+    lscan_ctx_set_param(ctx, LSCAN_PARAM_DISABLE_CPU_FEATURES, 0);
+    cr_expect_str_eq(lscan_ctx_kernel_name(ctx), want);
+    lscan_ctx_free(ctx);
+}
+
+/* Fills n samples: random below `max`, or one of the adversarial patterns. */
+static void fill(uint16_t *p, size_t n, int mode, uint32_t max, uint64_t *st)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t r = tu_rand(st);
+        switch (mode) {
+        case 0: p[i] = (uint16_t)(r % (max + 1)); break;
+        case 1: p[i] = (uint16_t)max; break;                  /* all max */
+        case 2: p[i] = 0; break;                              /* all zero */
+        case 3: p[i] = (uint16_t)((r & 1) ? max : 0); break;  /* extreme edges everywhere */
+        default: p[i] = (uint16_t)(max - (r % 3)); break;     /* near max */
+        }
+    }
+}
+
+Test(features, tile_kernel_every_isa_equals_reference)
+{
+    uint64_t st = 12345;
+    int compared = 0;
+    for (int iter = 0; iter < 1500; iter++) {
+        uint32_t w = 1 + (uint32_t)(tu_rand(&st) % 200), h = 1 + (uint32_t)(tu_rand(&st) % 40);
+        if (iter < 8) w = 1 + (uint32_t)iter / 4, h = 1 + (uint32_t)iter % 4; /* 1-pixel and tiny */
+        uint32_t tw = (iter % 5 == 0) ? 1 + (uint32_t)(tu_rand(&st) % 70)
+                                      : 8 * (1 + (uint32_t)(tu_rand(&st) % 12));
+        size_t stride = lscan__a_stride(w) + (size_t)(tu_rand(&st) % 7); /* stride != width */
+        uint16_t *a = malloc(stride * (h + 1) * sizeof *a);
+        cr_assert_not_null(a);
+        fill(a, stride * (h + 1), iter % 5, LSCAN__A_MAX, &st);
+        for (uint32_t r = 0; r <= h; r++) /* the padding contract: last value repeated */
+            for (size_t x = w; x < stride; x++) a[r * stride + x] = a[r * stride + w - 1];
+        uint16_t thr = (uint16_t)(iter % 7 == 0 ? 1 : iter % 7 == 1 ? LSCAN__A_MAX
+                                                                     : 1 + tu_rand(&st) % LSCAN__A_MAX);
+        size_t nt = (w + tw - 1) / tw;
+        lscan__tile_acc ref[256], got[256];
+        cr_assert_leq(nt, 256u);
+        memset(ref, 0, sizeof ref);
+        lscan__kernels_ref()->tiles(a, stride, w, h, tw, thr, ref);
+        for (int k = 1; k <= 2; k++) {
+            const lscan__kernels *kt = isa_tables(k);
+            if (!kt) continue;
+            memset(got, 0, sizeof got);
+            kt->tiles(a, stride, w, h, tw, thr, got);
+            cr_assert_eq(memcmp(ref, got, nt * sizeof *ref), 0, "%s tiles differ: w=%u h=%u tw=%u mode=%d",
+                         kt->name, w, h, tw, iter % 5);
+            compared++;
+        }
+        free(a);
+    }
+    cr_log_info("tile kernel comparisons: %d", compared);
+}
+
+Test(features, tile_kernel_long_rows_do_not_overflow_lane_counters)
+{
+    /* 8192-wide tiles of all-max values: far more vector steps than the
+     * SIMD accumulators' flush interval, and floor counts above 32767. */
+    const uint32_t w = 20000, h = 3;
+    size_t stride = lscan__a_stride(w);
+    uint16_t *a = malloc(stride * (h + 1) * sizeof *a);
+    cr_assert_not_null(a);
+    for (size_t i = 0; i < stride * (h + 1); i++) a[i] = LSCAN__A_MAX;
+    lscan__tile_acc ref[3] = {{0}}, got[3];
+    lscan__kernels_ref()->tiles(a, stride, w, h, 8192, 1, ref);
+    cr_expect_eq(ref[0].sum, 8192ull * 3 * LSCAN__A_MAX);
+    cr_expect_eq(ref[0].sum2, 8192ull * 3 * LSCAN__A_MAX * LSCAN__A_MAX);
+    cr_expect_eq(ref[0].floor, 8192u * 3);
+    cr_expect_eq(ref[2].floor, (20000u - 16384u) * 3);
+    for (int k = 1; k <= 2; k++) {
+        const lscan__kernels *kt = isa_tables(k);
+        if (!kt) continue;
+        memset(got, 0, sizeof got);
+        kt->tiles(a, stride, w, h, 8192, 1, got);
+        cr_expect_eq(memcmp(ref, got, sizeof ref), 0, "%s", kt->name);
+    }
+    free(a);
+}
+
+Test(features, coverage_and_attenuation_kernels_every_isa_equal_reference)
+{
+    uint16_t *lut = malloc(LSCAN__LUT_SIZE * sizeof *lut);
+    cr_assert_not_null(lut);
+    lscan__calib_build_lut(lut);
+    uint64_t st = 777;
+    for (int iter = 0; iter < 600; iter++) {
+        uint32_t w = 1 + (uint32_t)(tu_rand(&st) % 150), h = 1 + (uint32_t)(tu_rand(&st) % 20);
+        size_t stride = w + (size_t)(tu_rand(&st) % 9);
+        uint16_t *src = malloc(stride * h * sizeof *src);
+        uint16_t thr[20];
+        int32_t off[20];
+        cr_assert_not_null(src);
+        fill(src, stride * h, iter % 5, 65535, &st);
+        for (uint32_t y = 0; y < h; y++) {
+            thr[y] = (uint16_t)(y % 3 == 0 ? tu_rand(&st) : y % 3 == 1 ? 0 : 65535);
+            /* Offsets that push values past both clamps. */
+            off[y] = (int32_t)(tu_rand(&st) % 70000) - 40000;
+        }
+        uint16_t xm = (iter & 1) ? 0xffff : 0;
+        uint32_t rc_ref[20], rc[20];
+        uint16_t *cc_ref = calloc(w, 2), *cc = calloc(w, 2);
+        size_t ds = w + 3;
+        uint16_t *d_ref = calloc(ds * h, 2), *d = calloc(ds * h, 2);
+        cr_assert(cc_ref && cc && d_ref && d);
+        lscan__kernels_ref()->coverage(src, stride, w, h, xm, thr, rc_ref, cc_ref);
+        lscan__kernels_ref()->attenuation(src, stride, w, h, lut, xm, off, d_ref, ds);
+        for (uint32_t y = 0; y < h; y++)
+            for (uint32_t x = 0; x < w; x++) {
+                int32_t e = (int32_t)lut[(uint16_t)(src[y * stride + x] ^ xm)] + off[y];
+                e = e < 0 ? 0 : e > LSCAN__A_MAX ? LSCAN__A_MAX : e;
+                cr_assert_eq(d_ref[y * ds + x], e);
+            }
+        for (int k = 1; k <= 2; k++) {
+            const lscan__kernels *kt = isa_tables(k);
+            if (!kt) continue;
+            memset(cc, 0, w * 2);
+            memset(d, 0, ds * h * 2);
+            kt->coverage(src, stride, w, h, xm, thr, rc, cc);
+            cr_assert_eq(memcmp(rc, rc_ref, h * sizeof *rc), 0, "%s coverage rows w=%u", kt->name, w);
+            cr_assert_eq(memcmp(cc, cc_ref, w * 2), 0, "%s coverage columns w=%u", kt->name, w);
+            kt->coverage(src, stride, w, h, xm, thr, rc, NULL);
+            cr_assert_eq(memcmp(rc, rc_ref, h * sizeof *rc), 0, "%s rows without columns", kt->name);
+            kt->attenuation(src, stride, w, h, lut, xm, off, d, ds);
+            cr_assert_eq(memcmp(d, d_ref, ds * h * 2), 0, "%s attenuation w=%u h=%u", kt->name, w, h);
+        }
+        free(src);
+        free(cc_ref);
+        free(cc);
+        free(d_ref);
+        free(d);
+    }
+    free(lut);
+}
+
+/* ---- analysis on generated scans is identical for every kernel set ---------- */
+
+static lscan_image *generate(lscan_ctx *ctx, uint32_t size, int cls, uint64_t seed, lscan_synth_truth **t)
+{
+    lscan_synth_params p;
+    lscan_synth_params_init(&p);
+    p.container = size;
+    p.cls = cls;
+    lscan_image *img = NULL;
+    cr_assert_eq(lscan_synth_generate(ctx, &p, seed, &img, t), LSCAN_OK, "%s",
+                 lscan_ctx_error_message(ctx));
+    return img;
+}
+
+static void expect_same_analysis(const lscan_analysis *a, const lscan_analysis *b, const char *what)
+{
+    lscan_box ba, bb;
+    lscan_analysis_container(a, &ba);
+    lscan_analysis_container(b, &bb);
+    cr_assert_eq(memcmp(&ba, &bb, sizeof ba), 0, "%s: box", what);
+    uint32_t ca, ra, cb, rb;
+    lscan_analysis_grid(a, &ca, &ra);
+    lscan_analysis_grid(b, &cb, &rb);
+    cr_assert(ca == cb && ra == rb, "%s: grid", what);
+    cr_assert_eq(memcmp(lscan_analysis_image_features(a), lscan_analysis_image_features(b),
+                        LSCAN__IMAGE_FEATURES * sizeof(float)),
+                 0, "%s: image features", what);
+    cr_assert_eq(memcmp(lscan_analysis_tile_features(a), lscan_analysis_tile_features(b),
+                        (size_t)ca * ra * LSCAN__TILE_FEATURES * sizeof(float)),
+                 0, "%s: tile features", what);
+    lscan_calibration x = {.size = sizeof x}, y = {.size = sizeof y};
+    lscan_analysis_calibration(a, &x);
+    lscan_analysis_calibration(b, &y);
+    cr_assert_eq(memcmp(&x, &y, sizeof x), 0, "%s: calibration", what);
+}
+
+Test(features, analysis_is_bit_identical_for_every_kernel_set, .timeout = 120)
+{
+    lscan_ctx *ctx = lscan_ctx_new();
+    cr_assert_not_null(ctx);
+    const uint32_t sizes[4] = {LSCAN_SYNTH_20FT, LSCAN_SYNTH_40FT, LSCAN_SYNTH_HIRES, LSCAN_SYNTH_20FT};
+    const int classes[4] = {LSCAN_CLASS_MIXED, LSCAN_CLASS_IMPENETRABLE, LSCAN_CLASS_DENSE_OBJECT,
+                            LSCAN_CLASS_EMPTY};
+    const uint32_t masks[3] = {LSCAN_CPU_SSE2 | LSCAN_CPU_AVX2 | LSCAN_CPU_NEON, LSCAN_CPU_AVX2, 0};
+    for (int s = 0; s < 4; s++) {
+        lscan_image *img = generate(ctx, sizes[s], classes[s], 4000 + (uint64_t)s, NULL);
+        lscan_analysis *ref = NULL;
+        for (int m = 0; m < 3; m++) {
+            cr_assert_eq(lscan_ctx_set_param(ctx, LSCAN_PARAM_DISABLE_CPU_FEATURES, masks[m]), LSCAN_OK);
+            lscan_analysis *a = NULL;
+            cr_assert_eq(lscan_analyze(ctx, img, NULL, &a), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+            if (!ref) ref = a;
+            else {
+                expect_same_analysis(ref, a, lscan_ctx_kernel_name(ctx));
+                lscan_analysis_free(a);
+            }
+        }
+        /* Every feature is finite. */
+        uint32_t cols, rows;
+        lscan_analysis_grid(ref, &cols, &rows);
+        const float *tf = lscan_analysis_tile_features(ref);
+        for (size_t i = 0; i < (size_t)cols * rows * LSCAN__TILE_FEATURES; i++) cr_assert(isfinite(tf[i]));
+        for (int i = 0; i < LSCAN__IMAGE_FEATURES; i++) cr_assert(isfinite(lscan_analysis_image_features(ref)[i]));
+        lscan_analysis_free(ref);
+        lscan_image_free(img);
+    }
+    lscan_ctx_free(ctx);
+}
+
+Test(features, scratch_is_reused_for_same_size_images)
+{
+    lscan_ctx *ctx = lscan_ctx_new();
+    lscan_image *img = generate(ctx, LSCAN_SYNTH_20FT, LSCAN_CLASS_HOMOGENEOUS, 31, NULL);
+    lscan_analysis *a = NULL;
+    cr_assert_eq(lscan_analyze(ctx, img, NULL, &a), LSCAN_OK);
+    lscan_analysis_free(a);
+    struct lscan__feat_scratch *s = ctx->feat;
+    cr_assert_not_null(s);
+    void *abuf = s->abuf, *rows = s->row_off, *cols = s->col_count, *acc = s->acc, *lut = s->lut;
+    cr_assert_eq(lscan_analyze(ctx, img, NULL, &a), LSCAN_OK);
+    cr_expect_eq(s->abuf, abuf);
+    cr_expect_eq(s->row_off, rows);
+    cr_expect_eq(s->col_count, cols);
+    cr_expect_eq(s->acc, acc);
+    cr_expect_eq(s->lut, lut);
+    lscan_analysis_free(a);
+    lscan_image_free(img);
+    lscan_ctx_free(ctx);
+}
+
+/* ---- hand-computed features on a constructed scan ---------------------------- */
+
+/* 400x300 scan, air 60000 everywhere outside the box [50,350)x[50,250),
+ * A = 0.5 inside, a block of A = 3 filling tile (3,2) exactly, and a
+ * quarter of tile (6,4) at 0 (the noise floor). No noise, gain 1. With
+ * pitch 4.6875 mm the tiles are 32 px. */
+#define CW 400
+#define CH 300
+static uint16_t v05, v3;
+
+static lscan_image *constructed(lscan_ctx *ctx, uint16_t *px)
+{
+    v05 = (uint16_t)lround(60000.0 * exp(-0.5));
+    v3 = (uint16_t)lround(60000.0 * exp(-3.0));
+    for (uint32_t y = 0; y < CH; y++)
+        for (uint32_t x = 0; x < CW; x++) {
+            uint16_t v = 60000;
+            if (x >= 50 && x < 350 && y >= 50 && y < 250) v = v05;
+            if (x >= 50 + 3 * 32 && x < 50 + 4 * 32 && y >= 50 + 2 * 32 && y < 50 + 3 * 32) v = v3;
+            if (x >= 50 + 6 * 32 && x < 50 + 6 * 32 + 16 && y >= 50 + 4 * 32 && y < 50 + 4 * 32 + 16) v = 0;
+            px[y * CW + x] = v;
+        }
+    lscan_image *img = NULL;
+    cr_assert_eq(lscan_image_wrap(ctx, px, CW, CH, CW * 2, 16, NULL, &img), LSCAN_OK);
+    return img;
+}
+
+/* The fixed-point attenuation the library must produce: written out from
+ * its definition, not through the library's table. */
+static double a_fp(uint16_t v)
+{
+    long l = lround(2048.0 * log(65535.0 / (v ? (double)v : 0.5)));
+    long off = lround(2048.0 * log(60000.0 / 65535.0));
+    long a = l + off;
+    return (double)(a < 0 ? 0 : a > 32767 ? 32767 : a);
+}
+
+Test(features, constructed_scan_hand_computed_features)
+{
+    lscan_ctx *ctx = lscan_ctx_new();
+    uint16_t *px = malloc(CW * CH * 2);
+    lscan_image *img = constructed(ctx, px);
+    lscan_analyze_options o;
+    lscan_analyze_options_init(&o);
+    o.pitch_mm = 4.6875f;
+    lscan_analysis *a = NULL;
+    cr_assert_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+
+    lscan_calibration c = {.size = sizeof c};
+    cr_assert_eq(lscan_analysis_calibration(a, &c), LSCAN_OK);
+    cr_expect_float_eq(c.air_level, 60000.0f, 0.5f);
+    cr_expect_eq(c.polarity, LSCAN_POLARITY_TRANSMISSION);
+    cr_expect(c.flags & LSCAN_CALIB_POLARITY_DETECTED);
+    cr_expect(c.flags & LSCAN_CALIB_ROW_GAIN);
+    cr_expect_not(c.flags & (LSCAN_CALIB_NO_AIR_MARGIN | LSCAN_CALIB_PITCH_ESTIMATED));
+    cr_expect_float_eq(c.pitch_mm, 4.6875f, 1e-6f);
+    uint32_t ng;
+    const float *g = lscan_analysis_row_gains(a, &ng);
+    cr_assert_eq(ng, (uint32_t)CH);
+    for (uint32_t y = 0; y < CH; y++) cr_assert_float_eq(g[y], 1.0f, 1e-6f);
+
+    lscan_box b;
+    lscan_analysis_container(a, &b);
+    cr_expect(b.x0 == 50 && b.y0 == 50 && b.x1 == 350 && b.y1 == 250, "box %u %u %u %u", b.x0, b.y0,
+              b.x1, b.y1);
+    cr_assert_eq(lscan_analysis_tile_px(a), 32u);
+    uint32_t cols, rows;
+    lscan_analysis_grid(a, &cols, &rows);
+    cr_assert(cols == 10 && rows == 7, "grid %ux%u", cols, rows); /* 300/32, 200/32 rounded up */
+    lscan_box tb;
+    cr_assert_eq(lscan_analysis_tile_box(a, 9, 6, &tb), LSCAN_OK);
+    cr_expect(tb.x0 == 338 && tb.x1 == 350 && tb.y0 == 242 && tb.y1 == 250); /* cut at the edges */
+    cr_expect_eq(lscan_analysis_tile_box(a, 10, 0, &tb), LSCAN_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(lscan_analysis_tile_box(a, 0, 7, &tb), LSCAN_ERR_INVALID_ARGUMENT);
+
+    const double A05 = a_fp(v05) / 2048.0, A3 = a_fp(v3) / 2048.0, A0 = a_fp(0) / 2048.0;
+    const uint32_t F = LSCAN__TILE_FEATURES;
+    const float *tf = lscan_analysis_tile_features(a);
+    const float eps = 1e-5f;
+    /* A plain tile away from everything: (1,1). */
+    const float *t = tf + (1 * cols + 1) * F;
+    cr_expect_float_eq(t[0], (float)A05, eps);      /* mean */
+    cr_expect_float_eq(t[1], 0.0f, eps);            /* std */
+    cr_expect_float_eq(t[2], (float)A05, eps);      /* max */
+    cr_expect_float_eq(t[4], 0.0f, eps);            /* grad_x */
+    cr_expect_float_eq(t[5], 0.0f, eps);            /* grad_y */
+    cr_expect_float_eq(t[7], 0.0f, eps);            /* floor_frac */
+    cr_expect_float_eq(t[16], (float)(48.0 / 300), eps); /* pos_x: centre 16+32 px in */
+    cr_expect_float_eq(t[17], (float)(48.0 / 200), eps);
+    cr_expect_float_eq(t[18], (float)(48 * 4.6875 / 1000), eps);  /* dist_end_m */
+    cr_expect_float_eq(t[19], (float)(48 * 4.6875 / 1000), eps);  /* dist_roof_m */
+    cr_expect_float_eq(t[20], (float)(152 * 4.6875 / 1000), eps); /* dist_floor_m */
+    cr_expect_float_eq(t[21], 1.0f, eps);                         /* coverage */
+    /* The dense tile (3,2): its own right column and bottom row border
+     * plain pixels, so 32 differences of |A3 - A05| each way over 1024 px. */
+    t = tf + (2 * cols + 3) * F;
+    double d = A3 - A05;
+    cr_expect_float_eq(t[0], (float)A3, eps);
+    cr_expect_float_eq(t[3], 0.0f, eps);                  /* peak = max - mean */
+    cr_expect_float_eq(t[4], (float)(d / 32), eps);
+    cr_expect_float_eq(t[5], (float)(d / 32), eps);
+    cr_expect_float_eq(t[6], 0.0f, eps);                  /* grad_dir */
+    cr_expect_float_eq(t[8], (float)A05, eps);            /* nbr_mean: 8 plain neighbours */
+    cr_expect_float_eq(t[9], 0.0f, eps);                  /* nbr_std */
+    cr_expect_float_eq(t[10], (float)d, eps);             /* contrast */
+    cr_expect_float_eq(t[11], (float)d, eps);             /* max_contrast */
+    /* The tile left of it sees the block only across its right edge. */
+    t = tf + (2 * cols + 2) * F;
+    cr_expect_float_eq(t[4], (float)(d / 32), eps);
+    cr_expect_float_eq(t[5], 0.0f, eps);
+    cr_expect_float_eq(t[6], 1.0f, eps);
+    cr_expect_float_eq(t[8], (float)((7 * A05 + A3) / 8), eps);
+    /* The tile above it sees it across its bottom row. */
+    t = tf + (1 * cols + 3) * F;
+    cr_expect_float_eq(t[5], (float)(d / 32), eps);
+    cr_expect_float_eq(t[6], -1.0f, eps);
+    /* The floor tile (6,4): a quarter at the noise floor. */
+    t = tf + (4 * cols + 6) * F;
+    cr_expect_float_eq(t[7], 0.25f, eps);
+    cr_expect_float_eq(t[2], (float)A0, eps);
+    cr_expect_float_eq(t[0], (float)((768 * A05 + 256 * A0) / 1024), eps);
+    double m = (768 * A05 + 256 * A0) / 1024;
+    cr_expect_float_eq(t[1], (float)sqrt((768 * A05 * A05 + 256 * A0 * A0) / 1024 - m * m), 1e-4f);
+    /* The corner tile (9,6) is 12 x 8 px. */
+    t = tf + (6 * cols + 9) * F;
+    cr_expect_float_eq(t[21], (float)(12.0 * 8 / 1024), eps);
+    cr_expect_float_eq(t[0], (float)A05, eps);
+    /* The load's median tile mean is the plain level, the empty level
+     * min(p05, 0.5) is 0.5 here. */
+    t = tf + (1 * cols + 1) * F;
+    cr_expect_float_eq(t[12], 0.0f, eps);
+    cr_expect_float_eq(t[13], (float)(A05 - fmin(A05, 0.5)), eps);
+
+    /* Image features over the 300 x 200 box. */
+    const float *im = lscan_analysis_image_features(a);
+    double n = 300.0 * 200, sum = (n - 1024 - 256) * A05 + 1024 * A3 + 256 * A0;
+    cr_expect_float_eq(im[0], (float)(sum / n), 1e-5f);
+    cr_expect_float_eq(im[16], (float)(256 / n), 1e-7f);       /* floor_frac */
+    cr_expect_float_eq(im[26], (float)(300 * 4.6875 / 1000), 1e-5f); /* length_m */
+    cr_expect_float_eq(im[27], 0.0f, 0.0f);                    /* no_air_margin */
+    /* Histogram bands from the even rows: 0.5 -> band 0, 3 -> band 3,
+     * the floor (A ~ 11.7) -> band 7. */
+    double even = 300.0 * 100;
+    cr_expect_float_eq(im[8], (float)((even - 512 - 128) / even), 1e-6f);
+    cr_expect_float_eq(im[11], (float)(512 / even), 1e-6f);
+    cr_expect_float_eq(im[15], (float)(128 / even), 1e-6f);
+    cr_expect_lt(fabs(im[4] - A05), 1.0 / 16); /* p50: inside A05's 1/16 bin */
+    lscan_analysis_free(a);
+    lscan_image_free(img);
+    free(px);
+    lscan_ctx_free(ctx);
+}
+
+Test(features, options_and_arguments_are_checked)
+{
+    lscan_ctx *ctx = lscan_ctx_new();
+    uint16_t *px = malloc(CW * CH * 2);
+    lscan_image *img = constructed(ctx, px);
+    lscan_analysis *a = (lscan_analysis *)1;
+    lscan_analyze_options o;
+    lscan_analyze_options_init(&o);
+    cr_expect_eq(o.size, sizeof o);
+    o.size = 0;
+    cr_expect_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_ERR_INVALID_ARGUMENT);
+    cr_expect_null(a);
+    lscan_analyze_options_init(&o);
+    o.polarity = 3;
+    cr_expect_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_ERR_INVALID_ARGUMENT);
+    lscan_analyze_options_init(&o);
+    o.pitch_mm = -1;
+    cr_expect_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_ERR_INVALID_ARGUMENT);
+    o.pitch_mm = NAN;
+    cr_expect_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_ERR_INVALID_ARGUMENT);
+    lscan_analyze_options_init(&o);
+    o.air_level = 70000;
+    cr_expect_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_ERR_INVALID_ARGUMENT);
+    cr_expect_neq(strlen(lscan_ctx_error_message(ctx)), 0u);
+    cr_expect_eq(lscan_analyze(ctx, NULL, NULL, &a), LSCAN_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(lscan_analyze(ctx, img, NULL, NULL), LSCAN_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(lscan_analyze(NULL, img, NULL, &a), LSCAN_ERR_INVALID_ARGUMENT);
+    /* A smaller (older) options struct: only the fields it has are read. */
+    struct {
+        uint32_t size, polarity;
+    } old = {sizeof old, LSCAN_POLARITY_TRANSMISSION};
+    cr_expect_eq(lscan_analyze(ctx, img, (const lscan_analyze_options *)(const void *)&old, &a), LSCAN_OK);
+    lscan_calibration c = {.size = 8}; /* an older, shorter calibration struct */
+    cr_expect_eq(lscan_analysis_calibration(a, &c), LSCAN_OK);
+    cr_expect_eq(c.size, 8u);
+    cr_expect_float_eq(c.air_level, 60000.0f, 0.5f);
+    lscan_analysis_free(a);
+    lscan_analysis_free(NULL);
+    cr_expect_null(lscan_analysis_tile_features(NULL));
+    cr_expect_eq(lscan_ctx_error(ctx), LSCAN_OK);
+    lscan_image_free(img);
+    free(px);
+    lscan_ctx_free(ctx);
+}
