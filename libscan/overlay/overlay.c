@@ -284,6 +284,8 @@ static void render_boxes(const lscan_image *img, const lscan_result *r, const ls
     }
     double threshold = lscan_result_threshold(r);
     uint32_t k = l->font_scale;
+    lscan_box labels[32]; /* drawn so far: a label that would cover another is left out */
+    uint32_t n_labels = 0;
     for (uint32_t g = 0; g < m; g++) {
         bool any = false;
         lscan_box u = {0, 0, 0, 0};
@@ -307,12 +309,21 @@ static void render_boxes(const lscan_image *img, const lscan_result *r, const ls
         draw_box(rgb, stride, out_w, l->banner_h, l->height, x0, y0, x1, y1, g == 0 ? k + 1 : k, color);
         char label[16];
         snprintf(label, sizeof label, "%.2f", best);
-        uint32_t ks = k > 1 ? k - 1 : 1;
+        uint32_t ks = k;
         int64_t ly = y0 - (int64_t)(LSCAN__FONT_H + 2) * ks - (int64_t)k;
         if (ly < (int64_t)l->banner_h) ly = y1 + 2 * (int64_t)k; /* no room above: below the box */
-        if (ly + (int64_t)LSCAN__FONT_H * ks <= (int64_t)l->height && x0 + (int64_t)k >= 0)
-            lscan__font_draw(rgb, stride, out_w, l->height, (uint32_t)(x0 > 0 ? x0 : 0), (uint32_t)ly, ks, color,
-                             label);
+        uint32_t lx = (uint32_t)(x0 > 0 ? x0 : 0);
+        lscan_box lb = {lx, (uint32_t)ly, lx + (uint32_t)strlen(label) * LSCAN__FONT_ADVANCE * ks + ks,
+                        (uint32_t)ly + (LSCAN__FONT_H + 1) * ks};
+        bool clear = lb.y1 <= l->height && lb.x1 <= out_w;
+        for (uint32_t i = 0; clear && i < n_labels; i++)
+            clear = lb.x1 <= labels[i].x0 || labels[i].x1 <= lb.x0 || lb.y1 <= labels[i].y0 || labels[i].y1 <= lb.y0;
+        if (clear) {
+            /* On a dark backing so that the digits read on bright air and dark steel alike. */
+            fill_rect(rgb, stride, lb.x0, lb.y0 > ks ? lb.y0 - ks : lb.y0, lb.x1, lb.y1, BACKGROUND);
+            lscan__font_draw(rgb, stride, out_w, l->height, lx + ks / 2, (uint32_t)ly, ks, color, label);
+            labels[n_labels++] = lb;
+        }
     }
 }
 
@@ -339,14 +350,19 @@ static void render_banner(const lscan_result *r, const lscan__overlay_layout *l,
         lscan__font_draw(rgb, stride, l->width, l->height, 2 * k, y, k, RED, text);
         return;
     }
-    /* The features pushing hardest towards INSPECT, by name. */
+    /* The features pushing hardest towards INSPECT, by name, as many whole names as fit. */
+    size_t fit = (l->width - 4 * k) / (LSCAN__FONT_ADVANCE * k);
+    if (fit >= sizeof text) fit = sizeof text - 1;
     size_t len = (size_t)snprintf(text, sizeof text, "WHY:");
     uint32_t nr = lscan_result_reason_count(r);
-    for (uint32_t i = 0, shown = 0; i < nr && shown < 3 && len < sizeof text; i++) {
+    for (uint32_t i = 0, shown = 0; i < nr && shown < 3; i++) {
         const char *name;
         double contribution;
         if (lscan_result_reason(r, i, &name, NULL, &contribution) || !(contribution > 0)) continue;
-        len += (size_t)snprintf(text + len, sizeof text - len, "%s %s", shown ? "," : "", name);
+        if (len + strlen(name) + 2 > fit && shown) break;
+        int n = snprintf(text + len, sizeof text - len, "%s %s", shown ? "," : "", name);
+        if (n < 0 || (size_t)n >= sizeof text - len) break;
+        len += (size_t)n;
         shown++;
     }
     if (len == 4) snprintf(text, sizeof text, "WHY: NOTHING ABOVE THE AVERAGE SCAN");
