@@ -61,10 +61,8 @@ void lscan__tiles_neon(const uint16_t *a, size_t stride, uint32_t width, uint32_
                 uint16x8_t p1 = vandq_u16(vld1q_u16(row + x + 1), m);
                 uint16x8_t pn = vandq_u16(vld1q_u16(next + x), m);
                 sum = vpadalq_u32(sum, vpaddlq_u16(p));
-                uint32x4_t s2 = vmull_u16(vget_low_u16(p), vget_low_u16(p));
-                s2 = vmlal_u16(vdupq_n_u32(0), vget_high_u16(p), vget_high_u16(p));
                 sum2 = vpadalq_u32(sum2, vmull_u16(vget_low_u16(p), vget_low_u16(p)));
-                sum2 = vpadalq_u32(sum2, s2);
+                sum2 = vpadalq_u32(sum2, vmull_high_u16(p, p));
                 gx = vpadalq_u32(gx, vpaddlq_u16(vabdq_u16(p1, p)));
                 gy = vpadalq_u32(gy, vpaddlq_u16(vabdq_u16(pn, p)));
                 fl = vpadalq_u32(fl, vpaddlq_u16(vandq_u16(vcgeq_u16(p, fthr), vandq_u16(m, one))));

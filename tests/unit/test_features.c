@@ -502,3 +502,49 @@ Test(features, options_and_arguments_are_checked)
     free(px);
     lscan_ctx_free(ctx);
 }
+
+Test(features, arbitrary_small_images_analyse_or_fail_cleanly)
+{
+    /* Random sizes and contents, including 1-pixel and 1-row images: every
+     * call either succeeds with finite features inside the image or fails
+     * with an analysis error, never anything else. */
+    lscan_ctx *ctx = lscan_ctx_new();
+    uint64_t st = 4242;
+    int ok = 0;
+    for (int it = 0; it < 300; it++) {
+        uint32_t w = 1 + (uint32_t)(tu_rand(&st) % 90), h = 1 + (uint32_t)(tu_rand(&st) % 70);
+        uint16_t *px = malloc((size_t)w * h * 2);
+        cr_assert_not_null(px);
+        int mode = it % 4;
+        for (size_t i = 0; i < (size_t)w * h; i++) {
+            uint64_t r = tu_rand(&st);
+            px[i] = mode == 0 ? (uint16_t)r : mode == 1 ? (uint16_t)(50000 + r % 3000)
+                  : mode == 2 ? (uint16_t)((i % w) * 65535 / w) : (uint16_t)(r % 2 ? 65535 : r % 4000);
+        }
+        lscan_image *img = NULL;
+        cr_assert_eq(lscan_image_wrap(ctx, px, w, h, (size_t)w * 2, 16, NULL, &img), LSCAN_OK);
+        lscan_analysis *a = NULL;
+        int rc = lscan_analyze(ctx, img, NULL, &a);
+        if (rc == LSCAN_OK) {
+            ok++;
+            lscan_box b;
+            lscan_analysis_container(a, &b);
+            cr_assert(b.x0 < b.x1 && b.x1 <= w && b.y0 < b.y1 && b.y1 <= h);
+            uint32_t cols, rows;
+            lscan_analysis_grid(a, &cols, &rows);
+            const float *tf = lscan_analysis_tile_features(a);
+            for (size_t i = 0; i < (size_t)cols * rows * LSCAN__TILE_FEATURES; i++) cr_assert(isfinite(tf[i]));
+            for (int i = 0; i < LSCAN__IMAGE_FEATURES; i++) cr_assert(isfinite(lscan_analysis_image_features(a)[i]));
+            lscan_analysis_free(a);
+        } else {
+            cr_assert(rc == LSCAN_ERR_BLANK || rc == LSCAN_ERR_OVEREXPOSED || rc == LSCAN_ERR_NO_CONTAINER ||
+                          rc == LSCAN_ERR_CALIBRATION,
+                      "%dx%d: %s", w, h, lscan_status_name(rc));
+            cr_assert_null(a);
+        }
+        lscan_image_free(img);
+        free(px);
+    }
+    cr_log_info("%d of 300 analysed", ok);
+    lscan_ctx_free(ctx);
+}
