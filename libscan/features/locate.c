@@ -6,6 +6,7 @@
 
 /* Standard container height (8 ft 6 in), for the pitch estimate. */
 #define CONTAINER_HEIGHT_MM 2591.0f
+#define HIGH_CUBE_HEIGHT_MM 2896.0f
 
 uint32_t lscan__tile_px(float pitch_mm)
 {
@@ -118,7 +119,24 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
     if (pitch_mm > 0) {
         *pitch_out = pitch_mm;
     } else {
-        *pitch_out = CONTAINER_HEIGHT_MM / (float)(box->y1 - box->y0);
+        /* The box's aspect tells a high-cube (2.896 m) from a standard
+         * (2.591 m) 20 or 40 ft container: 11% apart, while a drive-through
+         * scan's speed drift moves the aspect by a few percent. Anything
+         * else (45 ft, 10 ft, crops) is taken as standard height. */
+        static const struct {
+            float len, height;
+        } iso[4] = {{6058, 2591}, {6058, HIGH_CUBE_HEIGHT_MM}, {12192, 2591}, {12192, HIGH_CUBE_HEIGHT_MM}};
+        const double aspect = (double)(box->x1 - box->x0) / (double)(box->y1 - box->y0);
+        double best = log(1.05), height = CONTAINER_HEIGHT_MM;
+        for (int i = 0; i < 4; i++) {
+            double d = fabs(log(aspect / ((double)iso[i].len / iso[i].height)));
+            if (d < best) {
+                best = d;
+                height = iso[i].height;
+            }
+        }
+        if (height != CONTAINER_HEIGHT_MM) *flags |= LSCAN_CALIB_HIGH_CUBE;
+        *pitch_out = (float)(height / (double)(box->y1 - box->y0));
         *flags |= LSCAN_CALIB_PITCH_ESTIMATED;
     }
     return LSCAN_OK;
