@@ -1,5 +1,5 @@
-/* bench_features.c — lscan_analyze (calibration + location + features) per kernel set against a plain
- * memory read of the same pixels, alternating runs, medians. */
+/* bench_features.c — lscan_analyze (calibration + location + features) per kernel set against a
+ * plain memory read of the same pixels, alternating runs, medians. */
 #include "libscan.h"
 
 #include <stdio.h>
@@ -46,7 +46,8 @@ static void memory_read(const uint16_t *px, size_t stride, uint32_t w, uint32_t 
             memcpy(&v, row + 4 * i, sizeof v);
             part += v;
         }
-        for (size_t x = words * 4; x < w; x++) part += row[x];
+        for (size_t x = words * 4; x < w; x++)
+            part += row[x];
         s += part;
     }
     sink = s;
@@ -58,13 +59,19 @@ int main(int argc, char **argv)
     uint64_t seed = 7;
     const char *file = NULL;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--width") == 0 && i + 1 < argc) width = (uint32_t)strtoul(argv[++i], NULL, 10);
-        else if (strcmp(argv[i], "--height") == 0 && i + 1 < argc) height = (uint32_t)strtoul(argv[++i], NULL, 10);
-        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
-        else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = (uint32_t)strtoul(argv[++i], NULL, 10);
-        else if (argv[i][0] != '-') file = argv[i];
+        if (strcmp(argv[i], "--width") == 0 && i + 1 < argc)
+            width = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--height") == 0 && i + 1 < argc)
+            height = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+            seed = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
+            runs = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (argv[i][0] != '-')
+            file = argv[i];
         else {
-            fprintf(stderr, "usage: bench_features [--width W --height H] [--seed S] [--runs N] [FILE]\n");
+            fprintf(stderr,
+                    "usage: bench_features [--width W --height H] [--seed S] [--runs N] [FILE]\n");
             return 2;
         }
     }
@@ -108,8 +115,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < 4; i++) {
         if (i == 2 && !(have & LSCAN_CPU_SSE2)) continue;
         if (i == 3 && !(have & LSCAN_CPU_AVX2)) {
-            if (have & LSCAN_CPU_NEON) v[3].name = "neon";
-            else continue;
+            if (have & LSCAN_CPU_NEON)
+                v[3].name = "neon";
+            else
+                continue;
         }
         use[nv] = v[i];
         use[nv].t = calloc(runs, sizeof(double));

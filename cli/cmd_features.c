@@ -6,21 +6,21 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: scan features FILE... [--tiles] [-o OUT.csv] [--cpu LIST]\n"
-            "                     [--pitch MM] [--air LEVEL] [--polarity auto|transmission|attenuation]\n\n"
-            "Calibrates each scan, locates the container and prints its features as CSV:\n"
-            "a header 'file,<image feature names>' and one line per image; with --tiles one\n"
-            "line per tile: 'file,col,row,x0,y0,x1,y1,<tile feature names>'. Floats are\n"
-            "printed round-trip exact (%%.9g). docs/features.md defines every feature.\n"
-            "A file that cannot be analysed is reported on stderr and skipped; the exit\n"
-            "code is then 1 (after all files).\n\n"
-            "  --tiles         per-tile features instead of per-image\n"
-            "  -o FILE         write the CSV to FILE instead of stdout\n"
-            "  --cpu LIST      keep only these CPU features (e.g. sse2, none)\n"
-            "  --pitch MM      pixel pitch (default: from the container height)\n"
-            "  --air LEVEL     air level I0 in 16-bit counts (default: estimated)\n"
-            "  --polarity P    how the pixels are stored (default auto: detected)\n");
+    fprintf(f, "usage: scan features FILE... [--tiles] [-o OUT.csv] [--cpu LIST]\n"
+               "                     [--pitch MM] [--air LEVEL] [--polarity "
+               "auto|transmission|attenuation]\n\n"
+               "Calibrates each scan, locates the container and prints its features as CSV:\n"
+               "a header 'file,<image feature names>' and one line per image; with --tiles one\n"
+               "line per tile: 'file,col,row,x0,y0,x1,y1,<tile feature names>'. Floats are\n"
+               "printed round-trip exact (%%.9g). docs/features.md defines every feature.\n"
+               "A file that cannot be analysed is reported on stderr and skipped; the exit\n"
+               "code is then 1 (after all files).\n\n"
+               "  --tiles         per-tile features instead of per-image\n"
+               "  -o FILE         write the CSV to FILE instead of stdout\n"
+               "  --cpu LIST      keep only these CPU features (e.g. sse2, none)\n"
+               "  --pitch MM      pixel pitch (default: from the container height)\n"
+               "  --air LEVEL     air level I0 in 16-bit counts (default: estimated)\n"
+               "  --polarity P    how the pixels are stored (default auto: detected)\n");
 }
 
 /* Writes a CSV field, quoted when it holds a comma, quote or line break. */
@@ -83,9 +83,12 @@ int cmd_features(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--polarity") == 0 && val) {
             i++;
-            if (strcmp(val, "auto") == 0) opts.polarity = LSCAN_POLARITY_AUTO;
-            else if (strcmp(val, "transmission") == 0) opts.polarity = LSCAN_POLARITY_TRANSMISSION;
-            else if (strcmp(val, "attenuation") == 0) opts.polarity = LSCAN_POLARITY_ATTENUATION;
+            if (strcmp(val, "auto") == 0)
+                opts.polarity = LSCAN_POLARITY_AUTO;
+            else if (strcmp(val, "transmission") == 0)
+                opts.polarity = LSCAN_POLARITY_TRANSMISSION;
+            else if (strcmp(val, "attenuation") == 0)
+                opts.polarity = LSCAN_POLARITY_ATTENUATION;
             else {
                 cli_error("--polarity: expected auto, transmission or attenuation, got '%s'", val);
                 goto usage_error;
@@ -113,7 +116,8 @@ int cmd_features(int argc, char **argv)
     const uint32_t set = tiles ? LSCAN_FEATURES_TILE : LSCAN_FEATURES_IMAGE;
     const uint32_t nf = lscan_feature_count(set);
     fputs(tiles ? "file,col,row,x0,y0,x1,y1" : "file", out);
-    for (uint32_t k = 0; k < nf; k++) fprintf(out, ",%s", lscan_feature_name(set, k));
+    for (uint32_t k = 0; k < nf; k++)
+        fprintf(out, ",%s", lscan_feature_name(set, k));
     fputc('\n', out);
 
     int failed = 0;
@@ -124,7 +128,9 @@ int cmd_features(int argc, char **argv)
         if (rc == LSCAN_OK) {
             rc = lscan_analyze(ctx, img, &opts, &an);
             /* The analysis error names no file: say which. */
-            if (rc) cli_error("%s: %s (%s)", files[i], lscan_ctx_error_message(ctx), lscan_status_name(rc));
+            if (rc)
+                cli_error("%s: %s (%s)", files[i], lscan_ctx_error_message(ctx),
+                          lscan_status_name(rc));
         } else {
             cli_ctx_error(ctx, rc);
         }
@@ -144,21 +150,25 @@ int cmd_features(int argc, char **argv)
                     csv_field(out, files[i]);
                     fprintf(out, ",%u,%u,%u,%u,%u,%u", c, r, b.x0, b.y0, b.x1, b.y1);
                     const float *f = tf + ((size_t)r * cols + c) * nf;
-                    for (uint32_t k = 0; k < nf; k++) fprintf(out, ",%.9g", (double)f[k]);
+                    for (uint32_t k = 0; k < nf; k++)
+                        fprintf(out, ",%.9g", (double)f[k]);
                     fputc('\n', out);
                 }
         } else {
             const float *f = lscan_analysis_image_features(an);
             csv_field(out, files[i]);
-            for (uint32_t k = 0; k < nf; k++) fprintf(out, ",%.9g", (double)f[k]);
+            for (uint32_t k = 0; k < nf; k++)
+                fprintf(out, ",%.9g", (double)f[k]);
             fputc('\n', out);
         }
         lscan_analysis_free(an);
         lscan_image_free(img);
     }
     int wrc = ferror(out);
-    if (out != stdout) wrc |= fclose(out);
-    else wrc |= fflush(out);
+    if (out != stdout)
+        wrc |= fclose(out);
+    else
+        wrc |= fflush(out);
     lscan_ctx_free(ctx);
     free(files);
     if (wrc) {

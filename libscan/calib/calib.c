@@ -1,4 +1,5 @@
-/* calib.c — calibration: blank/over-exposed checks, polarity, air level I0, per-row gain, noise floor, LUT. */
+/* calib.c — calibration: blank/over-exposed checks, polarity, air level I0, per-row gain, noise
+ * floor, LUT. */
 #include "features/feat.h"
 
 #include <math.h>
@@ -27,8 +28,10 @@ static uint16_t select_k(uint16_t *a, size_t n, size_t k)
         uint16_t p = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
         size_t i = lo, j = hi;
         while (i <= j) {
-            while (a[i] < p) i++;
-            while (a[j] > p) j--;
+            while (a[i] < p)
+                i++;
+            while (a[j] > p)
+                j--;
             if (i <= j) {
                 uint16_t t = a[i];
                 a[i] = a[j];
@@ -38,9 +41,12 @@ static uint16_t select_k(uint16_t *a, size_t n, size_t k)
                 j--;
             }
         }
-        if (k <= j) hi = j;
-        else if (k >= i) lo = i;
-        else return a[k];
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return a[k];
     }
     return a[k];
 }
@@ -77,9 +83,9 @@ static uint32_t hist_pct_t(const uint32_t *h, uint64_t n, double q, uint16_t xor
 #define BAND_LINES 32
 #define LINE_SAMPLES 64
 struct band {
-    uint32_t lines;               /* lines measured, edge first */
-    uint16_t med[BAND_LINES];     /* line medians, raw (stored) values */
-    uint16_t iqr[BAND_LINES];     /* line interquartile ranges */
+    uint32_t lines;           /* lines measured, edge first */
+    uint16_t med[BAND_LINES]; /* line medians, raw (stored) values */
+    uint16_t iqr[BAND_LINES]; /* line interquartile ranges */
 };
 
 static void measure_band(const lscan_image *img, int side, uint32_t depth, struct band *b)
@@ -132,7 +138,10 @@ static bool band_is_air(const struct band *b, uint32_t lines, uint16_t xor_mask,
     return true;
 }
 
-static uint32_t clampu(uint32_t v, uint32_t lo, uint32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+static uint32_t clampu(uint32_t v, uint32_t lo, uint32_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
 
 int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_options *o,
                      struct lscan__feat_scratch *s, lscan__calib *c)
@@ -156,12 +165,14 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     uint64_t n = 0;
     for (uint32_t y = sy / 2; y < h; y += sy) {
         const uint16_t *row = px + (size_t)y * stride;
-        for (uint32_t x = sx / 2; x < w; x += sx) hist[row[x]]++;
+        for (uint32_t x = sx / 2; x < w; x += sx)
+            hist[row[x]]++;
         n += (w - sx / 2 + sx - 1) / sx;
     }
     for (uint32_t b = 0; b < 256; b++) {
         uint32_t sum = 0;
-        for (uint32_t j = 0; j < 256; j++) sum += hist[b * 256 + j];
+        for (uint32_t j = 0; j < 256; j++)
+            sum += hist[b * 256 + j];
         hist[65536 + b] = sum;
     }
 
@@ -172,7 +183,8 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     /* 3. Over-exposed or blank: judged in the transmission domain (raw when
      * the polarity is still unknown). */
     uint64_t sat = 0;
-    for (uint32_t v = 65280; v < 65536; v++) sat += hist[v ^ xor_mask];
+    for (uint32_t v = 65280; v < 65536; v++)
+        sat += hist[v ^ xor_mask];
     if ((double)sat >= 0.6 * (double)n)
         return lscan__error(ctx, LSCAN_ERR_OVEREXPOSED, "%.0f%% of the pixels are saturated",
                             100.0 * (double)sat / (double)n);
@@ -250,7 +262,8 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
         }
 
     /* 6. Per-row levels from the air before and after the container. */
-    for (uint32_t y = 0; y < h; y++) c->row_gain[y] = 1.0f;
+    for (uint32_t y = 0; y < h; y++)
+        c->row_gain[y] = 1.0f;
     float i0 = n_air ? lv_sum / (float)n_air : 0.0f;
     if (air[2] || air[3]) {
         uint32_t nvalid = 0;
@@ -275,7 +288,8 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
                 uint32_t d = thin[side] < 32 ? thin[side] : 32;
                 const uint16_t *p0 = side == 2 ? row : row + (w - d);
                 uint64_t s1 = 0;
-                for (uint32_t i = 0; i < d; i++) s1 += (uint16_t)(p0[i] ^ xor_mask);
+                for (uint32_t i = 0; i < d; i++)
+                    s1 += (uint16_t)(p0[i] ^ xor_mask);
                 /* Mean, then the mean of the samples within 4 sigma of the
                  * air noise (or 3%) of it: air is Gaussian-like, a chassis
                  * end or a speck is an outlier. */
@@ -306,7 +320,8 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
             /* I0 is the median row's level; gains are relative to it. */
             float med = select_k(valid, nvalid, nvalid / 2);
             for (uint32_t y = 0; y < h; y++)
-                if (fabsf((float)level[y] - i0) <= 0.08f * i0) c->row_gain[y] = (float)level[y] / med;
+                if (fabsf((float)level[y] - i0) <= 0.08f * i0)
+                    c->row_gain[y] = (float)level[y] / med;
             i0 = med;
             c->flags |= LSCAN_CALIB_ROW_GAIN;
         }
@@ -339,7 +354,8 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
          * the floor's level. */
         uint32_t lim = (uint32_t)((double)i0 * exp(-7.0));
         uint64_t cnt = 0;
-        for (uint32_t v = 0; v <= lim; v++) cnt += hist[v ^ xor_mask];
+        for (uint32_t v = 0; v <= lim; v++)
+            cnt += hist[v ^ xor_mask];
         if (cnt * 5000 >= n && cnt > 0) {
             uint64_t half = (cnt + 1) / 2, cum = 0;
             for (uint32_t v = 0; v <= lim; v++) {

@@ -1,26 +1,30 @@
-/* dispatch.c — kernel tables per ISA, chosen once per context, and the context's reusable scratch. */
+/* dispatch.c — kernel tables per ISA, chosen once per context, and the context's reusable scratch.
+ */
 #include "features/feat.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const lscan__kernels kernels_ref = {
-    "scalar", lscan__coverage_ref, lscan__attenuation_ref, lscan__tiles_ref};
+static const lscan__kernels kernels_ref = {"scalar", lscan__coverage_ref, lscan__attenuation_ref,
+                                           lscan__tiles_ref};
 
 #ifdef LSCAN_HAVE_SSE2_KERNELS
-static const lscan__kernels kernels_sse2 = {
-    "sse2", lscan__coverage_sse2, lscan__attenuation_sse2, lscan__tiles_sse2};
+static const lscan__kernels kernels_sse2 = {"sse2", lscan__coverage_sse2, lscan__attenuation_sse2,
+                                            lscan__tiles_sse2};
 #endif
 #ifdef LSCAN_HAVE_AVX2_KERNELS
-static const lscan__kernels kernels_avx2 = {
-    "avx2", lscan__coverage_avx2, lscan__attenuation_avx2, lscan__tiles_avx2};
+static const lscan__kernels kernels_avx2 = {"avx2", lscan__coverage_avx2, lscan__attenuation_avx2,
+                                            lscan__tiles_avx2};
 #endif
 #ifdef LSCAN_HAVE_NEON_KERNELS
-static const lscan__kernels kernels_neon = {
-    "neon", lscan__coverage_neon, lscan__attenuation_neon, lscan__tiles_neon};
+static const lscan__kernels kernels_neon = {"neon", lscan__coverage_neon, lscan__attenuation_neon,
+                                            lscan__tiles_neon};
 #endif
 
-const lscan__kernels *lscan__kernels_ref(void) { return &kernels_ref; }
+const lscan__kernels *lscan__kernels_ref(void)
+{
+    return &kernels_ref;
+}
 
 const lscan__kernels *lscan__kernels_for(uint32_t cpu_features)
 {
@@ -131,8 +135,8 @@ int lscan__scratch_reserve(lscan_ctx *ctx, struct lscan__feat_scratch *s, uint32
     if (!ok) {
         s->rows_cap = 0;
         s->cols_cap = 0;
-        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate analysis scratch for a %ux%u image",
-                            width, height);
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY,
+                            "cannot allocate analysis scratch for a %ux%u image", width, height);
     }
     return LSCAN_OK;
 }

@@ -1,4 +1,5 @@
-/* feat.h — internals of calibration, container location and tile features: kernels, scratch, analysis. */
+/* feat.h — internals of calibration, container location and tile features: kernels, scratch,
+ * analysis. */
 #ifndef LSCAN_FEAT_H
 #define LSCAN_FEAT_H
 
@@ -64,27 +65,27 @@ void lscan__tiles_ref(const uint16_t *a, size_t stride, uint32_t width, uint32_t
 void lscan__coverage_sse2(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
                           uint16_t xor_mask, const uint16_t *thr, uint32_t *row_count,
                           uint16_t *col_count);
-void lscan__attenuation_sse2(const uint16_t *src, size_t stride, uint32_t width,
-                             uint32_t height, const uint16_t *lut, uint16_t xor_mask,
-                             const int32_t *row_off, uint16_t *dst, size_t dst_stride);
+void lscan__attenuation_sse2(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
+                             const uint16_t *lut, uint16_t xor_mask, const int32_t *row_off,
+                             uint16_t *dst, size_t dst_stride);
 void lscan__tiles_sse2(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
                        uint32_t tile_w, uint16_t floor_thr, lscan__tile_acc *acc);
 
 void lscan__coverage_avx2(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
                           uint16_t xor_mask, const uint16_t *thr, uint32_t *row_count,
                           uint16_t *col_count);
-void lscan__attenuation_avx2(const uint16_t *src, size_t stride, uint32_t width,
-                             uint32_t height, const uint16_t *lut, uint16_t xor_mask,
-                             const int32_t *row_off, uint16_t *dst, size_t dst_stride);
+void lscan__attenuation_avx2(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
+                             const uint16_t *lut, uint16_t xor_mask, const int32_t *row_off,
+                             uint16_t *dst, size_t dst_stride);
 void lscan__tiles_avx2(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
                        uint32_t tile_w, uint16_t floor_thr, lscan__tile_acc *acc);
 
 void lscan__coverage_neon(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
                           uint16_t xor_mask, const uint16_t *thr, uint32_t *row_count,
                           uint16_t *col_count);
-void lscan__attenuation_neon(const uint16_t *src, size_t stride, uint32_t width,
-                             uint32_t height, const uint16_t *lut, uint16_t xor_mask,
-                             const int32_t *row_off, uint16_t *dst, size_t dst_stride);
+void lscan__attenuation_neon(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
+                             const uint16_t *lut, uint16_t xor_mask, const int32_t *row_off,
+                             uint16_t *dst, size_t dst_stride);
 void lscan__tiles_neon(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
                        uint32_t tile_w, uint16_t floor_thr, lscan__tile_acc *acc);
 
@@ -95,11 +96,14 @@ const lscan__kernels *lscan__kernels_ref(void);
 
 /* Row padding the tile kernel may read past `width`: rows of the
  * attenuation buffer are lscan__a_stride(width) samples long. */
-static inline size_t lscan__a_stride(uint32_t width) { return ((size_t)width + 15u) / 16u * 16u + 32u; }
+static inline size_t lscan__a_stride(uint32_t width)
+{
+    return ((size_t)width + 15u) / 16u * 16u + 32u;
+}
 
 /* Per-context scratch, grown on demand and reused between images. */
 struct lscan__feat_scratch {
-    uint16_t *lut; /* LSCAN__LUT_SIZE entries, built once */
+    uint16_t *lut;  /* LSCAN__LUT_SIZE entries, built once */
     uint32_t *hist; /* 65536 bins for calibration samples + 256 block sums */
     size_t hist_cap;
     uint16_t *abuf; /* attenuation band buffer */
@@ -127,18 +131,18 @@ int lscan__scratch_reserve(lscan_ctx *ctx, struct lscan__feat_scratch *s, uint32
 
 /* Calibration of one image (calib/calib.c). */
 typedef struct lscan__calib {
-    float air_level;      /* I0 of the median row */
-    float noise_floor;    /* transmission value of the floor */
-    float air_noise;      /* relative std of air pixels (0 when no air band) */
-    uint32_t polarity;    /* TRANSMISSION or ATTENUATION (as stored) */
-    uint32_t flags;       /* lscan_calib_flag */
-    uint16_t xor_mask;    /* 0xffff for inverted images: t = p ^ xor_mask */
-    uint16_t floor_thr;   /* A (Q4.11) at or above which a pixel is at the floor */
-    uint32_t quantum;     /* the input's code step in 16-bit units (257 for 8-bit) */
+    float air_level;    /* I0 of the median row */
+    float noise_floor;  /* transmission value of the floor */
+    float air_noise;    /* relative std of air pixels (0 when no air band) */
+    uint32_t polarity;  /* TRANSMISSION or ATTENUATION (as stored) */
+    uint32_t flags;     /* lscan_calib_flag */
+    uint16_t xor_mask;  /* 0xffff for inverted images: t = p ^ xor_mask */
+    uint16_t floor_thr; /* A (Q4.11) at or above which a pixel is at the floor */
+    uint32_t quantum;   /* the input's code step in 16-bit units (257 for 8-bit) */
     /* In the scratch, height entries each: */
-    float *row_gain;      /* per-row gain, median 1 */
-    int32_t *row_off;     /* round(2048 ln(I0 gain[y] / 65535)) */
-    uint16_t *row_thr;    /* transmission below which a pixel is "not air" (location) */
+    float *row_gain;   /* per-row gain, median 1 */
+    int32_t *row_off;  /* round(2048 ln(I0 gain[y] / 65535)) */
+    uint16_t *row_thr; /* transmission below which a pixel is "not air" (location) */
 } lscan__calib;
 
 /* The fixed-point attenuation table: lut[v] = round(2048 ln(65535 / v))
@@ -153,8 +157,8 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
 /* Finds the container box (features/locate.c). pitch_mm: 0 = estimate.
  * On success *box is set and *pitch_out is the pitch used. */
 int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
-                  struct lscan__feat_scratch *s, float pitch_mm, lscan_box *box,
-                  float *pitch_out, uint32_t *flags);
+                  struct lscan__feat_scratch *s, float pitch_mm, lscan_box *box, float *pitch_out,
+                  uint32_t *flags);
 
 /* Tile side in pixels for a pitch: ~15 cm rounded to a multiple of 8 in
  * [8, 256]. */

@@ -1,4 +1,5 @@
-/* features.c — lscan_analyze: calibrate, locate, one fused sweep of tile sums, then tile and image features. */
+/* features.c — lscan_analyze: calibrate, locate, one fused sweep of tile sums, then tile and image
+ * features. */
 #include "features/feat.h"
 
 #include <math.h>
@@ -13,13 +14,14 @@ LSCAN_API void lscan_analyze_options_init(lscan_analyze_options *o)
     o->polarity = LSCAN_POLARITY_AUTO;
 }
 
-static int analyze_options(lscan_ctx *ctx, const lscan_analyze_options *o, lscan_analyze_options *out)
+static int analyze_options(lscan_ctx *ctx, const lscan_analyze_options *o,
+                           lscan_analyze_options *out)
 {
     lscan_analyze_options_init(out);
     if (!o) return LSCAN_OK;
     if (o->size < sizeof(uint32_t))
-        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "analyze options not initialised (size %u)",
-                            o->size);
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                            "analyze options not initialised (size %u)", o->size);
     /* An older caller's smaller struct: take the fields it has. */
     memcpy(out, o, o->size < sizeof *out ? o->size : sizeof *out);
     out->size = sizeof *out;
@@ -73,8 +75,8 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
     const double pitch_m = a->calib.pitch_mm / 1000.0;
     const double bw = bx->x1 - bx->x0, bh = bx->y1 - bx->y0;
     const double one = LSCAN__A_ONE;
-    float *means = tmp;         /* nt: tile means */
-    float *sorted = tmp + nt;   /* nt: scratch for quantiles */
+    float *means = tmp;       /* nt: tile means */
+    float *sorted = tmp + nt; /* nt: scratch for quantiles */
     double tot_sum = 0, tot_sum2 = 0, tot_gx = 0, tot_gy = 0, tot_floor = 0, tot_n = 0;
 
     for (uint32_t r = 0; r < rows; r++)
@@ -95,7 +97,9 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
             f[3] = (float)(t->max / one - mean);
             f[4] = (float)((double)t->gx / (double)n / one);
             f[5] = (float)((double)t->gy / (double)n / one);
-            f[6] = t->gx + t->gy ? (float)(((double)t->gx - (double)t->gy) / ((double)t->gx + (double)t->gy)) : 0.0f;
+            f[6] = t->gx + t->gy
+                       ? (float)(((double)t->gx - (double)t->gy) / ((double)t->gx + (double)t->gy))
+                       : 0.0f;
             f[7] = (float)((double)t->floor / (double)n);
             double xc = (tb.x0 + tb.x1) / 2.0 - bx->x0, yc = (tb.y0 + tb.y1) / 2.0 - bx->y0;
             f[16] = (float)(xc / bw);
@@ -120,13 +124,15 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
     float empty = p05 < 0.5f ? p05 : 0.5f;
     float *row_med = sorted + nt; /* rows */
     float *col_med = row_med + rows;
-    float *line = col_med + cols;  /* max(rows, cols) */
+    float *line = col_med + cols; /* max(rows, cols) */
     for (uint32_t r = 0; r < rows; r++) {
-        for (uint32_t c = 0; c < cols; c++) line[c] = means[r * cols + c];
+        for (uint32_t c = 0; c < cols; c++)
+            line[c] = means[r * cols + c];
         row_med[r] = quantile(line, cols, 0.5);
     }
     for (uint32_t c = 0; c < cols; c++) {
-        for (uint32_t r = 0; r < rows; r++) line[r] = means[r * cols + c];
+        for (uint32_t r = 0; r < rows; r++)
+            line[r] = means[r * cols + c];
         col_med[c] = quantile(line, rows, 0.5);
     }
 
@@ -139,7 +145,8 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
             for (int dr = -1; dr <= 1; dr++)
                 for (int dc = -1; dc <= 1; dc++) {
                     long rr = (long)r + dr, cc = (long)c + dc;
-                    if ((dr == 0 && dc == 0) || rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
+                    if ((dr == 0 && dc == 0) || rr < 0 || cc < 0 || rr >= rows || cc >= cols)
+                        continue;
                     double v = means[rr * cols + cc];
                     s += v;
                     s2 += v * v;
@@ -165,16 +172,20 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
     g[1] = (float)sqrt(var > 0 ? var : 0);
     static const double pq[6] = {0.05, 0.25, 0.50, 0.75, 0.95, 0.99};
     uint64_t hist_n = 0;
-    for (int b = 0; b < 256; b++) hist_n += hist[b];
-    for (int i = 0; i < 6; i++) g[2 + i] = (float)hist_quantile(hist, hist_n, pq[i]);
+    for (int b = 0; b < 256; b++)
+        hist_n += hist[b];
+    for (int i = 0; i < 6; i++)
+        g[2 + i] = (float)hist_quantile(hist, hist_n, pq[i]);
     for (int band = 0; band < 8; band++) {
         uint64_t cnt = 0;
-        for (int b = band * 16; b < (band == 7 ? 256 : band * 16 + 16); b++) cnt += hist[b];
+        for (int b = band * 16; b < (band == 7 ? 256 : band * 16 + 16); b++)
+            cnt += hist[b];
         g[8 + band] = (float)((double)cnt / (double)hist_n);
     }
     g[16] = (float)(tot_floor / tot_n);
     double area = 0;
-    for (uint32_t i = 0; i < nt; i++) area += a->tile_feat[(size_t)i * LSCAN__TILE_FEATURES + 21];
+    for (uint32_t i = 0; i < nt; i++)
+        area += a->tile_feat[(size_t)i * LSCAN__TILE_FEATURES + 21];
     g[17] = (float)(empty_area / area);
     double ms = 0, ms2 = 0;
     for (uint32_t i = 0; i < nt; i++) {
@@ -227,14 +238,16 @@ static void sweep(const lscan__kernels *k, const lscan_image *img, const lscan__
     for (uint32_t y = bx->y0, r = 0; y < bx->y1; y += T, r++) {
         uint32_t h = bx->y1 - y < T ? bx->y1 - y : T;
         bool has_next = y + h < bx->y1;
-        k->attenuation(src0 + (size_t)(y - bx->y0) * img->stride, img->stride, bw, h + has_next, lut,
-                       c->xor_mask, c->row_off + y, abuf, as);
+        k->attenuation(src0 + (size_t)(y - bx->y0) * img->stride, img->stride, bw, h + has_next,
+                       lut, c->xor_mask, c->row_off + y, abuf, as);
         /* The box's last row is its own "next" row: vertical differences
          * across the floor are 0. */
-        if (!has_next) memcpy(abuf + (size_t)h * as, abuf + (size_t)(h - 1) * as, bw * sizeof *abuf);
+        if (!has_next)
+            memcpy(abuf + (size_t)h * as, abuf + (size_t)(h - 1) * as, bw * sizeof *abuf);
         for (uint32_t i = 0; i <= h; i++) {
             uint16_t *row = abuf + (size_t)i * as;
-            for (size_t x = bw; x < as; x++) row[x] = row[bw - 1];
+            for (size_t x = bw; x < as; x++)
+                row[x] = row[bw - 1];
         }
         /* The histogram takes the box's even rows (half the cost, the same
          * bits for every ISA); four interleaved copies keep runs of equal
@@ -248,21 +261,23 @@ static void sweep(const lscan__kernels *k, const lscan_image *img, const lscan__
                 h4[2][row[x + 2] >> 7]++;
                 h4[3][row[x + 3] >> 7]++;
             }
-            for (; x < bw; x++) h4[0][row[x] >> 7]++;
+            for (; x < bw; x++)
+                h4[0][row[x] >> 7]++;
         }
         /* Flush before the 32-bit bins could overflow. */
         pending += (uint64_t)h * bw;
         if (pending + (uint64_t)T * bw >= 0xF0000000u || y + T >= bx->y1) {
             pending = 0;
-            for (int b = 0; b < 256; b++) hist[b] += (uint64_t)h4[0][b] + h4[1][b] + h4[2][b] + h4[3][b];
+            for (int b = 0; b < 256; b++)
+                hist[b] += (uint64_t)h4[0][b] + h4[1][b] + h4[2][b] + h4[3][b];
             memset(h4, 0, sizeof h4);
         }
         k->tiles(abuf, as, bw, h, T, c->floor_thr, acc + (size_t)r * cols);
     }
 }
 
-LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_options *opts,
-                            lscan_analysis **out)
+LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
+                            const lscan_analyze_options *opts, lscan_analysis **out)
 {
     if (out) *out = NULL;
     if (!ctx || !img || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
@@ -318,8 +333,8 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_
     }
 
     uint64_t hist[256] = {0};
-    sweep(ctx->kernels ? ctx->kernels : lscan__kernels_ref(), img, &c, s->lut, &bx, T, cols, s->abuf,
-          s->acc, hist);
+    sweep(ctx->kernels ? ctx->kernels : lscan__kernels_ref(), img, &c, s->lut, &bx, T, cols,
+          s->abuf, s->acc, hist);
 
     a->calib.size = sizeof a->calib;
     a->calib.air_level = c.air_level;
@@ -376,7 +391,10 @@ LSCAN_API void lscan_analysis_grid(const lscan_analysis *a, uint32_t *cols, uint
     if (rows) *rows = a ? a->rows : 0;
 }
 
-LSCAN_API uint32_t lscan_analysis_tile_px(const lscan_analysis *a) { return a ? a->tile : 0; }
+LSCAN_API uint32_t lscan_analysis_tile_px(const lscan_analysis *a)
+{
+    return a ? a->tile : 0;
+}
 
 LSCAN_API int lscan_analysis_tile_box(const lscan_analysis *a, uint32_t col, uint32_t row,
                                       lscan_box *out)

@@ -6,7 +6,8 @@
 /* 16 all-ones lanes then 16 zero lanes; loading at (16 - n) gives n valid lanes. */
 static const uint16_t lane_mask[32] = {
     0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
-    0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0,      0,      0,      0,      0,      0,
+    0,      0,      0,      0,      0,      0,      0,      0,      0,      0};
 
 static inline uint64_t hsum_epi32(__m256i v)
 {
@@ -64,9 +65,9 @@ void lscan__coverage_avx2(const uint16_t *src, size_t stride, uint32_t width, ui
  * (the table has one padding entry so the last lookup stays inside), the
  * row offset added in 32 bits, then packus clamps below at 0 and min at
  * LSCAN__A_MAX, as the reference does. */
-void lscan__attenuation_avx2(const uint16_t *src, size_t stride, uint32_t width,
-                             uint32_t height, const uint16_t *lut, uint16_t xor_mask,
-                             const int32_t *row_off, uint16_t *dst, size_t dst_stride)
+void lscan__attenuation_avx2(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
+                             const uint16_t *lut, uint16_t xor_mask, const int32_t *row_off,
+                             uint16_t *dst, size_t dst_stride)
 {
     const __m256i xm = _mm256_set1_epi16((short)xor_mask);
     const __m256i low16 = _mm256_set1_epi32(0xffff), amax = _mm256_set1_epi16(LSCAN__A_MAX);
@@ -136,7 +137,8 @@ void lscan__tiles_avx2(const uint16_t *a, size_t stride, uint32_t width, uint32_
                                 ? full
                                 : _mm256_loadu_si256((const __m256i *)(lane_mask + 16 - (x1 - x)));
                 __m256i p = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(row + x)), m);
-                __m256i p1 = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(row + x + 1)), m);
+                __m256i p1 =
+                    _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(row + x + 1)), m);
                 __m256i pn = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(next + x)), m);
                 __m256i dx = _mm256_or_si256(_mm256_subs_epu16(p1, p), _mm256_subs_epu16(p, p1));
                 __m256i dy = _mm256_or_si256(_mm256_subs_epu16(pn, p), _mm256_subs_epu16(p, pn));

@@ -1,10 +1,11 @@
-/* kernels_neon.c — NEON kernels (aarch64); each must give the bits of its _ref twin in kernels_ref.c. */
+/* kernels_neon.c — NEON kernels (aarch64); each must give the bits of its _ref twin in
+ * kernels_ref.c. */
 #include "features/feat.h"
 
 #include <arm_neon.h>
 
-static const uint16_t lane_mask[16] = {0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
-                                       0, 0, 0, 0, 0, 0, 0, 0};
+static const uint16_t lane_mask[16] = {
+    0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0, 0, 0, 0, 0, 0, 0, 0};
 
 /* Matches lscan__coverage_ref. */
 void lscan__coverage_neon(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
@@ -34,9 +35,9 @@ void lscan__coverage_neon(const uint16_t *src, size_t stride, uint32_t width, ui
 }
 
 /* Matches lscan__attenuation_ref. NEON has no gather: scalar lookups. */
-void lscan__attenuation_neon(const uint16_t *src, size_t stride, uint32_t width,
-                             uint32_t height, const uint16_t *lut, uint16_t xor_mask,
-                             const int32_t *row_off, uint16_t *dst, size_t dst_stride)
+void lscan__attenuation_neon(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
+                             const uint16_t *lut, uint16_t xor_mask, const int32_t *row_off,
+                             uint16_t *dst, size_t dst_stride)
 {
     lscan__attenuation_ref(src, stride, width, height, lut, xor_mask, row_off, dst, dst_stride);
 }

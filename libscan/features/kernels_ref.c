@@ -1,4 +1,5 @@
-/* kernels_ref.c — the scalar reference kernels: location coverage, attenuation via the LUT, tile sums. */
+/* kernels_ref.c — the scalar reference kernels: location coverage, attenuation via the LUT, tile
+ * sums. */
 #include "features/feat.h"
 
 void lscan__coverage_ref(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
@@ -35,7 +36,10 @@ void lscan__attenuation_ref(const uint16_t *src, size_t stride, uint32_t width, 
     }
 }
 
-static inline uint32_t absdiff(uint32_t a, uint32_t b) { return a > b ? a - b : b - a; }
+static inline uint32_t absdiff(uint32_t a, uint32_t b)
+{
+    return a > b ? a - b : b - a;
+}
 
 void lscan__tiles_ref(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
                       uint32_t tile_w, uint16_t floor_thr, lscan__tile_acc *acc)

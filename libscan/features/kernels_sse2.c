@@ -5,8 +5,8 @@
 
 /* Lane masks: 8 all-ones lanes then 8 zero lanes; loading at (8 - n)
  * gives n valid lanes. */
-static const uint16_t lane_mask[16] = {0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
-                                       0, 0, 0, 0, 0, 0, 0, 0};
+static const uint16_t lane_mask[16] = {
+    0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0, 0, 0, 0, 0, 0, 0, 0};
 
 static inline uint64_t hsum_epi32(__m128i v)
 {
@@ -63,9 +63,9 @@ void lscan__coverage_sse2(const uint16_t *src, size_t stride, uint32_t width, ui
 /* Matches lscan__attenuation_ref. SSE2 has no gather: the table lookups
  * stay scalar, which is what this function is (kept per ISA so the table
  * is complete and the loop is compiled with this file's flags). */
-void lscan__attenuation_sse2(const uint16_t *src, size_t stride, uint32_t width,
-                             uint32_t height, const uint16_t *lut, uint16_t xor_mask,
-                             const int32_t *row_off, uint16_t *dst, size_t dst_stride)
+void lscan__attenuation_sse2(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
+                             const uint16_t *lut, uint16_t xor_mask, const int32_t *row_off,
+                             uint16_t *dst, size_t dst_stride)
 {
     lscan__attenuation_ref(src, stride, width, height, lut, xor_mask, row_off, dst, dst_stride);
 }
@@ -104,8 +104,9 @@ void lscan__tiles_sse2(const uint16_t *a, size_t stride, uint32_t width, uint32_
         for (uint32_t y = 0; y < height; y++) {
             const uint16_t *row = a + (size_t)y * stride, *next = row + stride;
             for (uint32_t x = x0; x < x1; x += 8) {
-                __m128i m = x + 8 <= x1 ? full
-                                        : _mm_loadu_si128((const __m128i *)(lane_mask + 8 - (x1 - x)));
+                __m128i m = x + 8 <= x1
+                                ? full
+                                : _mm_loadu_si128((const __m128i *)(lane_mask + 8 - (x1 - x)));
                 __m128i p = _mm_and_si128(_mm_loadu_si128((const __m128i *)(row + x)), m);
                 __m128i p1 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(row + x + 1)), m);
                 __m128i pn = _mm_and_si128(_mm_loadu_si128((const __m128i *)(next + x)), m);

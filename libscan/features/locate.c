@@ -1,4 +1,5 @@
-/* locate.c — container location: end walls, roof and floor from "darker than air" coverage profiles. */
+/* locate.c — container location: end walls, roof and floor from "darker than air" coverage
+ * profiles. */
 #include "features/feat.h"
 
 #include <math.h>
@@ -29,7 +30,8 @@ static void coverage(const lscan__kernels *k, const uint16_t *src, size_t stride
         k->coverage(src + (size_t)y * stride, stride, width, n, c->xor_mask, thr + y, row_count + y,
                     col ? col16 : NULL);
         if (col)
-            for (uint32_t x = 0; x < width; x++) col[x] += col16[x];
+            for (uint32_t x = 0; x < width; x++)
+                col[x] += col16[x];
     }
 }
 
@@ -57,8 +59,8 @@ static uint32_t longest_run(const uint32_t *v, uint32_t n, uint64_t thr, uint32_
 }
 
 int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
-                  struct lscan__feat_scratch *s, float pitch_mm, lscan_box *box,
-                  float *pitch_out, uint32_t *flags)
+                  struct lscan__feat_scratch *s, float pitch_mm, lscan_box *box, float *pitch_out,
+                  uint32_t *flags)
 {
     const uint32_t w = img->width, h = img->height;
     const size_t stride = img->stride;
@@ -73,7 +75,8 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
          * container's height; chassis and wheels cover only a low band.
          * Every other row is plenty for the columns. */
         const uint32_t h2 = (h + 1) / 2;
-        for (uint32_t i = 0; i < h2; i++) s->row_level[i] = c->row_thr[2 * i];
+        for (uint32_t i = 0; i < h2; i++)
+            s->row_level[i] = c->row_thr[2 * i];
         coverage(k, px, 2 * stride, w, h2, c, s->row_level, s->row_count, s->col_count16,
                  s->col_count);
         uint32_t cmax = 0;
@@ -103,7 +106,8 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
         uint32_t m = bw / 20 > 8 ? bw / 20 : 8, g = 2;
         for (int side = 0; side < 2; side++) {
             uint32_t sx0 = side == 0 ? (x0 > m + g ? x0 - m - g : 0) : x0 + bw + g;
-            uint32_t sx1 = side == 0 ? (x0 > g ? x0 - g : 0) : (x0 + bw + g + m < w ? x0 + bw + g + m : w);
+            uint32_t sx1 =
+                side == 0 ? (x0 > g ? x0 - g : 0) : (x0 + bw + g + m < w ? x0 + bw + g + m : w);
             if (sx1 <= sx0 + 3) continue;
             uint32_t ym = y0 + bh - bh * 3 / 10;
             coverage(k, px + (size_t)ym * stride + sx0, stride, sx1 - sx0, y1 - ym, c,
@@ -125,7 +129,8 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
          * else (45 ft, 10 ft, crops) is taken as standard height. */
         static const struct {
             float len, height;
-        } iso[4] = {{6058, 2591}, {6058, HIGH_CUBE_HEIGHT_MM}, {12192, 2591}, {12192, HIGH_CUBE_HEIGHT_MM}};
+        } iso[4] = {
+            {6058, 2591}, {6058, HIGH_CUBE_HEIGHT_MM}, {12192, 2591}, {12192, HIGH_CUBE_HEIGHT_MM}};
         const double aspect = (double)(box->x1 - box->x0) / (double)(box->y1 - box->y0);
         double best = log(1.05), height = CONTAINER_HEIGHT_MM;
         for (int i = 0; i < 4; i++) {

@@ -1,4 +1,5 @@
-/* test_calib.c — calibration and location on generated scans: I0, row gains, polarity, box, errors. */
+/* test_calib.c — calibration and location on generated scans: I0, row gains, polarity, box, errors.
+ */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -9,11 +10,18 @@
 #include "testutil.h"
 
 static lscan_ctx *ctx;
-static void setup(void) { ctx = lscan_ctx_new(); }
-static void teardown(void) { lscan_ctx_free(ctx); }
+static void setup(void)
+{
+    ctx = lscan_ctx_new();
+}
+static void teardown(void)
+{
+    lscan_ctx_free(ctx);
+}
 TestSuite(calib, .init = setup, .fini = teardown);
 
-static lscan_image *generate(uint32_t size, int cls, uint32_t flags, uint64_t seed, lscan_synth_truth **t)
+static lscan_image *generate(uint32_t size, int cls, uint32_t flags, uint64_t seed,
+                             lscan_synth_truth **t)
 {
     lscan_synth_params p;
     lscan_synth_params_init(&p);
@@ -21,7 +29,8 @@ static lscan_image *generate(uint32_t size, int cls, uint32_t flags, uint64_t se
     p.cls = cls;
     p.flags = flags;
     lscan_image *img = NULL;
-    cr_assert_eq(lscan_synth_generate(ctx, &p, seed, &img, t), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    cr_assert_eq(lscan_synth_generate(ctx, &p, seed, &img, t), LSCAN_OK, "%s",
+                 lscan_ctx_error_message(ctx));
     return img;
 }
 
@@ -29,7 +38,8 @@ static lscan_analysis *analyze(const lscan_image *img, const lscan_analyze_optio
 {
     lscan_analysis *a = NULL;
     int rc = lscan_analyze(ctx, img, o, &a);
-    cr_assert_eq(rc, LSCAN_OK, "analyze: %s (%s)", lscan_ctx_error_message(ctx), lscan_status_name(rc));
+    cr_assert_eq(rc, LSCAN_OK, "analyze: %s (%s)", lscan_ctx_error_message(ctx),
+                 lscan_status_name(rc));
     return a;
 }
 
@@ -63,7 +73,8 @@ Test(calib, attenuation_table_is_the_fixed_point_log)
     cr_expect_eq(lut[1], (uint16_t)lround(2048.0 * log(65535.0)));
     cr_expect_eq(lut[0], (uint16_t)lround(2048.0 * log(131070.0))); /* 0 read as 0.5 */
     cr_expect_eq(lut[32768], (uint16_t)lround(2048.0 * log(65535.0 / 32768.0)));
-    for (uint32_t v = 1; v < 65536; v++) cr_assert_leq(lut[v], lut[v - 1]);
+    for (uint32_t v = 1; v < 65536; v++)
+        cr_assert_leq(lut[v], lut[v - 1]);
     cr_expect_eq(lut[65536], 0); /* gather padding */
     free(lut);
 }
@@ -85,7 +96,8 @@ Test(calib, recovers_air_level_and_row_gains_of_generated_scans, .timeout = 120)
         const float i0 = lscan_synth_truth_air_level(t);
         /* I0 is the median row's level: within 1% of the truth (gains
          * scatter about 1 by ~1%). */
-        cr_expect_lt(fabsf(c.air_level / i0 - 1.0f), 0.01f, "seed %d: I0 %g vs %g", i, c.air_level, i0);
+        cr_expect_lt(fabsf(c.air_level / i0 - 1.0f), 0.01f, "seed %d: I0 %g vs %g", i, c.air_level,
+                     i0);
         /* Row by row over the container: I0*gain within 0.5% for 97% of
          * rows and 2% for all (rows whose margins hold a trailer end keep
          * gain 1). */
@@ -98,7 +110,8 @@ Test(calib, recovers_air_level_and_row_gains_of_generated_scans, .timeout = 120)
             close += e < 0.005;
             rows++;
         }
-        cr_expect_geq(close, rows * 97 / 100, "seed %d: %u of %u rows within 0.5%%", i, close, rows);
+        cr_expect_geq(close, rows * 97 / 100, "seed %d: %u of %u rows within 0.5%%", i, close,
+                      rows);
         lscan_analysis_free(a);
         lscan_image_free(img);
         lscan_synth_truth_free(t);
@@ -128,8 +141,8 @@ Test(calib, locates_generated_containers_of_every_size_within_a_few_pixels, .tim
         float px, py;
         lscan_synth_truth_pitch(t, &px, &py);
         cr_expect(c.flags & LSCAN_CALIB_PITCH_ESTIMATED);
-        cr_expect(fabsf(c.pitch_mm / py - 1.0f) < 0.02f, "seed %d: pitch %g vs %g (flags %x)", i, c.pitch_mm,
-                  py, c.flags);
+        cr_expect(fabsf(c.pitch_mm / py - 1.0f) < 0.02f, "seed %d: pitch %g vs %g (flags %x)", i,
+                  c.pitch_mm, py, c.flags);
         lscan_analysis_free(a);
         lscan_image_free(img);
         lscan_synth_truth_free(t);
@@ -222,8 +235,8 @@ Test(calib, cropped_export_uses_the_whole_image_and_the_brightest_open_space)
     const uint16_t *px = lscan_image_pixels(img, 0, &st);
     /* Borrow the container's rectangle: stride of the full image. */
     lscan_image *crop = NULL;
-    cr_assert_eq(lscan_image_wrap(ctx, px + tb.y0 * st + tb.x0, tb.x1 - tb.x0, tb.y1 - tb.y0, st * 2, 16,
-                                  NULL, &crop),
+    cr_assert_eq(lscan_image_wrap(ctx, px + tb.y0 * st + tb.x0, tb.x1 - tb.x0, tb.y1 - tb.y0,
+                                  st * 2, 16, NULL, &crop),
                  LSCAN_OK);
     lscan_analysis *a = analyze(crop, NULL);
     lscan_calibration c = {.size = sizeof c};
@@ -237,7 +250,8 @@ Test(calib, cropped_export_uses_the_whole_image_and_the_brightest_open_space)
     lscan_synth_truth_pitch(t, &pxm, &pym);
     cr_expect(fabsf(c.pitch_mm / pym - 1.0f) < 0.02f, "pitch %g vs %g", c.pitch_mm, pym);
     /* The brightest open space is below the true air (side walls). */
-    cr_expect(c.air_level < lscan_synth_truth_air_level(t) && c.air_level > 0.7f * lscan_synth_truth_air_level(t));
+    cr_expect(c.air_level < lscan_synth_truth_air_level(t) &&
+              c.air_level > 0.7f * lscan_synth_truth_air_level(t));
     cr_expect_float_eq(lscan_analysis_image_features(a)[27], 1.0f, 0.0f);
     lscan_analysis_free(a);
     lscan_image_free(crop);
@@ -254,7 +268,8 @@ Test(calib, eight_bit_export_is_judged_against_its_own_floor)
     uint32_t w = lscan_image_width(img), h = lscan_image_height(img);
     uint8_t *p8 = malloc((size_t)w * h);
     for (uint32_t y = 0; y < h; y++)
-        for (uint32_t x = 0; x < w; x++) p8[y * w + x] = (uint8_t)(px[y * st + x] >> 8);
+        for (uint32_t x = 0; x < w; x++)
+            p8[y * w + x] = (uint8_t)(px[y * st + x] >> 8);
     lscan_image *img8 = NULL;
     cr_assert_eq(lscan_image_wrap(ctx, p8, w, h, w, 8, NULL, &img8), LSCAN_OK);
     lscan_analysis *a16 = analyze(img, NULL), *a8 = analyze(img8, NULL);
@@ -282,7 +297,9 @@ Test(calib, impenetrable_region_is_at_the_noise_floor)
     lscan_image *img = generate(LSCAN_SYNTH_20FT, LSCAN_CLASS_IMPENETRABLE, 0, 33, &t);
     struct lscan__feat_scratch *s = lscan__feat_scratch(ctx);
     cr_assert_not_null(s);
-    cr_assert_eq(lscan__scratch_reserve(ctx, s, lscan_image_width(img), lscan_image_height(img), 0, 0), LSCAN_OK);
+    cr_assert_eq(
+        lscan__scratch_reserve(ctx, s, lscan_image_width(img), lscan_image_height(img), 0, 0),
+        LSCAN_OK);
     lscan_analyze_options o;
     lscan_analyze_options_init(&o);
     lscan__calib c;
@@ -306,7 +323,8 @@ Test(calib, impenetrable_region_is_at_the_noise_floor)
                 at += a >= c.floor_thr;
             }
     cr_assert_gt(in, 0u);
-    cr_expect_gt((double)at / (double)in, 0.7, "%llu of %llu mask pixels at the floor (floor %g, true %g)",
+    cr_expect_gt((double)at / (double)in, 0.7,
+                 "%llu of %llu mask pixels at the floor (floor %g, true %g)",
                  (unsigned long long)at, (unsigned long long)in, c.noise_floor, nf_true);
     lscan_image_free(img);
     lscan_synth_truth_free(t);
@@ -329,29 +347,36 @@ Test(calib, overexposed_blank_and_empty_scans_are_refused_with_their_reason)
     const uint32_t w = 600, h = 300;
     uint16_t *px = malloc((size_t)w * h * 2);
     uint64_t st = 5;
-    for (size_t i = 0; i < (size_t)w * h; i++) px[i] = 65535;
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        px[i] = 65535;
     cr_expect_eq(analyze_pixels(px, w, h), LSCAN_ERR_OVEREXPOSED);
     cr_expect_neq(strstr(lscan_ctx_error_message(ctx), "saturated"), NULL);
     /* 70% clipped, a container-ish dark band in the rest: still saturated. */
-    for (size_t i = 0; i < (size_t)w * h; i++) px[i] = i < (size_t)w * h * 3 / 10 ? 20000 : 65535;
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        px[i] = i < (size_t)w * h * 3 / 10 ? 20000 : 65535;
     cr_expect_eq(analyze_pixels(px, w, h), LSCAN_ERR_OVEREXPOSED);
     memset(px, 0, (size_t)w * h * 2);
     cr_expect_eq(analyze_pixels(px, w, h), LSCAN_ERR_BLANK);
-    for (size_t i = 0; i < (size_t)w * h; i++) px[i] = (uint16_t)(30000 + tu_rand(&st) % 100);
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        px[i] = (uint16_t)(30000 + tu_rand(&st) % 100);
     cr_expect_eq(analyze_pixels(px, w, h), LSCAN_ERR_BLANK);
     cr_expect_neq(strstr(lscan_ctx_error_message(ctx), "uniform"), NULL);
     /* Air only, with noise: nothing to locate. */
-    for (size_t i = 0; i < (size_t)w * h; i++) px[i] = (uint16_t)(58000 + tu_rand(&st) % 1500);
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        px[i] = (uint16_t)(58000 + tu_rand(&st) % 1500);
     cr_expect_eq(analyze_pixels(px, w, h), LSCAN_ERR_NO_CONTAINER);
     cr_expect_neq(strstr(lscan_ctx_error_message(ctx), "no container"), NULL);
     /* A small dense object in air is not a container either. */
     for (uint32_t y = 100; y < 140; y++)
-        for (uint32_t x = 200; x < 240; x++) px[y * w + x] = 3000;
+        for (uint32_t x = 200; x < 240; x++)
+            px[y * w + x] = 3000;
     cr_expect_eq(analyze_pixels(px, w, h), LSCAN_ERR_NO_CONTAINER);
     /* A wide but flat band (a beam, 10 px tall) has no roof-to-floor extent. */
     for (uint32_t y = 0; y < 64; y++)
         for (uint32_t x = 0; x < w; x++)
-            px[y * w + x] = (uint16_t)(y >= 30 && y < 40 && x >= 50 && x < 550 ? 20000 : 58000 + tu_rand(&st) % 1500);
+            px[y * w + x] =
+                (uint16_t)(y >= 30 && y < 40 && x >= 50 && x < 550 ? 20000
+                                                                   : 58000 + tu_rand(&st) % 1500);
     cr_expect_eq(analyze_pixels(px, w, 64), LSCAN_ERR_NO_CONTAINER);
     cr_expect_neq(strstr(lscan_ctx_error_message(ctx), "roof-to-floor"), NULL);
     /* One pixel: blank, never a crash. */

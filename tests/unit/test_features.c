@@ -1,4 +1,5 @@
-/* test_features.c — feature schema, SIMD kernels against the scalar reference, hand-computed tile features. */
+/* test_features.c — feature schema, SIMD kernels against the scalar reference, hand-computed tile
+ * features. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -12,7 +13,8 @@
 
 static uint64_t fnv(uint64_t h, const char *s)
 {
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
     return h;
 }
 
@@ -32,8 +34,10 @@ Test(features, schema_names_definitions_and_hash)
             cr_expect_gt(strlen(lscan_feature_definition(sets[k], i)), 10u);
             /* Names are CSV- and model-file-safe identifiers. */
             for (const char *p = name; *p; p++)
-                cr_expect((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_', "%s", name);
-            for (uint32_t j = 0; j < i; j++) cr_expect_str_neq(name, lscan_feature_name(sets[k], j));
+                cr_expect((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_', "%s",
+                          name);
+            for (uint32_t j = 0; j < i; j++)
+                cr_expect_str_neq(name, lscan_feature_name(sets[k], j));
             h = fnv(fnv(h, name), "\n");
         }
         cr_expect_null(lscan_feature_name(sets[k], n));
@@ -70,9 +74,9 @@ Test(features, kernel_tables_follow_cpu_features)
     cr_assert_not_null(ctx);
     uint32_t f = lscan_cpu_features();
     const char *want = (f & LSCAN_CPU_AVX2) && (f & LSCAN_CPU_SSE2) ? "avx2"
-                       : (f & LSCAN_CPU_SSE2)                     ? "sse2"
-                       : (f & LSCAN_CPU_NEON)                     ? "neon"
-                                                                  : "scalar";
+                       : (f & LSCAN_CPU_SSE2)                       ? "sse2"
+                       : (f & LSCAN_CPU_NEON)                       ? "neon"
+                                                                    : "scalar";
     cr_expect_str_eq(lscan_ctx_kernel_name(ctx), want);
     lscan_ctx_set_param(ctx, LSCAN_PARAM_DISABLE_CPU_FEATURES, LSCAN_CPU_AVX2);
     if (f & LSCAN_CPU_SSE2) cr_expect_str_eq(lscan_ctx_kernel_name(ctx), "sse2");
@@ -91,10 +95,10 @@ static void fill(uint16_t *p, size_t n, int mode, uint32_t max, uint64_t *st)
         uint64_t r = tu_rand(st);
         switch (mode) {
         case 0: p[i] = (uint16_t)(r % (max + 1)); break;
-        case 1: p[i] = (uint16_t)max; break;                  /* all max */
-        case 2: p[i] = 0; break;                              /* all zero */
-        case 3: p[i] = (uint16_t)((r & 1) ? max : 0); break;  /* extreme edges everywhere */
-        default: p[i] = (uint16_t)(max - (r % 3)); break;     /* near max */
+        case 1: p[i] = (uint16_t)max; break;                 /* all max */
+        case 2: p[i] = 0; break;                             /* all zero */
+        case 3: p[i] = (uint16_t)((r & 1) ? max : 0); break; /* extreme edges everywhere */
+        default: p[i] = (uint16_t)(max - (r % 3)); break;    /* near max */
         }
     }
 }
@@ -113,9 +117,11 @@ Test(features, tile_kernel_every_isa_equals_reference)
         cr_assert_not_null(a);
         fill(a, stride * (h + 1), iter % 5, LSCAN__A_MAX, &st);
         for (uint32_t r = 0; r <= h; r++) /* the padding contract: last value repeated */
-            for (size_t x = w; x < stride; x++) a[r * stride + x] = a[r * stride + w - 1];
-        uint16_t thr = (uint16_t)(iter % 7 == 0 ? 1 : iter % 7 == 1 ? LSCAN__A_MAX
-                                                                     : 1 + tu_rand(&st) % LSCAN__A_MAX);
+            for (size_t x = w; x < stride; x++)
+                a[r * stride + x] = a[r * stride + w - 1];
+        uint16_t thr = (uint16_t)(iter % 7 == 0   ? 1
+                                  : iter % 7 == 1 ? LSCAN__A_MAX
+                                                  : 1 + tu_rand(&st) % LSCAN__A_MAX);
         size_t nt = (w + tw - 1) / tw;
         lscan__tile_acc ref[256], got[256];
         cr_assert_leq(nt, 256u);
@@ -126,8 +132,8 @@ Test(features, tile_kernel_every_isa_equals_reference)
             if (!kt) continue;
             memset(got, 0, sizeof got);
             kt->tiles(a, stride, w, h, tw, thr, got);
-            cr_assert_eq(memcmp(ref, got, nt * sizeof *ref), 0, "%s tiles differ: w=%u h=%u tw=%u mode=%d",
-                         kt->name, w, h, tw, iter % 5);
+            cr_assert_eq(memcmp(ref, got, nt * sizeof *ref), 0,
+                         "%s tiles differ: w=%u h=%u tw=%u mode=%d", kt->name, w, h, tw, iter % 5);
             compared++;
         }
         free(a);
@@ -143,7 +149,8 @@ Test(features, tile_kernel_long_rows_do_not_overflow_lane_counters)
     size_t stride = lscan__a_stride(w);
     uint16_t *a = malloc(stride * (h + 1) * sizeof *a);
     cr_assert_not_null(a);
-    for (size_t i = 0; i < stride * (h + 1); i++) a[i] = LSCAN__A_MAX;
+    for (size_t i = 0; i < stride * (h + 1); i++)
+        a[i] = LSCAN__A_MAX;
     lscan__tile_acc ref[3] = {{0}}, got[3];
     lscan__kernels_ref()->tiles(a, stride, w, h, 8192, 1, ref);
     cr_expect_eq(ref[0].sum, 8192ull * 3 * LSCAN__A_MAX);
@@ -199,12 +206,15 @@ Test(features, coverage_and_attenuation_kernels_every_isa_equal_reference)
             memset(cc, 0, w * 2);
             memset(d, 0, ds * h * 2);
             kt->coverage(src, stride, w, h, xm, thr, rc, cc);
-            cr_assert_eq(memcmp(rc, rc_ref, h * sizeof *rc), 0, "%s coverage rows w=%u", kt->name, w);
+            cr_assert_eq(memcmp(rc, rc_ref, h * sizeof *rc), 0, "%s coverage rows w=%u", kt->name,
+                         w);
             cr_assert_eq(memcmp(cc, cc_ref, w * 2), 0, "%s coverage columns w=%u", kt->name, w);
             kt->coverage(src, stride, w, h, xm, thr, rc, NULL);
-            cr_assert_eq(memcmp(rc, rc_ref, h * sizeof *rc), 0, "%s rows without columns", kt->name);
+            cr_assert_eq(memcmp(rc, rc_ref, h * sizeof *rc), 0, "%s rows without columns",
+                         kt->name);
             kt->attenuation(src, stride, w, h, lut, xm, off, d, ds);
-            cr_assert_eq(memcmp(d, d_ref, ds * h * 2), 0, "%s attenuation w=%u h=%u", kt->name, w, h);
+            cr_assert_eq(memcmp(d, d_ref, ds * h * 2), 0, "%s attenuation w=%u h=%u", kt->name, w,
+                         h);
         }
         free(src);
         free(cc_ref);
@@ -217,7 +227,8 @@ Test(features, coverage_and_attenuation_kernels_every_isa_equal_reference)
 
 /* ---- analysis on generated scans is identical for every kernel set ---------- */
 
-static lscan_image *generate(lscan_ctx *ctx, uint32_t size, int cls, uint64_t seed, lscan_synth_truth **t)
+static lscan_image *generate(lscan_ctx *ctx, uint32_t size, int cls, uint64_t seed,
+                             lscan_synth_truth **t)
 {
     lscan_synth_params p;
     lscan_synth_params_init(&p);
@@ -255,7 +266,8 @@ Test(features, analysis_is_bit_identical_for_every_kernel_set, .timeout = 120)
 {
     lscan_ctx *ctx = lscan_ctx_new();
     cr_assert_not_null(ctx);
-    const uint32_t sizes[4] = {LSCAN_SYNTH_20FT, LSCAN_SYNTH_40FT, LSCAN_SYNTH_HIRES, LSCAN_SYNTH_20FT};
+    const uint32_t sizes[4] = {LSCAN_SYNTH_20FT, LSCAN_SYNTH_40FT, LSCAN_SYNTH_HIRES,
+                               LSCAN_SYNTH_20FT};
     const int classes[4] = {LSCAN_CLASS_MIXED, LSCAN_CLASS_IMPENETRABLE, LSCAN_CLASS_DENSE_OBJECT,
                             LSCAN_CLASS_EMPTY};
     const uint32_t masks[3] = {LSCAN_CPU_SSE2 | LSCAN_CPU_AVX2 | LSCAN_CPU_NEON, LSCAN_CPU_AVX2, 0};
@@ -263,10 +275,13 @@ Test(features, analysis_is_bit_identical_for_every_kernel_set, .timeout = 120)
         lscan_image *img = generate(ctx, sizes[s], classes[s], 4000 + (uint64_t)s, NULL);
         lscan_analysis *ref = NULL;
         for (int m = 0; m < 3; m++) {
-            cr_assert_eq(lscan_ctx_set_param(ctx, LSCAN_PARAM_DISABLE_CPU_FEATURES, masks[m]), LSCAN_OK);
+            cr_assert_eq(lscan_ctx_set_param(ctx, LSCAN_PARAM_DISABLE_CPU_FEATURES, masks[m]),
+                         LSCAN_OK);
             lscan_analysis *a = NULL;
-            cr_assert_eq(lscan_analyze(ctx, img, NULL, &a), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
-            if (!ref) ref = a;
+            cr_assert_eq(lscan_analyze(ctx, img, NULL, &a), LSCAN_OK, "%s",
+                         lscan_ctx_error_message(ctx));
+            if (!ref)
+                ref = a;
             else {
                 expect_same_analysis(ref, a, lscan_ctx_kernel_name(ctx));
                 lscan_analysis_free(a);
@@ -276,8 +291,10 @@ Test(features, analysis_is_bit_identical_for_every_kernel_set, .timeout = 120)
         uint32_t cols, rows;
         lscan_analysis_grid(ref, &cols, &rows);
         const float *tf = lscan_analysis_tile_features(ref);
-        for (size_t i = 0; i < (size_t)cols * rows * LSCAN__TILE_FEATURES; i++) cr_assert(isfinite(tf[i]));
-        for (int i = 0; i < LSCAN__IMAGE_FEATURES; i++) cr_assert(isfinite(lscan_analysis_image_features(ref)[i]));
+        for (size_t i = 0; i < (size_t)cols * rows * LSCAN__TILE_FEATURES; i++)
+            cr_assert(isfinite(tf[i]));
+        for (int i = 0; i < LSCAN__IMAGE_FEATURES; i++)
+            cr_assert(isfinite(lscan_analysis_image_features(ref)[i]));
         lscan_analysis_free(ref);
         lscan_image_free(img);
     }
@@ -324,7 +341,9 @@ static lscan_image *constructed(lscan_ctx *ctx, uint16_t *px)
             uint16_t v = 60000;
             if (x >= 50 && x < 350 && y >= 50 && y < 250) v = v05;
             if (x >= 50 + 3 * 32 && x < 50 + 4 * 32 && y >= 50 + 2 * 32 && y < 50 + 3 * 32) v = v3;
-            if (x >= 50 + 6 * 32 && x < 50 + 6 * 32 + 16 && y >= 50 + 4 * 32 && y < 50 + 4 * 32 + 16) v = 0;
+            if (x >= 50 + 6 * 32 && x < 50 + 6 * 32 + 16 && y >= 50 + 4 * 32 &&
+                y < 50 + 4 * 32 + 16)
+                v = 0;
             px[y * CW + x] = v;
         }
     lscan_image *img = NULL;
@@ -364,7 +383,8 @@ Test(features, constructed_scan_hand_computed_features)
     uint32_t ng;
     const float *g = lscan_analysis_row_gains(a, &ng);
     cr_assert_eq(ng, (uint32_t)CH);
-    for (uint32_t y = 0; y < CH; y++) cr_assert_float_eq(g[y], 1.0f, 1e-6f);
+    for (uint32_t y = 0; y < CH; y++)
+        cr_assert_float_eq(g[y], 1.0f, 1e-6f);
 
     lscan_box b;
     lscan_analysis_container(a, &b);
@@ -386,12 +406,12 @@ Test(features, constructed_scan_hand_computed_features)
     const float eps = 1e-5f;
     /* A plain tile away from everything: (1,1). */
     const float *t = tf + (1 * cols + 1) * F;
-    cr_expect_float_eq(t[0], (float)A05, eps);      /* mean */
-    cr_expect_float_eq(t[1], 0.0f, eps);            /* std */
-    cr_expect_float_eq(t[2], (float)A05, eps);      /* max */
-    cr_expect_float_eq(t[4], 0.0f, eps);            /* grad_x */
-    cr_expect_float_eq(t[5], 0.0f, eps);            /* grad_y */
-    cr_expect_float_eq(t[7], 0.0f, eps);            /* floor_frac */
+    cr_expect_float_eq(t[0], (float)A05, eps);           /* mean */
+    cr_expect_float_eq(t[1], 0.0f, eps);                 /* std */
+    cr_expect_float_eq(t[2], (float)A05, eps);           /* max */
+    cr_expect_float_eq(t[4], 0.0f, eps);                 /* grad_x */
+    cr_expect_float_eq(t[5], 0.0f, eps);                 /* grad_y */
+    cr_expect_float_eq(t[7], 0.0f, eps);                 /* floor_frac */
     cr_expect_float_eq(t[16], (float)(48.0 / 300), eps); /* pos_x: centre 16+32 px in */
     cr_expect_float_eq(t[17], (float)(48.0 / 200), eps);
     cr_expect_float_eq(t[18], (float)(48 * 4.6875 / 1000), eps);  /* dist_end_m */
@@ -403,14 +423,14 @@ Test(features, constructed_scan_hand_computed_features)
     t = tf + (2 * cols + 3) * F;
     double d = A3 - A05;
     cr_expect_float_eq(t[0], (float)A3, eps);
-    cr_expect_float_eq(t[3], 0.0f, eps);                  /* peak = max - mean */
+    cr_expect_float_eq(t[3], 0.0f, eps); /* peak = max - mean */
     cr_expect_float_eq(t[4], (float)(d / 32), eps);
     cr_expect_float_eq(t[5], (float)(d / 32), eps);
-    cr_expect_float_eq(t[6], 0.0f, eps);                  /* grad_dir */
-    cr_expect_float_eq(t[8], (float)A05, eps);            /* nbr_mean: 8 plain neighbours */
-    cr_expect_float_eq(t[9], 0.0f, eps);                  /* nbr_std */
-    cr_expect_float_eq(t[10], (float)d, eps);             /* contrast */
-    cr_expect_float_eq(t[11], (float)d, eps);             /* max_contrast */
+    cr_expect_float_eq(t[6], 0.0f, eps);       /* grad_dir */
+    cr_expect_float_eq(t[8], (float)A05, eps); /* nbr_mean: 8 plain neighbours */
+    cr_expect_float_eq(t[9], 0.0f, eps);       /* nbr_std */
+    cr_expect_float_eq(t[10], (float)d, eps);  /* contrast */
+    cr_expect_float_eq(t[11], (float)d, eps);  /* max_contrast */
     /* The tile left of it sees the block only across its right edge. */
     t = tf + (2 * cols + 2) * F;
     cr_expect_float_eq(t[4], (float)(d / 32), eps);
@@ -442,9 +462,9 @@ Test(features, constructed_scan_hand_computed_features)
     const float *im = lscan_analysis_image_features(a);
     double n = 300.0 * 200, sum = (n - 1024 - 256) * A05 + 1024 * A3 + 256 * A0;
     cr_expect_float_eq(im[0], (float)(sum / n), 1e-5f);
-    cr_expect_float_eq(im[16], (float)(256 / n), 1e-7f);       /* floor_frac */
+    cr_expect_float_eq(im[16], (float)(256 / n), 1e-7f);             /* floor_frac */
     cr_expect_float_eq(im[26], (float)(300 * 4.6875 / 1000), 1e-5f); /* length_m */
-    cr_expect_float_eq(im[27], 0.0f, 0.0f);                    /* no_air_margin */
+    cr_expect_float_eq(im[27], 0.0f, 0.0f);                          /* no_air_margin */
     /* Histogram bands from the even rows: 0.5 -> band 0, 3 -> band 3,
      * the floor (A ~ 11.7) -> band 7. */
     double even = 300.0 * 100;
@@ -489,7 +509,8 @@ Test(features, options_and_arguments_are_checked)
     struct {
         uint32_t size, polarity;
     } old = {sizeof old, LSCAN_POLARITY_TRANSMISSION};
-    cr_expect_eq(lscan_analyze(ctx, img, (const lscan_analyze_options *)(const void *)&old, &a), LSCAN_OK);
+    cr_expect_eq(lscan_analyze(ctx, img, (const lscan_analyze_options *)(const void *)&old, &a),
+                 LSCAN_OK);
     lscan_calibration c = {.size = 8}; /* an older, shorter calibration struct */
     cr_expect_eq(lscan_analysis_calibration(a, &c), LSCAN_OK);
     cr_expect_eq(c.size, 8u);
@@ -518,8 +539,10 @@ Test(features, arbitrary_small_images_analyse_or_fail_cleanly)
         int mode = it % 4;
         for (size_t i = 0; i < (size_t)w * h; i++) {
             uint64_t r = tu_rand(&st);
-            px[i] = mode == 0 ? (uint16_t)r : mode == 1 ? (uint16_t)(50000 + r % 3000)
-                  : mode == 2 ? (uint16_t)((i % w) * 65535 / w) : (uint16_t)(r % 2 ? 65535 : r % 4000);
+            px[i] = mode == 0   ? (uint16_t)r
+                    : mode == 1 ? (uint16_t)(50000 + r % 3000)
+                    : mode == 2 ? (uint16_t)((i % w) * 65535 / w)
+                                : (uint16_t)(r % 2 ? 65535 : r % 4000);
         }
         lscan_image *img = NULL;
         cr_assert_eq(lscan_image_wrap(ctx, px, w, h, (size_t)w * 2, 16, NULL, &img), LSCAN_OK);
@@ -533,12 +556,14 @@ Test(features, arbitrary_small_images_analyse_or_fail_cleanly)
             uint32_t cols, rows;
             lscan_analysis_grid(a, &cols, &rows);
             const float *tf = lscan_analysis_tile_features(a);
-            for (size_t i = 0; i < (size_t)cols * rows * LSCAN__TILE_FEATURES; i++) cr_assert(isfinite(tf[i]));
-            for (int i = 0; i < LSCAN__IMAGE_FEATURES; i++) cr_assert(isfinite(lscan_analysis_image_features(a)[i]));
+            for (size_t i = 0; i < (size_t)cols * rows * LSCAN__TILE_FEATURES; i++)
+                cr_assert(isfinite(tf[i]));
+            for (int i = 0; i < LSCAN__IMAGE_FEATURES; i++)
+                cr_assert(isfinite(lscan_analysis_image_features(a)[i]));
             lscan_analysis_free(a);
         } else {
-            cr_assert(rc == LSCAN_ERR_BLANK || rc == LSCAN_ERR_OVEREXPOSED || rc == LSCAN_ERR_NO_CONTAINER ||
-                          rc == LSCAN_ERR_CALIBRATION,
+            cr_assert(rc == LSCAN_ERR_BLANK || rc == LSCAN_ERR_OVEREXPOSED ||
+                          rc == LSCAN_ERR_NO_CONTAINER || rc == LSCAN_ERR_CALIBRATION,
                       "%dx%d: %s", w, h, lscan_status_name(rc));
             cr_assert_null(a);
         }
