@@ -594,10 +594,12 @@ LSCAN_API uint64_t lscan_feature_schema_hash(uint32_t set);
 
 /* ==== section: models and decisions (libscan/model) ==== */
 
-/* A trained model: a linear tile model (whose scores form the heat map) and
- * a logistic image model over the image features plus aggregates of the tile
- * scores, with the decision threshold and the operating point it was chosen
- * for. Immutable once loaded: share one model between any number of threads. */
+/* A trained model: for each INSPECT class, a linear tile model (the heat map
+ * shows the largest tile probability) and a logistic image model over the
+ * image features plus aggregates of every tile model's scores. A scan's score
+ * is the largest image-model probability; it is INSPECT when the score
+ * reaches the threshold, chosen for a stated detection rate. Immutable once
+ * loaded: share one model between any number of threads. */
 typedef struct lscan_model lscan_model;
 
 /* Loads a model file (plain text, see docs/model-format.md). Every line is
@@ -666,6 +668,9 @@ LSCAN_API uint32_t lscan_result_decision(const lscan_result *r);
 /* The model's INSPECT probability (NaN when the image was not analysed). */
 LSCAN_API double lscan_result_score(const lscan_result *r);
 LSCAN_API double lscan_result_threshold(const lscan_result *r);
+/* The INSPECT class (lscan_class) whose detector gave the score: what the
+ * scan most resembles, whatever the decision; -1 when not scored. */
+LSCAN_API int lscan_result_suspected_class(const lscan_result *r);
 /* LSCAN_OK, or the status that made the result INSPECT without a score. */
 LSCAN_API int lscan_result_status(const lscan_result *r);
 /* The failure's message (empty when status is LSCAN_OK). Never NULL. */

@@ -1,8 +1,9 @@
-/* aggregate.c — aggregates of tile scores that join the image features: max, top-k mean, mean, hot count, largest hot blob. */
+/* aggregate.c — tile logits of every expert and their aggregates that join the image features: max, top-k mean, hot count, largest hot blob. */
 #include "model.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static double clamp_logit(double z)
 {
@@ -17,11 +18,10 @@ int lscan__aggregate_tiles(const double *logits, uint32_t cols, uint32_t rows, d
     if (n == 0) return LSCAN_ERR_INVALID_ARGUMENT;
     double top[LSCAN__TOPK];
     size_t ntop = 0;
-    double sum = 0, mx = -INFINITY;
+    double mx = -INFINITY;
     size_t hot_count = 0;
     for (size_t i = 0; i < n; i++) {
         double z = clamp_logit(logits[i]);
-        sum += z;
         if (z > mx) mx = z;
         if (z > hot) hot_count++;
         /* Keep the k largest in descending order (k is tiny). */
@@ -76,8 +76,60 @@ int lscan__aggregate_tiles(const double *logits, uint32_t cols, uint32_t rows, d
     }
     agg[LSCAN__AGG_MAX] = mx;
     agg[LSCAN__AGG_TOPK] = topsum / (double)ntop;
-    agg[LSCAN__AGG_MEAN] = sum / (double)n;
     agg[LSCAN__AGG_HOT_COUNT] = log1p((double)hot_count);
     agg[LSCAN__AGG_HOT_BLOB] = log1p((double)blob);
     return LSCAN_OK;
+}
+
+void lscan__tile_logits_raw(const lscan_model *m, const float *tile_features, uint32_t cols, uint32_t rows,
+                            double *logits)
+{
+    uint32_t nt = lscan_feature_count(LSCAN_FEATURES_TILE);
+    size_t tiles = (size_t)cols * rows;
+    for (int e = 0; e < LSCAN__EXPERTS; e++)
+        for (size_t i = 0; i < tiles; i++)
+            logits[(size_t)e * tiles + i] = lscan__linear_score(&m->tile[e], tile_features + i * nt);
+}
+
+void lscan__tile_logits(const lscan_model *m, const float *tile_features, uint32_t cols, uint32_t rows, double *logits)
+{
+    lscan__tile_logits_raw(m, tile_features, cols, rows, logits);
+    size_t tiles = (size_t)cols * rows;
+    for (int e = 0; e < LSCAN__EXPERTS; e++) {
+        for (size_t i = 0; i < tiles; i++) {
+            int g = lscan__tile_region((uint32_t)(i % cols), (uint32_t)(i / cols), cols, rows);
+            double *z = &logits[(size_t)e * tiles + i];
+            *z = (*z - m->region_mean[e][g]) / m->region_scale[e][g];
+        }
+    }
+}
+
+int lscan__image_vector(const lscan_model *m, const float *image_features, const double *logits, uint32_t cols,
+                        uint32_t rows, float *x)
+{
+    uint32_t ni = lscan_feature_count(LSCAN_FEATURES_IMAGE);
+    size_t tiles = (size_t)cols * rows;
+    memcpy(x, image_features, ni * sizeof *x);
+    for (int e = 0; e < LSCAN__EXPERTS; e++) {
+        double agg[LSCAN__AGG_COUNT];
+        int rc = lscan__aggregate_tiles(logits + (size_t)e * tiles, cols, rows, m->tile_hot[e], agg);
+        if (rc) return rc;
+        for (int i = 0; i < LSCAN__AGG_COUNT; i++) x[ni + e * LSCAN__AGG_COUNT + i] = (float)agg[i];
+    }
+    return LSCAN_OK;
+}
+
+double lscan__image_score(const lscan_model *m, const float *x, int *expert)
+{
+    double best = -INFINITY;
+    int arg = 0;
+    for (int e = 0; e < LSCAN__EXPERTS; e++) {
+        double z = lscan__linear_score(&m->image[e], x);
+        if (z > best) {
+            best = z;
+            arg = e;
+        }
+    }
+    if (expert) *expert = arg;
+    return lscan__sigmoid(best);
 }

@@ -4,13 +4,18 @@
 
 #include "../core/internal.h"
 
-/* Tile-score aggregates appended to the image features for the image model. */
+/* One linear tile model ("expert") per INSPECT class: each learns that
+ * class's local signature against clean tiles, so five different kinds of
+ * anomaly are not forced into one linear score. */
+#define LSCAN__EXPERTS 5
+extern const int lscan__expert_class[LSCAN__EXPERTS];
+
+/* Aggregates of one expert's tile logits, appended to the image features. */
 enum {
-    LSCAN__AGG_MAX = 0,     /* largest tile logit */
-    LSCAN__AGG_TOPK,        /* mean of the 5 largest tile logits */
-    LSCAN__AGG_MEAN,        /* mean tile logit */
-    LSCAN__AGG_HOT_COUNT,   /* log(1 + tiles over the hot threshold) */
-    LSCAN__AGG_HOT_BLOB,    /* log(1 + largest 4-connected group of hot tiles) */
+    LSCAN__AGG_MAX = 0,   /* largest tile logit */
+    LSCAN__AGG_TOPK,      /* mean of the 5 largest tile logits */
+    LSCAN__AGG_HOT_COUNT, /* log(1 + tiles over the expert's hot threshold) */
+    LSCAN__AGG_HOT_BLOB,  /* log(1 + largest 4-connected group of hot tiles) */
     LSCAN__AGG_COUNT
 };
 #define LSCAN__TOPK 5
@@ -42,12 +47,33 @@ enum {
 };
 extern const char *const lscan__info_keys[LSCAN__INFO_COUNT];
 
+/* A model: per INSPECT class ("expert"), a tile model and an image model
+ * (that class against clean scans). The scan's score is the largest image
+ * probability: INSPECT when any detector reaches the threshold. */
+/* Tiles are calibrated by where they sit in the container: the outer ring
+ * holds walls, corner posts, roof and floor, whose structure scores unlike
+ * the cargo space. Region = 3 * (top/inner/bottom row) + (first/inner/last column). */
+#define LSCAN__REGIONS 9
+static inline int lscan__tile_region(uint32_t col, uint32_t row, uint32_t cols, uint32_t rows)
+{
+    int rc = col == 0 ? 0 : col + 1 == cols ? 2 : 1;
+    int rr = row == 0 ? 0 : row + 1 == rows ? 2 : 1;
+    return rr * 3 + rc;
+}
+
 struct lscan_model {
     char *info[LSCAN__INFO_COUNT];
-    lscan__linear tile, image;
-    double tile_hot; /* tile logit over which a tile counts as hot */
+    lscan__linear tile[LSCAN__EXPERTS];
+    /* Per expert and region: mean and spread of the tile logit over clean
+     * training tiles; a tile's calibrated score is (logit - mean) / spread. */
+    double region_mean[LSCAN__EXPERTS][LSCAN__REGIONS], region_scale[LSCAN__EXPERTS][LSCAN__REGIONS];
+    double tile_hot[LSCAN__EXPERTS]; /* calibrated score over which a tile counts as hot */
+    lscan__linear image[LSCAN__EXPERTS];
     double threshold;
 };
+
+/* Scores an image-model input: the largest expert probability, and which expert gave it. */
+double lscan__image_score(const lscan_model *m, const float *x, int *expert);
 
 /* Names of the image model's features (image features + aggregates) and the
  * schema hashes the model file carries. */
@@ -59,7 +85,7 @@ uint64_t lscan__fnv1a(uint64_t h, const void *data, size_t n);
 
 int lscan__model_text(lscan_ctx *ctx, const lscan_model *m, char **out, size_t *len);
 
-/* Computes the aggregates of tile logits (cols*rows) into agg[LSCAN__AGG_COUNT]. */
+/* Computes the aggregates of one expert's tile logits (cols*rows) into agg[LSCAN__AGG_COUNT]. */
 int lscan__aggregate_tiles(const double *logits, uint32_t cols, uint32_t rows, double hot, double *agg);
 
 /* Fits an L2-regularised, class-weighted logistic regression on n rows of d
@@ -72,5 +98,15 @@ int lscan__logreg_fit(lscan_ctx *ctx, const float *x, const uint8_t *y, const do
 /* Threshold t such that at least `target` of the positive scores are >= t:
  * the largest such value (so as many negatives as possible fall below). */
 double lscan__threshold_for_detection(const double *scores, const int *positive, size_t n, double target);
+
+/* Raw logits of every expert for every tile of a cols x rows grid: logits[e * tiles + t]. */
+void lscan__tile_logits_raw(const lscan_model *m, const float *tile_features, uint32_t cols, uint32_t rows,
+                            double *logits);
+/* The same, calibrated per region: (logit - region mean) / region spread. */
+void lscan__tile_logits(const lscan_model *m, const float *tile_features, uint32_t cols, uint32_t rows, double *logits);
+
+/* The image model's input: image features then every expert's aggregates. */
+int lscan__image_vector(const lscan_model *m, const float *image_features, const double *logits, uint32_t cols,
+                        uint32_t rows, float *x);
 
 #endif

@@ -17,8 +17,19 @@ const char *const lscan__info_keys[LSCAN__INFO_COUNT] = {
     "validation-detection", "validation-release", "validation-auc",
 };
 
-static const char *const agg_names[LSCAN__AGG_COUNT] = {
-    "tile_score_max", "tile_score_top5_mean", "tile_score_mean", "tile_hot_count", "tile_hot_blob",
+const int lscan__expert_class[LSCAN__EXPERTS] = {
+    LSCAN_CLASS_DENSE_OBJECT, LSCAN_CLASS_IMPENETRABLE, LSCAN_CLASS_HIDDEN_COMPARTMENT,
+    LSCAN_CLASS_ANOMALOUS_MASS, LSCAN_CLASS_LOAD_IN_EMPTY,
+};
+
+/* "<class>_tile_<aggregate>", in expert order then aggregate order. */
+static const char *const agg_names[LSCAN__EXPERTS * LSCAN__AGG_COUNT] = {
+    "dense_object_tile_max", "dense_object_tile_top5", "dense_object_tile_hot_count", "dense_object_tile_hot_blob",
+    "impenetrable_tile_max", "impenetrable_tile_top5", "impenetrable_tile_hot_count", "impenetrable_tile_hot_blob",
+    "hidden_compartment_tile_max", "hidden_compartment_tile_top5", "hidden_compartment_tile_hot_count",
+    "hidden_compartment_tile_hot_blob",
+    "anomalous_mass_tile_max", "anomalous_mass_tile_top5", "anomalous_mass_tile_hot_count", "anomalous_mass_tile_hot_blob",
+    "load_in_empty_tile_max", "load_in_empty_tile_top5", "load_in_empty_tile_hot_count", "load_in_empty_tile_hot_blob",
 };
 
 uint64_t lscan__fnv1a(uint64_t h, const void *data, size_t n)
@@ -33,14 +44,14 @@ uint64_t lscan__fnv1a(uint64_t h, const void *data, size_t n)
 
 uint32_t lscan__model_feature_count(void)
 {
-    return lscan_feature_count(LSCAN_FEATURES_IMAGE) + LSCAN__AGG_COUNT;
+    return lscan_feature_count(LSCAN_FEATURES_IMAGE) + LSCAN__EXPERTS * LSCAN__AGG_COUNT;
 }
 
 const char *lscan__model_feature_name(uint32_t i)
 {
     uint32_t base = lscan_feature_count(LSCAN_FEATURES_IMAGE);
     if (i < base) return lscan_feature_name(LSCAN_FEATURES_IMAGE, i);
-    if (i - base < LSCAN__AGG_COUNT) return agg_names[i - base];
+    if (i - base < LSCAN__EXPERTS * LSCAN__AGG_COUNT) return agg_names[i - base];
     return NULL;
 }
 
@@ -62,8 +73,8 @@ LSCAN_API void lscan_model_free(lscan_model *model)
 {
     if (!model) return;
     for (int i = 0; i < LSCAN__INFO_COUNT; i++) free(model->info[i]);
-    lscan__linear_free(&model->tile);
-    lscan__linear_free(&model->image);
+    for (int e = 0; e < LSCAN__EXPERTS; e++) lscan__linear_free(&model->tile[e]);
+    for (int e = 0; e < LSCAN__EXPERTS; e++) lscan__linear_free(&model->image[e]);
     free(model);
 }
 
@@ -135,9 +146,19 @@ static int model_to_text(lscan_ctx *ctx, const lscan_model *m, char **out, size_
     put(&t, "%s %d\n", MODEL_MAGIC, MODEL_VERSION);
     for (int i = 0; i < LSCAN__INFO_COUNT; i++) put(&t, "%s %s\n", lscan__info_keys[i], m->info[i] ? m->info[i] : "-");
     put(&t, "threshold %.17g\n", m->threshold);
-    put_linear(&t, "tile", &m->tile, lscan_feature_schema_hash(LSCAN_FEATURES_TILE), tile_name);
-    put(&t, "tile-hot %.17g\n", m->tile_hot);
-    put_linear(&t, "image", &m->image, lscan__model_schema_hash(), lscan__model_feature_name);
+    put(&t, "tile-models %d\n", LSCAN__EXPERTS);
+    for (int e = 0; e < LSCAN__EXPERTS; e++) {
+        put(&t, "tile-model %s\n", lscan_class_name(lscan__expert_class[e]));
+        put_linear(&t, "tile", &m->tile[e], lscan_feature_schema_hash(LSCAN_FEATURES_TILE), tile_name);
+        for (int g = 0; g < LSCAN__REGIONS; g++)
+            put(&t, "tile-region %d %.17g %.17g\n", g, m->region_mean[e][g], m->region_scale[e][g]);
+        put(&t, "tile-hot %.17g\n", m->tile_hot[e]);
+    }
+    put(&t, "image-models %d\n", LSCAN__EXPERTS);
+    for (int e = 0; e < LSCAN__EXPERTS; e++) {
+        put(&t, "image-model %s\n", lscan_class_name(lscan__expert_class[e]));
+        put_linear(&t, "image", &m->image[e], lscan__model_schema_hash(), lscan__model_feature_name);
+    }
     if (!t.failed) {
         uint64_t sum = lscan__fnv1a(LSCAN__FNV_OFFSET, t.p, t.len);
         put(&t, "checksum %016llx\n", (unsigned long long)sum);
@@ -316,14 +337,43 @@ static int parse_model(struct parser *ps, lscan_model *m)
     if ((rc = expect_key(ps, "threshold", &v))) return rc;
     if ((rc = parse_only_double(ps, v, "threshold", &m->threshold))) return rc;
     if (!(m->threshold >= 0 && m->threshold <= 1)) return perr(ps, LSCAN_ERR_MODEL_VALUE, "threshold must be in [0, 1]");
-    if ((rc = parse_linear(ps, "tile", lscan_feature_count(LSCAN_FEATURES_TILE),
-                           lscan_feature_schema_hash(LSCAN_FEATURES_TILE), tile_name, &m->tile)))
-        return rc;
-    if ((rc = expect_key(ps, "tile-hot", &v))) return rc;
-    if ((rc = parse_only_double(ps, v, "tile-hot", &m->tile_hot))) return rc;
-    if ((rc = parse_linear(ps, "image", lscan__model_feature_count(), lscan__model_schema_hash(),
-                           lscan__model_feature_name, &m->image)))
-        return rc;
+    for (int kind = 0; kind < 2; kind++) {
+        const char *prefix = kind == 0 ? "tile" : "image";
+        char key[32];
+        snprintf(key, sizeof key, "%s-models", prefix);
+        if ((rc = expect_key(ps, key, &v))) return rc;
+        char experts[16];
+        snprintf(experts, sizeof experts, "%d", LSCAN__EXPERTS);
+        if (strcmp(v, experts) != 0)
+            return perr(ps, LSCAN_ERR_MODEL_SCHEMA, "%s %s models, this library has %d", v, prefix, LSCAN__EXPERTS);
+        snprintf(key, sizeof key, "%s-model", prefix);
+        for (int e = 0; e < LSCAN__EXPERTS; e++) {
+            const char *cls = lscan_class_name(lscan__expert_class[e]);
+            if ((rc = expect_key(ps, key, &v))) return rc;
+            if (strcmp(v, cls) != 0) return perr(ps, LSCAN_ERR_MODEL_SCHEMA, "%s model %d should be '%s'", prefix, e, cls);
+            if (kind == 0) {
+                if ((rc = parse_linear(ps, "tile", lscan_feature_count(LSCAN_FEATURES_TILE),
+                                       lscan_feature_schema_hash(LSCAN_FEATURES_TILE), tile_name, &m->tile[e])))
+                    return rc;
+                for (int g = 0; g < LSCAN__REGIONS; g++) {
+                    if ((rc = expect_key(ps, "tile-region", &v))) return rc;
+                    char idx[8];
+                    snprintf(idx, sizeof idx, "%d ", g);
+                    if (strncmp(v, idx, strlen(idx)) != 0)
+                        return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "expected 'tile-region %d <mean> <scale>'", g);
+                    const char *s = v + strlen(idx);
+                    if ((rc = parse_double(ps, &s, "region mean", &m->region_mean[e][g]))) return rc;
+                    if ((rc = parse_only_double(ps, s, "region scale", &m->region_scale[e][g]))) return rc;
+                    if (!(m->region_scale[e][g] > 0)) return perr(ps, LSCAN_ERR_MODEL_VALUE, "region scale must be > 0");
+                }
+                if ((rc = expect_key(ps, "tile-hot", &v))) return rc;
+                if ((rc = parse_only_double(ps, v, "tile-hot", &m->tile_hot[e]))) return rc;
+            } else if ((rc = parse_linear(ps, "image", lscan__model_feature_count(), lscan__model_schema_hash(),
+                                          lscan__model_feature_name, &m->image[e]))) {
+                return rc;
+            }
+        }
+    }
     const char *sum_start = ps->p;
     if ((rc = expect_key(ps, "checksum", &v))) return rc;
     unsigned long long sum;

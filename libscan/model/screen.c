@@ -12,6 +12,7 @@
 struct lscan_result {
     uint32_t decision;
     double score, threshold;
+    int expert_class; /* the INSPECT class whose detector gave the score; -1 when not scored */
     int status;
     char message[LSCAN_MSG_MAX + LSCAN_PATH_MAX + 4];
     uint32_t n_reasons;
@@ -70,6 +71,7 @@ static lscan_result *result_new(const lscan_model *model, const lscan_screen_opt
     if (!r) return NULL;
     r->decision = LSCAN_INSPECT; /* until the model says otherwise */
     r->score = NAN;
+    r->expert_class = -1;
     r->threshold = o->threshold >= 0 ? o->threshold : model->threshold;
     return r;
 }
@@ -85,31 +87,6 @@ static int result_fail(lscan_result *r, lscan_ctx *ctx, int status)
     return status;
 }
 
-/* Tile logits for every tile of an analysis (cols*rows, row-major). */
-int lscan__tile_logits(const lscan_model *m, const lscan_analysis *a, double *logits)
-{
-    uint32_t cols, rows;
-    lscan_analysis_grid(a, &cols, &rows);
-    const float *tf = lscan_analysis_tile_features(a);
-    uint32_t nt = lscan_feature_count(LSCAN_FEATURES_TILE);
-    for (size_t i = 0; i < (size_t)cols * rows; i++) logits[i] = lscan__linear_score(&m->tile, tf + i * nt);
-    return LSCAN_OK;
-}
-
-/* The image model's input: image features then tile-score aggregates. */
-int lscan__image_vector(const lscan_model *m, const lscan_analysis *a, const double *logits, float *x)
-{
-    uint32_t cols, rows;
-    lscan_analysis_grid(a, &cols, &rows);
-    uint32_t ni = lscan_feature_count(LSCAN_FEATURES_IMAGE);
-    memcpy(x, lscan_analysis_image_features(a), ni * sizeof *x);
-    double agg[LSCAN__AGG_COUNT];
-    int rc = lscan__aggregate_tiles(logits, cols, rows, m->tile_hot, agg);
-    if (rc) return rc;
-    for (int i = 0; i < LSCAN__AGG_COUNT; i++) x[ni + i] = (float)agg[i];
-    return LSCAN_OK;
-}
-
 static int decide(lscan_ctx *ctx, const lscan_model *m, const lscan_analysis *a, const lscan_screen_options *o,
                   lscan_result *r)
 {
@@ -117,7 +94,7 @@ static int decide(lscan_ctx *ctx, const lscan_model *m, const lscan_analysis *a,
     lscan_analysis_grid(a, &cols, &rows);
     size_t nt = (size_t)cols * rows;
     uint32_t nf = lscan__model_feature_count();
-    double *logits = malloc((nt ? nt : 1) * sizeof *logits);
+    double *logits = malloc((nt ? nt : 1) * LSCAN__EXPERTS * sizeof *logits);
     float *x = malloc(nf * sizeof *x);
     r->heat = malloc((nt ? nt : 1) * sizeof *r->heat);
     if (!logits || !x || !r->heat) {
@@ -125,16 +102,25 @@ static int decide(lscan_ctx *ctx, const lscan_model *m, const lscan_analysis *a,
         free(x);
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
     }
-    lscan__tile_logits(m, a, logits);
-    int rc = lscan__image_vector(m, a, logits, x);
+    lscan__tile_logits(m, lscan_analysis_tile_features(a), cols, rows, logits);
+    int rc = lscan__image_vector(m, lscan_analysis_image_features(a), logits, cols, rows, x);
     if (rc) {
         free(logits);
         free(x);
         return lscan__error(ctx, rc, "cannot aggregate tile scores");
     }
+    /* A tile's heat is its most anomalous expert, measured from that expert's
+     * hot threshold (0.5 = at the threshold); logits[0..nt) keep the maximum. */
+    for (size_t i = 0; i < nt; i++) {
+        logits[i] -= m->tile_hot[0];
+        for (int e = 1; e < LSCAN__EXPERTS; e++) {
+            double z = logits[(size_t)e * nt + i] - m->tile_hot[e];
+            if (z > logits[i]) logits[i] = z;
+        }
+        r->heat[i] = (float)lscan__sigmoid(logits[i]);
+    }
     r->cols = cols;
     r->rows = rows;
-    for (size_t i = 0; i < nt; i++) r->heat[i] = (float)lscan__sigmoid(logits[i]);
 
     /* Hottest tiles: repeated selection (k is small), hottest first, ties to the first in row-major order. */
     for (uint32_t k = 0; k < o->max_hot_tiles && k < nt; k++) {
@@ -145,19 +131,21 @@ static int decide(lscan_ctx *ctx, const lscan_model *m, const lscan_analysis *a,
         }
         if (best == SIZE_MAX) break;
         lscan_analysis_tile_box(a, (uint32_t)(best % cols), (uint32_t)(best / cols), &r->hot[k].box);
-        r->hot[k].score = lscan__sigmoid(logits[best]);
+        r->hot[k].score = r->heat[best];
         logits[best] = -INFINITY;
         r->n_hot = k + 1;
     }
 
-    double z = lscan__linear_score(&m->image, x);
-    r->score = lscan__sigmoid(z);
+    int ex;
+    r->score = lscan__image_score(m, x, &ex);
+    r->expert_class = lscan__expert_class[ex];
+    const lscan__linear *im = &m->image[ex];
     /* Reasons: the largest contributions towards INSPECT. */
     double contrib[MAX_KEPT];
     uint32_t idx[MAX_KEPT];
     uint32_t kept = 0;
     for (uint32_t i = 0; i < nf; i++) {
-        double c = m->image.weight[i] * (((double)x[i] - m->image.mean[i]) / m->image.scale[i]);
+        double c = im->weight[i] * (((double)x[i] - im->mean[i]) / im->scale[i]);
         uint32_t pos = kept < o->max_reasons ? kept++ : o->max_reasons;
         if (pos == o->max_reasons && (kept == 0 || c <= contrib[kept - 1])) continue;
         if (pos == o->max_reasons) pos = kept - 1;
@@ -265,6 +253,7 @@ LSCAN_API void lscan_result_free(lscan_result *r)
 LSCAN_API uint32_t lscan_result_decision(const lscan_result *r) { return r ? r->decision : LSCAN_INSPECT; }
 LSCAN_API double lscan_result_score(const lscan_result *r) { return r ? r->score : NAN; }
 LSCAN_API double lscan_result_threshold(const lscan_result *r) { return r ? r->threshold : NAN; }
+LSCAN_API int lscan_result_suspected_class(const lscan_result *r) { return r ? r->expert_class : -1; }
 LSCAN_API int lscan_result_status(const lscan_result *r) { return r ? r->status : LSCAN_ERR_INVALID_ARGUMENT; }
 LSCAN_API const char *lscan_result_message(const lscan_result *r) { return r ? r->message : ""; }
 LSCAN_API uint32_t lscan_result_reason_count(const lscan_result *r) { return r ? r->n_reasons : 0; }

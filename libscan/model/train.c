@@ -143,8 +143,10 @@ static int by_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_options *o, lscan_model *m)
+/* Fits the tile model of expert ex: tiles of that class's anomalies against clean tiles. */
+static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_options *o, lscan_model *m, int ex)
 {
+    const int cls = lscan__expert_class[ex];
     uint32_t d = lscan_feature_count(LSCAN_FEATURES_TILE);
     /* Rows: every positive tile, and up to max_negative_tiles clean tiles per
      * image (tiles partly in the mask are ambiguous and left out). */
@@ -154,7 +156,7 @@ static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_op
         if (e->split != LSCAN_SPLIT_TRAIN) continue;
         size_t nt = (size_t)e->cols * e->rows, neg = 0;
         for (size_t k = 0; k < nt; k++) {
-            if (e->mask_frac[k] >= o->tile_positive) rows++;
+            if (e->mask_frac[k] >= o->tile_positive) rows += e->cls == cls;
             else if (e->mask_frac[k] == 0) neg++;
         }
         rows += neg < o->max_negative_tiles ? neg : o->max_negative_tiles;
@@ -188,6 +190,7 @@ static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_op
         }
         for (size_t k = 0; k < nt; k++) {
             if (e->mask_frac[k] >= o->tile_positive) {
+                if (e->cls != cls) continue; /* another expert's anomaly: neither positive nor clean */
                 memcpy(x + r * d, e->tiles + k * d, d * sizeof *x);
                 y[r++] = 1;
                 npos++;
@@ -205,12 +208,13 @@ static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_op
         }
     }
     if (npos == 0 || npos == r) {
-        rc = lscan__error(ctx, LSCAN_ERR_TRAINING, "tile model needs positive and negative tiles (%zu of %zu positive)", npos, r);
+        rc = lscan__error(ctx, LSCAN_ERR_TRAINING, "%s tile model needs positive and negative tiles (%zu of %zu positive)",
+                          lscan_class_name(cls), npos, r);
         goto done;
     }
     /* Balanced class weights. */
     for (size_t k = 0; k < r; k++) w[k] = y[k] ? (double)r / (2.0 * npos) : (double)r / (2.0 * (r - npos));
-    rc = lscan__logreg_fit(ctx, x, y, w, r, d, o->l2, &m->tile);
+    rc = lscan__logreg_fit(ctx, x, y, w, r, d, o->l2, &m->tile[ex]);
 done:
     free(x);
     free(y);
@@ -220,48 +224,74 @@ done:
     return rc;
 }
 
-/* The hot-tile threshold: the 99.5th percentile of tile logits over clean
- * training images, so about one clean tile in 200 is hot. */
-static int choose_tile_hot(lscan_trainer *t, lscan_ctx *ctx, lscan_model *m)
+/* Expert ex's calibration over the tiles of clean training images: per
+ * region, the mean and standard deviation of the raw logit; then the hot
+ * threshold, the 99.5th percentile of calibrated scores (about one clean
+ * tile in 200 is hot). */
+static int calibrate_tiles(lscan_trainer *t, lscan_ctx *ctx, lscan_model *m, int ex)
 {
-    uint32_t d = lscan_feature_count(LSCAN_FEATURES_TILE);
-    size_t n = 0;
-    for (size_t i = 0; i < t->n; i++)
-        if (t->e[i].split == LSCAN_SPLIT_TRAIN && !LSCAN_CLASS_IS_INSPECT(t->e[i].cls))
-            n += (size_t)t->e[i].cols * t->e[i].rows;
-    if (n == 0) return lscan__error(ctx, LSCAN_ERR_TRAINING, "no clean training images");
-    double *z = malloc(n * sizeof *z);
-    if (!z) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
-    size_t k = 0;
+    size_t n = 0, maxt = 0;
     for (size_t i = 0; i < t->n; i++) {
-        const struct entry *e = &t->e[i];
-        if (e->split != LSCAN_SPLIT_TRAIN || LSCAN_CLASS_IS_INSPECT(e->cls)) continue;
-        for (size_t q = 0; q < (size_t)e->cols * e->rows; q++) z[k++] = lscan__linear_score(&m->tile, e->tiles + q * d);
+        if (t->e[i].split != LSCAN_SPLIT_TRAIN || LSCAN_CLASS_IS_INSPECT(t->e[i].cls)) continue;
+        size_t nt = (size_t)t->e[i].cols * t->e[i].rows;
+        n += nt;
+        if (nt > maxt) maxt = nt;
+    }
+    if (n == 0) return lscan__error(ctx, LSCAN_ERR_TRAINING, "no clean training images");
+    double *z = malloc(n * sizeof *z), *raw = malloc(maxt * LSCAN__EXPERTS * sizeof *raw);
+    if (!z || !raw) {
+        free(z);
+        free(raw);
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    }
+    double sum[LSCAN__REGIONS] = {0}, sum2[LSCAN__REGIONS] = {0}, cnt[LSCAN__REGIONS] = {0};
+    for (int pass = 0; pass < 2; pass++) {
+        size_t k = 0;
+        for (size_t i = 0; i < t->n; i++) {
+            const struct entry *e = &t->e[i];
+            if (e->split != LSCAN_SPLIT_TRAIN || LSCAN_CLASS_IS_INSPECT(e->cls)) continue;
+            size_t nt = (size_t)e->cols * e->rows;
+            lscan__tile_logits_raw(m, e->tiles, e->cols, e->rows, raw);
+            for (size_t q = 0; q < nt; q++) {
+                double v = raw[(size_t)ex * nt + q];
+                int g = lscan__tile_region((uint32_t)(q % e->cols), (uint32_t)(q / e->cols), e->cols, e->rows);
+                if (pass == 0) {
+                    sum[g] += v;
+                    sum2[g] += v * v;
+                    cnt[g]++;
+                } else {
+                    z[k++] = (v - m->region_mean[ex][g]) / m->region_scale[ex][g];
+                }
+            }
+        }
+        if (pass == 0) {
+            for (int g = 0; g < LSCAN__REGIONS; g++) {
+                double mu = cnt[g] ? sum[g] / cnt[g] : 0, var = cnt[g] ? sum2[g] / cnt[g] - mu * mu : 1;
+                m->region_mean[ex][g] = mu;
+                m->region_scale[ex][g] = var > 1e-12 ? sqrt(var) : 1.0;
+            }
+        }
     }
     qsort(z, n, sizeof *z, by_double);
-    m->tile_hot = z[(size_t)floor(0.995 * (double)(n - 1))];
+    m->tile_hot[ex] = z[(size_t)floor(0.995 * (double)(n - 1))];
     free(z);
+    free(raw);
     return LSCAN_OK;
 }
 
 /* Image-model inputs for every stored image (t->n rows). */
 static int image_vectors(lscan_trainer *t, lscan_ctx *ctx, const lscan_model *m, float *x)
 {
-    uint32_t ntf = lscan_feature_count(LSCAN_FEATURES_TILE), nif = lscan_feature_count(LSCAN_FEATURES_IMAGE);
     uint32_t nf = lscan__model_feature_count();
     for (size_t i = 0; i < t->n; i++) {
         const struct entry *e = &t->e[i];
         size_t nt = (size_t)e->cols * e->rows;
-        double *logits = malloc(nt * sizeof *logits);
+        double *logits = malloc(nt * LSCAN__EXPERTS * sizeof *logits);
         if (!logits) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
-        for (size_t q = 0; q < nt; q++) logits[q] = lscan__linear_score(&m->tile, e->tiles + q * ntf);
-        float *row = x + i * nf;
-        memcpy(row, e->image, nif * sizeof *row);
-        double agg[LSCAN__AGG_COUNT];
-        int rc = lscan__aggregate_tiles(logits, e->cols, e->rows, m->tile_hot, agg);
+        lscan__tile_logits(m, e->tiles, e->cols, e->rows, logits);
+        int rc = lscan__image_vector(m, e->image, logits, e->cols, e->rows, x + i * nf);
         free(logits);
         if (rc) return lscan__error(ctx, rc, "cannot aggregate tile scores");
-        for (int q = 0; q < LSCAN__AGG_COUNT; q++) row[nif + q] = (float)agg[q];
     }
     return LSCAN_OK;
 }
@@ -319,8 +349,11 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
     uint8_t *y = NULL;
     double *w = NULL, *scores = NULL;
     int *pos = NULL, *classes = NULL;
-    int rc = fit_tile_model(t, ctx, &o, m);
-    if (!rc) rc = choose_tile_hot(t, ctx, m);
+    int rc = LSCAN_OK;
+    for (int e = 0; e < LSCAN__EXPERTS && !rc; e++) {
+        rc = fit_tile_model(t, ctx, &o, m, e);
+        if (!rc) rc = calibrate_tiles(t, ctx, m, e);
+    }
     if (rc) goto fail;
 
     x = malloc(t->n * nf * sizeof *x);
@@ -335,22 +368,31 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
         goto fail;
     }
     if ((rc = image_vectors(t, ctx, m, x))) goto fail;
-    size_t ntr = 0, ntr_pos = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (t->e[i].split != LSCAN_SPLIT_TRAIN) continue;
-        memcpy(xt + ntr * nf, x + i * nf, nf * sizeof *x);
-        y[ntr] = LSCAN_CLASS_IS_INSPECT(t->e[i].cls);
-        ntr_pos += y[ntr];
-        ntr++;
+    /* One image model per expert: its class against clean scans. */
+    for (int ex = 0; ex < LSCAN__EXPERTS && !rc; ex++) {
+        size_t ntr = 0, ntr_pos = 0;
+        for (size_t i = 0; i < t->n; i++) {
+            int cls = t->e[i].cls;
+            if (t->e[i].split != LSCAN_SPLIT_TRAIN || (LSCAN_CLASS_IS_INSPECT(cls) && cls != lscan__expert_class[ex])) continue;
+            memcpy(xt + ntr * nf, x + i * nf, nf * sizeof *x);
+            y[ntr] = LSCAN_CLASS_IS_INSPECT(cls);
+            ntr_pos += y[ntr];
+            ntr++;
+        }
+        if (ntr_pos == 0) {
+            rc = lscan__error(ctx, LSCAN_ERR_TRAINING, "no %s scans to train on", lscan_class_name(lscan__expert_class[ex]));
+            break;
+        }
+        for (size_t i = 0; i < ntr; i++) w[i] = y[i] ? (double)ntr / (2.0 * ntr_pos) : (double)ntr / (2.0 * (ntr - ntr_pos));
+        rc = lscan__logreg_fit(ctx, xt, y, w, ntr, nf, o.l2, &m->image[ex]);
     }
-    for (size_t i = 0; i < ntr; i++) w[i] = y[i] ? (double)ntr / (2.0 * ntr_pos) : (double)ntr / (2.0 * (ntr - ntr_pos));
-    if ((rc = lscan__logreg_fit(ctx, xt, y, w, ntr, nf, o.l2, &m->image))) goto fail;
+    if (rc) goto fail;
 
     /* Threshold and figures on the validation images only. */
     size_t nv = 0;
     for (size_t i = 0; i < t->n; i++) {
         if (t->e[i].split != LSCAN_SPLIT_VALIDATION) continue;
-        scores[nv] = lscan__sigmoid(lscan__linear_score(&m->image, x + i * nf));
+        scores[nv] = lscan__image_score(m, x + i * nf, NULL);
         pos[nv] = LSCAN_CLASS_IS_INSPECT(t->e[i].cls);
         classes[nv] = t->e[i].cls;
         nv++;

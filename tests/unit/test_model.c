@@ -170,7 +170,6 @@ Test(model, aggregates_of_tile_scores)
     cr_assert_eq(lscan__aggregate_tiles(z, 3, 3, 0.0, agg), LSCAN_OK);
     cr_expect_float_eq(agg[LSCAN__AGG_MAX], 4.0, 1e-12);
     cr_expect_float_eq(agg[LSCAN__AGG_TOPK], (4 + 3 + 2 + 1 - 1) / 5.0, 1e-12);
-    cr_expect_float_eq(agg[LSCAN__AGG_MEAN], 1.0 / 9, 1e-12);
     cr_expect_float_eq(agg[LSCAN__AGG_HOT_COUNT], log1p(4.0), 1e-12);
     cr_expect_float_eq(agg[LSCAN__AGG_HOT_BLOB], log1p(3.0), 1e-12);
 }
@@ -181,21 +180,31 @@ static lscan_model *make_model(void)
 {
     lscan_model *m = calloc(1, sizeof *m);
     cr_assert_not_null(m);
-    cr_assert_eq(lscan__linear_alloc(&m->tile, lscan_feature_count(LSCAN_FEATURES_TILE)), LSCAN_OK);
-    cr_assert_eq(lscan__linear_alloc(&m->image, lscan__model_feature_count()), LSCAN_OK);
-    for (uint32_t i = 0; i < m->tile.n; i++) {
-        m->tile.mean[i] = 0.1 * i + 1.0 / 3;
-        m->tile.scale[i] = 1.0 + i / 7.0;
-        m->tile.weight[i] = (i % 2 ? -1.0 : 1.0) / (i + 3.0);
+    for (int e = 0; e < LSCAN__EXPERTS; e++) {
+        lscan__linear *t = &m->tile[e];
+        cr_assert_eq(lscan__linear_alloc(t, lscan_feature_count(LSCAN_FEATURES_TILE)), LSCAN_OK);
+        for (uint32_t i = 0; i < t->n; i++) {
+            t->mean[i] = 0.1 * i + 1.0 / 3 + e;
+            t->scale[i] = 1.0 + i / 7.0;
+            t->weight[i] = (i % 2 ? -1.0 : 1.0) / (i + 3.0 + e);
+        }
+        t->bias = -2.25 + e;
+        m->tile_hot[e] = 1.75 + e;
+        for (int g = 0; g < LSCAN__REGIONS; g++) {
+            m->region_mean[e][g] = 0.5 * g - e;
+            m->region_scale[e][g] = 1.0 + g / 3.0;
+        }
     }
-    for (uint32_t i = 0; i < m->image.n; i++) {
-        m->image.mean[i] = 2.0 / (i + 1);
-        m->image.scale[i] = 0.5 + i / 9.0;
-        m->image.weight[i] = 1e-3 * i - 0.01;
+    for (int e = 0; e < LSCAN__EXPERTS; e++) {
+        lscan__linear *im = &m->image[e];
+        cr_assert_eq(lscan__linear_alloc(im, lscan__model_feature_count()), LSCAN_OK);
+        for (uint32_t i = 0; i < im->n; i++) {
+            im->mean[i] = 2.0 / (i + 1) + e;
+            im->scale[i] = 0.5 + i / 9.0;
+            im->weight[i] = 1e-3 * i - 0.01 * (e + 1);
+        }
+        im->bias = 0.125 * (e + 1);
     }
-    m->tile.bias = -2.25;
-    m->image.bias = 0.125;
-    m->tile_hot = 1.75;
     m->threshold = 0.0123456789;
     const char *vals[LSCAN__INFO_COUNT] = {"test model", "unit test data", "0.99", "100", "0.990000", "0.900000", "0.995000"};
     for (int i = 0; i < LSCAN__INFO_COUNT; i++) m->info[i] = strdup(vals[i]);
@@ -221,7 +230,7 @@ Test(model, file_round_trip_is_exact)
     char *t1 = model_text(ctx, m, &l1), *t2 = model_text(ctx, r, &l2);
     cr_expect_eq(l1, l2);
     cr_expect(memcmp(t1, t2, l1) == 0, "write -> read -> write differs");
-    cr_expect_eq(r->tile.weight[3], m->tile.weight[3]);
+    cr_expect_eq(r->tile[4].weight[3], m->tile[4].weight[3]);
     cr_expect_eq(r->threshold, m->threshold);
     cr_expect_str_eq(lscan_model_info(r, "name"), "test model");
     cr_expect_null(lscan_model_info(r, "no-such-key"));
@@ -282,6 +291,12 @@ Test(model, every_corruption_is_refused_with_its_line)
     cr_expect_eq(parse_edited(ctx, t, "tile-bias -2.25", "tile-bias inf", true), LSCAN_ERR_MODEL_VALUE);
     cr_expect_eq(parse_edited(ctx, t, "tile-bias -2.25", "tile-bias 1e999", true), LSCAN_ERR_MODEL_VALUE);
     cr_expect_eq(parse_edited(ctx, t, "tile-hot 1.75\n", "tile-hot 1.75\ntile-hot 1.75\n", true), LSCAN_ERR_MODEL_SYNTAX);
+    cr_expect_eq(parse_edited(ctx, t, "tile-models 5", "tile-models 4", true), LSCAN_ERR_MODEL_SCHEMA);
+    cr_expect_eq(parse_edited(ctx, t, "tile-model impenetrable", "tile-model bulk", true), LSCAN_ERR_MODEL_SCHEMA);
+    cr_expect_eq(parse_edited(ctx, t, "image-models 5", "image-models 6", true), LSCAN_ERR_MODEL_SCHEMA);
+    cr_expect_eq(parse_edited(ctx, t, "tile-region 1 ", "tile-region 2 ", true), LSCAN_ERR_MODEL_SYNTAX);
+    cr_expect_eq(parse_edited(ctx, t, "tile-region 0 0 1\n", "tile-region 0 0 0\n", true), LSCAN_ERR_MODEL_VALUE);
+    cr_expect_eq(parse_edited(ctx, t, "image-model load_in_empty", "image-model empty", true), LSCAN_ERR_MODEL_SCHEMA);
     cr_expect_eq(parse_edited(ctx, t, "validation-auc 0.995000", "validation-auc 2", true), LSCAN_ERR_MODEL_VALUE);
     cr_expect_eq(parse_edited(ctx, t, "target-detection 0.99", "target-detection 0", true), LSCAN_ERR_MODEL_VALUE);
     cr_expect_eq(parse_edited(ctx, t, "name test model", "nam test model", true), LSCAN_ERR_MODEL_SYNTAX);
