@@ -79,7 +79,7 @@ Test(calib, attenuation_table_is_the_fixed_point_log)
     free(lut);
 }
 
-Test(calib, recovers_air_level_and_row_gains_of_generated_scans, .timeout = 120)
+Test(calib, recovers_air_level_and_row_gains_of_generated_scans)
 {
     const uint32_t sizes[3] = {LSCAN_SYNTH_20FT, LSCAN_SYNTH_40FT, LSCAN_SYNTH_HIRES};
     for (int i = 0; i < 6; i++) {
@@ -118,7 +118,7 @@ Test(calib, recovers_air_level_and_row_gains_of_generated_scans, .timeout = 120)
     }
 }
 
-Test(calib, locates_generated_containers_of_every_size_within_a_few_pixels, .timeout = 240)
+Test(calib, locates_generated_containers_of_every_size_within_a_few_pixels)
 {
     const uint32_t sizes[3] = {LSCAN_SYNTH_20FT, LSCAN_SYNTH_40FT, LSCAN_SYNTH_HIRES};
     const uint32_t flags[2] = {LSCAN_SYNTH_ALWAYS_CHASSIS, LSCAN_SYNTH_NO_CHASSIS};

@@ -262,7 +262,7 @@ static void expect_same_analysis(const lscan_analysis *a, const lscan_analysis *
     cr_assert_eq(memcmp(&x, &y, sizeof x), 0, "%s: calibration", what);
 }
 
-Test(features, analysis_is_bit_identical_for_every_kernel_set, .timeout = 120)
+Test(features, analysis_is_bit_identical_for_every_kernel_set)
 {
     lscan_ctx *ctx = lscan_ctx_new();
     cr_assert_not_null(ctx);
