@@ -211,18 +211,25 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     }
     if (pol == LSCAN_POLARITY_AUTO) {
         uint32_t votes_t = 0, votes_a = 0;
+        bool top_t = false, top_a = false;
         uint32_t bright_t = hist_pct_t(hist, n, 0.99, 0) * 85 / 100;
         uint32_t bright_a = hist_pct_t(hist, n, 0.99, 0xffff) * 85 / 100;
         for (int side = 0; side < 4; side++) {
             float lv, nz;
             if (thick[side] < 2) continue;
-            votes_t += band_is_air(&bands[side], bands[side].lines, 0, bright_t, q, &lv, &nz);
-            votes_a += band_is_air(&bands[side], bands[side].lines, 0xffff, bright_a, q, &lv, &nz);
+            bool t = band_is_air(&bands[side], bands[side].lines, 0, bright_t, q, &lv, &nz);
+            bool a = band_is_air(&bands[side], bands[side].lines, 0xffff, bright_a, q, &lv, &nz);
+            votes_t += t;
+            votes_a += a;
+            if (side == 0) top_t = t, top_a = a;
         }
-        if (votes_a > votes_t) {
+        /* A tie is settled by the band above the container, where scans
+         * always have air (a dark uniform band at the bottom can be the
+         * ground or the portal's shielding); otherwise it is refused. */
+        if (votes_a > votes_t || (votes_a == votes_t && votes_a > 0 && top_a && !top_t)) {
             pol = LSCAN_POLARITY_ATTENUATION;
             c->flags |= LSCAN_CALIB_POLARITY_DETECTED;
-        } else if (votes_t > votes_a) {
+        } else if (votes_t > votes_a || (votes_t == votes_a && votes_t > 0 && top_t && !top_a)) {
             pol = LSCAN_POLARITY_TRANSMISSION;
             c->flags |= LSCAN_CALIB_POLARITY_DETECTED;
         } else if (votes_t > 0) {

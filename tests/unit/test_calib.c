@@ -383,3 +383,51 @@ Test(calib, overexposed_blank_and_empty_scans_are_refused_with_their_reason)
     cr_expect_eq(analyze_pixels(px, 1, 1), LSCAN_ERR_BLANK);
     free(px);
 }
+
+/* 400x300: `kind` 0 = bright air above, a dark uniform ground band below;
+ * 1 = the same inverted; 2 = bright air left, dark uniform band right.
+ * Cargo-like texture elsewhere. */
+static void polarity_scene(uint16_t *px, int kind)
+{
+    uint64_t st = 99;
+    for (uint32_t y = 0; y < 300; y++)
+        for (uint32_t x = 0; x < 400; x++) {
+            uint64_t r = tu_rand(&st);
+            /* Cargo: 8x8 blocks of random density. */
+            uint64_t blk = (uint64_t)(x / 8) * 1000003u + y / 8;
+            blk = (blk ^ (blk >> 7)) * 0x9e3779b97f4a7c15ull;
+            uint16_t v = (uint16_t)(8000 + (blk >> 40) % 30000 + r % 200);
+            bool bright = kind == 2 ? x < 40 : y < 40, dark = kind == 2 ? x >= 360 : y >= 260;
+            if (bright) v = (uint16_t)(60000 + r % 400);
+            if (dark) v = (uint16_t)(3000 + r % 100);
+            px[y * 400 + x] = kind == 1 ? (uint16_t)(65535 - v) : v;
+        }
+}
+
+Test(calib, polarity_ties_are_settled_by_the_air_above_or_refused)
+{
+    uint16_t *px = malloc(400 * 300 * 2);
+    cr_assert_not_null(px);
+    const uint32_t want[3] = {LSCAN_POLARITY_TRANSMISSION, LSCAN_POLARITY_ATTENUATION, 0};
+    for (int kind = 0; kind < 3; kind++) {
+        polarity_scene(px, kind);
+        lscan_image *img = NULL;
+        cr_assert_eq(lscan_image_wrap(ctx, px, 400, 300, 800, 16, NULL, &img), LSCAN_OK);
+        struct lscan__feat_scratch *s = lscan__feat_scratch(ctx);
+        cr_assert_eq(lscan__scratch_reserve(ctx, s, 400, 300, 0, 0), LSCAN_OK);
+        lscan_analyze_options o;
+        lscan_analyze_options_init(&o);
+        lscan__calib c;
+        int rc = lscan__calibrate(ctx, img, &o, s, &c);
+        if (want[kind]) {
+            cr_expect_eq(rc, LSCAN_OK, "kind %d: %s", kind, lscan_ctx_error_message(ctx));
+            cr_expect_eq(c.polarity, want[kind], "kind %d", kind);
+            cr_expect(c.flags & LSCAN_CALIB_POLARITY_DETECTED);
+        } else {
+            cr_expect_eq(rc, LSCAN_ERR_CALIBRATION, "kind %d", kind);
+            cr_expect_neq(strstr(lscan_ctx_error_message(ctx), "ambiguous"), NULL);
+        }
+        lscan_image_free(img);
+    }
+    free(px);
+}
