@@ -1,4 +1,5 @@
-/* cmd_screen.c — `scan screen`: finds inputs, shards and resumes, drives the library's batch engine, writes CSV/JSONL records. */
+/* cmd_screen.c — `scan screen`: finds inputs, shards and resumes, drives the library's batch
+ * engine, writes CSV/JSONL records. */
 #include "cli.h"
 
 #include <dirent.h>
@@ -15,8 +16,9 @@
 
 enum { FMT_CSV = 0, FMT_JSONL = 1 };
 
-static const char CSV_HEADER[] = "path,decision,score,threshold,status,code,message,reasons,hot_x0,hot_y0,hot_x1,"
-                                 "hot_y1,hot_score,width,height,decode_ms,calibrate_ms,features_ms,classify_ms\n";
+static const char CSV_HEADER[] =
+    "path,decision,score,threshold,status,code,message,reasons,hot_x0,hot_y0,hot_x1,"
+    "hot_y1,hot_score,width,height,decode_ms,calibrate_ms,features_ms,classify_ms\n";
 
 /* ---- growable lists and a set of strings ---------------------------------------------------- */
 
@@ -44,7 +46,8 @@ static bool list_push(struct strlist *l, const char *s, size_t len)
 
 static void list_free(struct strlist *l)
 {
-    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
     free(l->v);
     memset(l, 0, sizeof *l);
 }
@@ -84,7 +87,8 @@ static bool set_add(struct strset *s, const char *k, size_t len)
         for (size_t j = 0; j < s->cap; j++) {
             if (!s->slot[j]) continue;
             size_t i = fnv1a(s->slot[j], strlen(s->slot[j])) & (cap - 1);
-            while (slot[i]) i = (i + 1) & (cap - 1);
+            while (slot[i])
+                i = (i + 1) & (cap - 1);
             slot[i] = s->slot[j];
         }
         free(s->slot);
@@ -92,7 +96,8 @@ static bool set_add(struct strset *s, const char *k, size_t len)
         s->cap = cap;
     }
     size_t i = fnv1a(k, len) & (s->cap - 1);
-    while (s->slot[i]) i = (i + 1) & (s->cap - 1);
+    while (s->slot[i])
+        i = (i + 1) & (s->cap - 1);
     char *c = malloc(len + 1);
     if (!c) return false;
     memcpy(c, k, len);
@@ -104,7 +109,8 @@ static bool set_add(struct strset *s, const char *k, size_t len)
 
 static void set_free(struct strset *s)
 {
-    for (size_t i = 0; i < s->cap; i++) free(s->slot[i]);
+    for (size_t i = 0; i < s->cap; i++)
+        free(s->slot[i]);
     free(s->slot);
     memset(s, 0, sizeof *s);
 }
@@ -134,7 +140,10 @@ static bool has_ext(const struct finder *f, const char *name)
     return false;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* Adds the matching files under `dir`, depth first, names sorted so that
  * every run lists a folder in the same order. Symbolic links to folders are
@@ -179,7 +188,8 @@ static bool walk(struct finder *f, const char *dir)
             f->walk_errors++;
         } else if (S_ISDIR(st.st_mode)) {
             ok = walk(f, p);
-        } else if ((S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) && stat(p, &st) == 0 && S_ISREG(st.st_mode))) &&
+        } else if ((S_ISREG(st.st_mode) ||
+                    (S_ISLNK(st.st_mode) && stat(p, &st) == 0 && S_ISREG(st.st_mode))) &&
                    has_ext(f, names.v[i])) {
             ok = list_push(f->out, p, strlen(p));
         }
@@ -213,7 +223,8 @@ static bool read_list(const char *file, struct strlist *out)
     ssize_t n;
     bool ok = true;
     while (ok && (n = getline(&line, &cap, in)) >= 0) {
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
         if (n > 0) ok = list_push(out, line, (size_t)n);
     }
     if (ok && ferror(in)) {
@@ -238,7 +249,8 @@ static void buf_add(struct buf *b, const char *s, size_t n)
     if (b->failed) return;
     if (b->n + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->n + n + 1) cap *= 2;
+        while (cap < b->n + n + 1)
+            cap *= 2;
         char *p = realloc(b->p, cap);
         if (!p) {
             b->failed = true;
@@ -252,7 +264,10 @@ static void buf_add(struct buf *b, const char *s, size_t n)
     b->p[b->n] = 0;
 }
 
-static void buf_str(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
+static void buf_str(struct buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
 
 static void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void buf_printf(struct buf *b, const char *fmt, ...)
@@ -288,16 +303,26 @@ static void json_str(struct buf *b, const char *s)
     const unsigned char *u = (const unsigned char *)s;
     while (*u) {
         unsigned c = *u;
-        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xE0) == 0xC0 ? 2
+                     : (c & 0xF0) == 0xE0 ? 3
+                     : (c & 0xF8) == 0xF0 ? 4
+                                          : 0;
         bool valid = len > 0;
-        for (size_t k = 1; valid && k < len; k++) valid = (u[k] & 0xC0) == 0x80;
+        for (size_t k = 1; valid && k < len; k++)
+            valid = (u[k] & 0xC0) == 0x80;
         if (valid && len == 2 && c < 0xC2) valid = false; /* overlong */
         if (!valid || c < 0x20 || c == '"' || c == '\\') {
-            if (c == '"') buf_str(b, "\\\"");
-            else if (c == '\\') buf_str(b, "\\\\");
-            else if (c == '\n') buf_str(b, "\\n");
-            else if (c == '\t') buf_str(b, "\\t");
-            else buf_printf(b, "\\u%04x", c);
+            if (c == '"')
+                buf_str(b, "\\\"");
+            else if (c == '\\')
+                buf_str(b, "\\\\");
+            else if (c == '\n')
+                buf_str(b, "\\n");
+            else if (c == '\t')
+                buf_str(b, "\\t");
+            else
+                buf_printf(b, "\\u%04x", c);
             u++;
             continue;
         }
@@ -311,11 +336,16 @@ static void json_str(struct buf *b, const char *s)
  * count; non-finite values are empty (CSV) or null (JSON). */
 static void num(struct buf *b, double v, bool json)
 {
-    if (isfinite(v)) buf_printf(b, "%.6g", v);
-    else if (json) buf_str(b, "null");
+    if (isfinite(v))
+        buf_printf(b, "%.6g", v);
+    else if (json)
+        buf_str(b, "null");
 }
 
-static void ms(struct buf *b, double seconds) { buf_printf(b, "%.3f", seconds * 1000.0); }
+static void ms(struct buf *b, double seconds)
+{
+    buf_printf(b, "%.3f", seconds * 1000.0);
+}
 
 static void format_record(struct buf *b, int fmt, const char *path, const lscan_result *r)
 {
@@ -334,7 +364,8 @@ static void format_record(struct buf *b, int fmt, const char *path, const lscan_
         num(b, lscan_result_score(r), true);
         buf_str(b, ",\"threshold\":");
         num(b, lscan_result_threshold(r), true);
-        buf_printf(b, ",\"status\":\"%s\",\"code\":%d,\"message\":", lscan_status_name(status), status);
+        buf_printf(b, ",\"status\":\"%s\",\"code\":%d,\"message\":", lscan_status_name(status),
+                   status);
         json_str(b, msg);
         buf_str(b, ",\"reasons\":[");
         for (uint32_t i = 0; i < nr; i++) {
@@ -354,8 +385,8 @@ static void format_record(struct buf *b, int fmt, const char *path, const lscan_
             lscan_box box;
             double s;
             lscan_result_hot_tile(r, i, &box, &s);
-            buf_printf(b, "%s{\"x0\":%u,\"y0\":%u,\"x1\":%u,\"y1\":%u,\"score\":", i ? "," : "", box.x0, box.y0,
-                       box.x1, box.y1);
+            buf_printf(b, "%s{\"x0\":%u,\"y0\":%u,\"x1\":%u,\"y1\":%u,\"score\":", i ? "," : "",
+                       box.x0, box.y0, box.x1, box.y1);
             num(b, s, true);
             buf_str(b, "}");
         }
@@ -412,7 +443,8 @@ static void format_record(struct buf *b, int fmt, const char *path, const lscan_
 /* Calls fn(path, record, record_len) for every complete record of a CSV or
  * JSONL file held in memory; an unterminated last record (a run killed
  * mid-write) is ignored. Returns the format seen (-1 for an empty file). */
-typedef bool (*record_fn)(void *user, const char *path, size_t path_len, const char *rec, size_t rec_len);
+typedef bool (*record_fn)(void *user, const char *path, size_t path_len, const char *rec,
+                          size_t rec_len);
 
 static int scan_records(const char *data, size_t size, record_fn fn, void *user, bool *ok)
 {
@@ -448,7 +480,8 @@ static int scan_records(const char *data, size_t size, record_fn fn, void *user,
                     q += 2;
                 }
             }
-            if (good && q < nl && !path.failed) *ok = fn(user, path.p ? path.p : "", path.n, data + at, len);
+            if (good && q < nl && !path.failed)
+                *ok = fn(user, path.p ? path.p : "", path.n, data + at, len);
             at += len;
         }
         if (path.failed) *ok = false;
@@ -475,7 +508,8 @@ static int scan_records(const char *data, size_t size, record_fn fn, void *user,
         } else if (c == ',') {
             first = false;
         } else if (c == '\n') {
-            if (!header && !field.failed) *ok = fn(user, field.p ? field.p : "", field.n, data + start, i + 1 - start);
+            if (!header && !field.failed)
+                *ok = fn(user, field.p ? field.p : "", field.n, data + start, i + 1 - start);
             header = false;
             first = true;
             field.n = 0;
@@ -497,7 +531,8 @@ struct resume {
 static bool keep_record(void *user, const char *path, size_t n, const char *rec, size_t len)
 {
     struct resume *r = user;
-    if (set_has(&r->done, path, n)) return true; /* recorded twice (old output and partial): keep one */
+    if (set_has(&r->done, path, n))
+        return true; /* recorded twice (old output and partial): keep one */
     if (!set_add(&r->done, path, n)) return false;
     return fwrite(rec, 1, len, r->out) == len;
 }
@@ -513,7 +548,8 @@ static char *read_file(const char *path, size_t *size, bool *missing)
     struct buf b = {0};
     char tmp[65536];
     size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) buf_add(&b, tmp, n);
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        buf_add(&b, tmp, n);
     bool bad = ferror(f) || b.failed;
     fclose(f);
     if (bad) {
@@ -557,10 +593,12 @@ static void show_progress(struct run *run, bool last)
     double eta = rate > 0 ? (run->total - run->done) / rate : 0;
     int width = 30, fill = run->total ? (int)(width * run->done / run->total) : width;
     char bar[32];
-    for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
+    for (int i = 0; i < width; i++)
+        bar[i] = i < fill ? '#' : '.';
     bar[width] = 0;
-    fprintf(stderr, "\r[%s] %llu/%llu  %.1f images/s  ETA %d:%02d ", bar, (unsigned long long)run->done,
-            (unsigned long long)run->total, rate, (int)(eta / 60), (int)eta % 60);
+    fprintf(stderr, "\r[%s] %llu/%llu  %.1f images/s  ETA %d:%02d ", bar,
+            (unsigned long long)run->done, (unsigned long long)run->total, rate, (int)(eta / 60),
+            (int)eta % 60);
     if (last) fputs("\r\033[K", stderr);
 }
 
@@ -570,7 +608,8 @@ static int on_result(void *user, uint64_t index, const char *path, const lscan_r
     struct run *run = user;
     struct buf b = {0};
     format_record(&b, run->fmt, path ? path : "", r);
-    /* One write and a flush per record: a crash leaves whole lines only (resume drops a cut one). */
+    /* One write and a flush per record: a crash leaves whole lines only (resume drops a cut one).
+     */
     if (b.failed || fwrite(b.p, 1, b.n, run->out) != b.n || fflush(run->out) != 0) {
         free(b.p);
         cli_error("screen: cannot write %s: %s", run->out_path, strerror(errno));
@@ -581,8 +620,10 @@ static int on_result(void *user, uint64_t index, const char *path, const lscan_r
     run->done++;
     int status = r ? lscan_result_status(r) : LSCAN_ERR_NO_MEMORY;
     if (status != LSCAN_OK) run->failed++;
-    if (r && lscan_result_decision(r) == LSCAN_RELEASE) run->released++;
-    else run->inspected++;
+    if (r && lscan_result_decision(r) == LSCAN_RELEASE)
+        run->released++;
+    else
+        run->inspected++;
     if (run->progress) show_progress(run, false);
     return 0;
 }
@@ -592,20 +633,23 @@ static int on_result(void *user, uint64_t index, const char *path, const lscan_r
  * same name in different folders do not overwrite each other. */
 static char *overlay_path(const struct run *run, const char *path)
 {
-    while (path[0] == '.' && path[1] == '/') path += 2;
-    while (path[0] == '/') path++;
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
+    while (path[0] == '/')
+        path++;
     size_t dl = strlen(run->overlay_dir), pl = strlen(path);
     char *p = malloc(dl + pl + 6);
     if (!p) return NULL;
     memcpy(p, run->overlay_dir, dl);
     p[dl] = '/';
-    for (size_t i = 0; i < pl; i++) p[dl + 1 + i] = path[i] == '/' ? '_' : path[i];
+    for (size_t i = 0; i < pl; i++)
+        p[dl + 1 + i] = path[i] == '/' ? '_' : path[i];
     strcpy(p + dl + 1 + pl, run->overlay.format == LSCAN_OVERLAY_JPEG ? ".jpg" : ".png");
     return p;
 }
 
-static void on_image(void *user, lscan_ctx *ctx, uint64_t index, const char *path, const lscan_image *img,
-                     const lscan_result *r)
+static void on_image(void *user, lscan_ctx *ctx, uint64_t index, const char *path,
+                     const lscan_image *img, const lscan_result *r)
 {
     (void)index;
     struct run *run = user;
@@ -633,7 +677,8 @@ static char *default_model(void)
     char *slash = strrchr(exe, '/');
     if (!slash) return NULL;
     *slash = 0;
-    static const char *const rel[] = {"/../share/libscan/default.model", "/../../models/default.model"};
+    static const char *const rel[] = {"/../share/libscan/default.model",
+                                      "/../../models/default.model"};
     for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
         size_t len = strlen(exe) + strlen(rel[i]) + 1;
         char *p = malloc(len);
@@ -647,35 +692,36 @@ static char *default_model(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: scan screen [options] PATH...\n"
-            "       scan screen [options] --files-from FILE   (or '-' for a list on stdin)\n\n"
-            "Screens image files and folders (searched recursively) and writes one record per\n"
-            "input: path, decision, score, threshold, status, code, message, reasons, hottest\n"
-            "tile, image size and per-stage timings. Inputs that cannot be read or analysed are\n"
-            "recorded as INSPECT with their error. See docs/cli.md.\n\n"
-            "options:\n"
-            "  --files-from FILE    read input paths, one per line ('-' = stdin)\n"
-            "  --ext LIST           extensions searched in folders (default png,jpg,jpeg,pgm,pnm)\n"
-            "  --model FILE         model file (default: the installed or in-tree default.model)\n"
-            "  --jobs N             worker threads (default: all cores)\n"
-            "  --format csv|jsonl   record format (default csv)\n"
-            "  -o FILE              write records to FILE (atomically: FILE.partial renamed at\n"
-            "                       the end, flushed record by record); default stdout\n"
-            "  --resume             skip inputs already recorded in FILE or FILE.partial (needs -o)\n"
-            "  --threshold X        decision threshold in [0,1] instead of the model's\n"
-            "  --shard K/N          screen only shard K of N (1 <= K <= N): inputs whose path's\n"
-            "                       FNV-1a 64 hash modulo N is K-1\n"
-            "  --overlay-dir DIR    write an overlay image into DIR for each input decided INSPECT\n"
-            "                       (that could be decoded): DIR/<path with '/' as '_'>.png\n"
-            "  --overlay-all        overlays for RELEASE decisions too\n"
-            "  --overlay-format png|jpg   (default png)\n"
-            "  --overlay-width N    overlay width at most N pixels (default 1600)\n"
-            "  --cpu LIST           keep only these CPU features (e.g. sse2, none)\n"
-            "  --no-progress        no progress bar (it is shown only when stderr is a terminal)\n\n"
-            "exit codes: 0 every input screened; 1 some inputs failed (recorded as INSPECT) or\n"
-            "some folders or overlays could not be read/written; 2 usage, model or output error.\n"
-            "For batch use set OPENBLAS_NUM_THREADS=1: the batch already uses every core.\n");
+    fprintf(
+        f,
+        "usage: scan screen [options] PATH...\n"
+        "       scan screen [options] --files-from FILE   (or '-' for a list on stdin)\n\n"
+        "Screens image files and folders (searched recursively) and writes one record per\n"
+        "input: path, decision, score, threshold, status, code, message, reasons, hottest\n"
+        "tile, image size and per-stage timings. Inputs that cannot be read or analysed are\n"
+        "recorded as INSPECT with their error. See docs/cli.md.\n\n"
+        "options:\n"
+        "  --files-from FILE    read input paths, one per line ('-' = stdin)\n"
+        "  --ext LIST           extensions searched in folders (default png,jpg,jpeg,pgm,pnm)\n"
+        "  --model FILE         model file (default: the installed or in-tree default.model)\n"
+        "  --jobs N             worker threads (default: all cores)\n"
+        "  --format csv|jsonl   record format (default csv)\n"
+        "  -o FILE              write records to FILE (atomically: FILE.partial renamed at\n"
+        "                       the end, flushed record by record); default stdout\n"
+        "  --resume             skip inputs already recorded in FILE or FILE.partial (needs -o)\n"
+        "  --threshold X        decision threshold in [0,1] instead of the model's\n"
+        "  --shard K/N          screen only shard K of N (1 <= K <= N): inputs whose path's\n"
+        "                       FNV-1a 64 hash modulo N is K-1\n"
+        "  --overlay-dir DIR    write an overlay image into DIR for each input decided INSPECT\n"
+        "                       (that could be decoded): DIR/<path with '/' as '_'>.png\n"
+        "  --overlay-all        overlays for RELEASE decisions too\n"
+        "  --overlay-format png|jpg   (default png)\n"
+        "  --overlay-width N    overlay width at most N pixels (default 1600)\n"
+        "  --cpu LIST           keep only these CPU features (e.g. sse2, none)\n"
+        "  --no-progress        no progress bar (it is shown only when stderr is a terminal)\n\n"
+        "exit codes: 0 every input screened; 1 some inputs failed (recorded as INSPECT) or\n"
+        "some folders or overlays could not be read/written; 2 usage, model or output error.\n"
+        "For batch use set OPENBLAS_NUM_THREADS=1: the batch already uses every core.\n");
 }
 
 static bool parse_shard(const char *s, unsigned long *k, unsigned long *n)
@@ -694,7 +740,8 @@ int cmd_screen(int argc, char **argv)
 {
     struct strlist operands = {0}, lists = {0}, inputs = {0};
     struct finder finder = {0};
-    const char *model_path = NULL, *out_path = NULL, *cpu = NULL, *ext_list = "png,jpg,jpeg,pgm,pnm";
+    const char *model_path = NULL, *out_path = NULL, *cpu = NULL,
+               *ext_list = "png,jpg,jpeg,pgm,pnm";
     unsigned long long jobs = 0, overlay_width = 1600;
     unsigned long shard_k = 1, shard_n = 1;
     double threshold = -1;
@@ -723,7 +770,8 @@ int cmd_screen(int argc, char **argv)
             ok = list_push(&lists, "-", 1), takes = false;
         } else if (a[0] != '-' || strcmp(a, "--") == 0) {
             if (strcmp(a, "--") == 0) {
-                for (i++; i < argc && ok; i++) ok = list_push(&operands, argv[i], strlen(argv[i]));
+                for (i++; i < argc && ok; i++)
+                    ok = list_push(&operands, argv[i], strlen(argv[i]));
                 break;
             }
             ok = list_push(&operands, a, strlen(a)), takes = false;
@@ -742,8 +790,10 @@ int cmd_screen(int argc, char **argv)
                 goto done;
             }
         } else if (strcmp(a, "--format") == 0) {
-            if (strcmp(v, "csv") == 0) run.fmt = FMT_CSV;
-            else if (strcmp(v, "jsonl") == 0) run.fmt = FMT_JSONL;
+            if (strcmp(v, "csv") == 0)
+                run.fmt = FMT_CSV;
+            else if (strcmp(v, "jsonl") == 0)
+                run.fmt = FMT_JSONL;
             else {
                 cli_error("screen: --format must be csv or jsonl, got '%s'", v);
                 goto done;
@@ -765,8 +815,10 @@ int cmd_screen(int argc, char **argv)
         } else if (strcmp(a, "--overlay-dir") == 0) {
             run.overlay_dir = v;
         } else if (strcmp(a, "--overlay-format") == 0) {
-            if (strcmp(v, "png") == 0) run.overlay.format = LSCAN_OVERLAY_PNG;
-            else if (strcmp(v, "jpg") == 0 || strcmp(v, "jpeg") == 0) run.overlay.format = LSCAN_OVERLAY_JPEG;
+            if (strcmp(v, "png") == 0)
+                run.overlay.format = LSCAN_OVERLAY_PNG;
+            else if (strcmp(v, "jpg") == 0 || strcmp(v, "jpeg") == 0)
+                run.overlay.format = LSCAN_OVERLAY_JPEG;
             else {
                 cli_error("screen: --overlay-format must be png or jpg, got '%s'", v);
                 goto done;
@@ -797,7 +849,8 @@ int cmd_screen(int argc, char **argv)
     }
     /* Extensions: a comma list, dots optional, compared in lower case. */
     for (const char *p = ext_list; *p;) {
-        while (*p == ',' || *p == '.') p++;
+        while (*p == ',' || *p == '.')
+            p++;
         size_t n = strcspn(p, ",");
         if (n) {
             if (!list_push(&finder.exts, p, n)) goto nomem;
@@ -822,8 +875,10 @@ int cmd_screen(int argc, char **argv)
     if (shard_n > 1) {
         size_t kept = 0;
         for (size_t i = 0; i < inputs.n; i++) {
-            if (fnv1a(inputs.v[i], strlen(inputs.v[i])) % shard_n == shard_k - 1) inputs.v[kept++] = inputs.v[i];
-            else free(inputs.v[i]);
+            if (fnv1a(inputs.v[i], strlen(inputs.v[i])) % shard_n == shard_k - 1)
+                inputs.v[kept++] = inputs.v[i];
+            else
+                free(inputs.v[i]);
         }
         inputs.n = kept;
     }
@@ -832,8 +887,9 @@ int cmd_screen(int argc, char **argv)
     if (!ctx) goto done;
     char *found = model_path ? NULL : default_model();
     if (!model_path && !found) {
-        cli_error("screen: no model found next to the executable (../share/libscan/default.model or "
-                  "../../models/default.model): pass --model FILE");
+        cli_error(
+            "screen: no model found next to the executable (../share/libscan/default.model or "
+            "../../models/default.model): pass --model FILE");
         lscan_ctx_free(ctx);
         goto done;
     }
@@ -890,7 +946,8 @@ int cmd_screen(int argc, char **argv)
                 if (size > 0) seen = data[0] == '{' ? FMT_JSONL : FMT_CSV;
                 if (seen >= 0 && seen != run.fmt) {
                     cli_error("screen: --resume: %s holds %s records, not %s", sources[s],
-                              seen == FMT_CSV ? "CSV" : "JSONL", run.fmt == FMT_CSV ? "CSV" : "JSONL");
+                              seen == FMT_CSV ? "CSV" : "JSONL",
+                              run.fmt == FMT_CSV ? "CSV" : "JSONL");
                     free(data);
                     fail = true;
                     break;
@@ -901,7 +958,8 @@ int cmd_screen(int argc, char **argv)
                 free(data);
                 if (!rok) fail = true;
             }
-            if (!fail && run.fmt == FMT_CSV && !wrote_header) fail = fputs(CSV_HEADER, rs.out) == EOF;
+            if (!fail && run.fmt == FMT_CSV && !wrote_header)
+                fail = fputs(CSV_HEADER, rs.out) == EOF;
             if (rs.out && fclose(rs.out) != 0) fail = true;
             rs.out = NULL;
             if (!fail && rename(staging, partial) != 0) fail = true;
@@ -1004,19 +1062,24 @@ int cmd_screen(int argc, char **argv)
     }
     free(partial);
 
-    fprintf(stderr, "screened %llu: %llu released, %llu inspected (%llu failed)", (unsigned long long)run.done,
-            (unsigned long long)run.released, (unsigned long long)run.inspected, (unsigned long long)run.failed);
+    fprintf(stderr, "screened %llu: %llu released, %llu inspected (%llu failed)",
+            (unsigned long long)run.done, (unsigned long long)run.released,
+            (unsigned long long)run.inspected, (unsigned long long)run.failed);
     if (skipped) fprintf(stderr, ", %llu skipped (already recorded)", (unsigned long long)skipped);
     fprintf(stderr, "; %.1f s, %.1f images/s\n", el, el > 0 ? run.done / el : 0.0);
     unsigned overlay_errors = atomic_load(&run.overlay_errors);
     if (overlay_errors) cli_error("screen: %u overlays could not be written", overlay_errors);
-    if (finder.walk_errors) cli_error("screen: %u folders or entries could not be read", finder.walk_errors);
+    if (finder.walk_errors)
+        cli_error("screen: %u folders or entries could not be read", finder.walk_errors);
 
     lscan_model_free(model);
     lscan_ctx_free(ctx);
-    if (run.out_error) ret = EXIT_USAGE;
-    else if (run.failed || overlay_errors || finder.walk_errors) ret = EXIT_PARTIAL;
-    else ret = EXIT_OK;
+    if (run.out_error)
+        ret = EXIT_USAGE;
+    else if (run.failed || overlay_errors || finder.walk_errors)
+        ret = EXIT_PARTIAL;
+    else
+        ret = EXIT_OK;
     goto done;
 nomem:
     cli_error("screen: out of memory");

@@ -1,4 +1,5 @@
-/* embed.c — how scanner software embeds libscan: load the model once, wrap pixel buffers it already holds, screen them from several threads. */
+/* embed.c — how scanner software embeds libscan: load the model once, wrap pixel buffers it already
+ * holds, screen them from several threads. */
 /*
  * Build against an installed libscan:
  *     cc embed.c $(pkg-config --cflags --libs libscan) -pthread -o embed
@@ -44,7 +45,8 @@ static void *worker(void *arg)
         struct frame *f = &s->frames[i];
         lscan_image *img = NULL;
         /* 16-bit transmission pixels are referenced, not copied. */
-        int rc = lscan_image_wrap(ctx, f->pixels, f->width, f->height, f->stride_bytes, 16, NULL, &img);
+        int rc =
+            lscan_image_wrap(ctx, f->pixels, f->width, f->height, f->stride_bytes, 16, NULL, &img);
         lscan_result *r = NULL;
         if (rc == LSCAN_OK) rc = lscan_screen(ctx, s->model, img, NULL, &r);
         /* Fail-safe: whatever went wrong, the result (when there is one) says INSPECT. */
@@ -99,13 +101,16 @@ int main(int argc, char **argv)
 
     struct shared s = {model, frames, n, 0};
     pthread_t tid[64];
-    for (int t = 0; t < threads; t++) pthread_create(&tid[t], NULL, worker, &s);
-    for (int t = 0; t < threads; t++) pthread_join(tid[t], NULL);
+    for (int t = 0; t < threads; t++)
+        pthread_create(&tid[t], NULL, worker, &s);
+    for (int t = 0; t < threads; t++)
+        pthread_join(tid[t], NULL);
 
     int failures = 0;
     for (int i = 0; i < n; i++) {
-        printf("frame %d: %s score %.4f%s\n", i, frames[i].decision == LSCAN_RELEASE ? "RELEASE" : "INSPECT",
-               frames[i].score, frames[i].status ? " (not analysed)" : "");
+        printf("frame %d: %s score %.4f%s\n", i,
+               frames[i].decision == LSCAN_RELEASE ? "RELEASE" : "INSPECT", frames[i].score,
+               frames[i].status ? " (not analysed)" : "");
         failures += frames[i].status != LSCAN_OK;
         free(frames[i].pixels);
     }

@@ -1,4 +1,5 @@
-// embed.cpp — the C++ twin of embed.c: one shared model, wrapped pixel buffers, screened by the library's batch engine in input order.
+// embed.cpp — the C++ twin of embed.c: one shared model, wrapped pixel buffers, screened by the
+// library's batch engine in input order.
 //
 // Build against an installed libscan:
 //     c++ -std=c++17 embed.cpp $(pkg-config --cflags --libs libscan) -pthread -o embed_cpp
@@ -15,12 +16,21 @@
 #include <string>
 #include <vector>
 
-namespace {
+namespace
+{
 
-struct CtxFree { void operator()(lscan_ctx *c) const { lscan_ctx_free(c); } };
-struct ModelFree { void operator()(lscan_model *m) const { lscan_model_free(m); } };
-struct ImageFree { void operator()(lscan_image *i) const { lscan_image_free(i); } };
-struct BatchFree { void operator()(lscan_batch *b) const { lscan_batch_free(b); } };
+struct CtxFree {
+    void operator()(lscan_ctx *c) const { lscan_ctx_free(c); }
+};
+struct ModelFree {
+    void operator()(lscan_model *m) const { lscan_model_free(m); }
+};
+struct ImageFree {
+    void operator()(lscan_image *i) const { lscan_image_free(i); }
+};
+struct BatchFree {
+    void operator()(lscan_batch *b) const { lscan_batch_free(b); }
+};
 using Ctx = std::unique_ptr<lscan_ctx, CtxFree>;
 using Model = std::unique_ptr<lscan_model, ModelFree>;
 using Image = std::unique_ptr<lscan_image, ImageFree>;
@@ -53,7 +63,8 @@ int main(int argc, char **argv)
     Ctx ctx(lscan_ctx_new());
     lscan_model *raw = nullptr;
     if (int rc = lscan_model_load(ctx.get(), argv[1], &raw)) {
-        std::fprintf(stderr, "embed_cpp: %s (%s)\n", lscan_ctx_error_message(ctx.get()), lscan_status_name(rc));
+        std::fprintf(stderr, "embed_cpp: %s (%s)\n", lscan_ctx_error_message(ctx.get()),
+                     lscan_status_name(rc));
         return 2;
     }
     Model model(raw);
@@ -66,7 +77,8 @@ int main(int argc, char **argv)
     p.height = 320;
     for (int i = 0; i < n; i++) {
         lscan_image *g = nullptr;
-        if (lscan_synth_generate(ctx.get(), &p, 100 + static_cast<uint64_t>(i), &g, nullptr)) return 2;
+        if (lscan_synth_generate(ctx.get(), &p, 100 + static_cast<uint64_t>(i), &g, nullptr))
+            return 2;
         Image gen(g);
         size_t stride = 0;
         const uint16_t *src = lscan_image_pixels(g, 0, &stride);
@@ -75,15 +87,16 @@ int main(int argc, char **argv)
         f.height = lscan_image_height(g);
         f.pixels.resize(static_cast<size_t>(f.width) * f.height);
         for (uint32_t y = 0; y < f.height; y++)
-            std::memcpy(&f.pixels[static_cast<size_t>(y) * f.width], src + y * stride, f.width * sizeof(uint16_t));
+            std::memcpy(&f.pixels[static_cast<size_t>(y) * f.width], src + y * stride,
+                        f.width * sizeof(uint16_t));
     }
 
     // Wrap every frame (no copy), then let the batch engine screen them on `threads` workers.
     std::vector<Image> images;
     for (const Frame &f : frames) {
         lscan_image *img = nullptr;
-        if (lscan_image_wrap(ctx.get(), f.pixels.data(), f.width, f.height, f.width * sizeof(uint16_t), 16, nullptr,
-                             &img))
+        if (lscan_image_wrap(ctx.get(), f.pixels.data(), f.width, f.height,
+                             f.width * sizeof(uint16_t), 16, nullptr, &img))
             return 2;
         images.emplace_back(img);
     }
@@ -95,7 +108,8 @@ int main(int argc, char **argv)
     // Called in input order from this thread: no locking needed here.
     o.on_result = [](void *user, uint64_t, const char *name, const lscan_result *r) -> int {
         auto *out = static_cast<std::vector<Outcome> *>(user);
-        out->push_back({name ? name : "", lscan_result_decision(r), lscan_result_score(r), lscan_result_status(r)});
+        out->push_back({name ? name : "", lscan_result_decision(r), lscan_result_score(r),
+                        lscan_result_status(r)});
         return 0;
     };
     lscan_batch *b = nullptr;
@@ -112,8 +126,9 @@ int main(int argc, char **argv)
 
     int failures = 0;
     for (const Outcome &r : outcomes) {
-        std::printf("%s: %s score %.4f%s\n", r.name.c_str(), r.decision == LSCAN_RELEASE ? "RELEASE" : "INSPECT",
-                    r.score, r.status ? " (not analysed)" : "");
+        std::printf("%s: %s score %.4f%s\n", r.name.c_str(),
+                    r.decision == LSCAN_RELEASE ? "RELEASE" : "INSPECT", r.score,
+                    r.status ? " (not analysed)" : "");
         failures += r.status != LSCAN_OK;
     }
     return outcomes.size() == frames.size() && !failures ? 0 : 1;

@@ -1,4 +1,5 @@
-/* batch.c — the batch engine: a thread pool screening inputs with one shared model, results delivered in input order. */
+/* batch.c — the batch engine: a thread pool screening inputs with one shared model, results
+ * delivered in input order. */
 #include "batch.h"
 
 #include <pthread.h>
@@ -49,9 +50,9 @@ struct lscan_batch {
     pthread_cond_t work_cv; /* workers: an input was queued, or stop */
     pthread_cond_t done_cv; /* submitter: an input finished */
     uint64_t next_submit, next_start, next_deliver;
-    bool stop;      /* workers must exit */
-    bool cancelled; /* the result callback asked to stop */
-    uint32_t running;   /* inputs being screened now (tests check the bound) */
+    bool stop;        /* workers must exit */
+    bool cancelled;   /* the result callback asked to stop */
+    uint32_t running; /* inputs being screened now (tests check the bound) */
     uint32_t max_running;
 };
 
@@ -85,7 +86,8 @@ static void process(lscan_batch *b, lscan_ctx *ctx, uint64_t index, struct slot 
     if (s->kind != KIND_IMAGE) img = owned;
     double decode = s->kind == KIND_IMAGE ? 0.0 : now_seconds() - t0;
     lscan_result *r = NULL;
-    lscan__screen_decoded(ctx, b->model, status == LSCAN_OK ? img : NULL, status, decode, &b->screen, &r);
+    lscan__screen_decoded(ctx, b->model, status == LSCAN_OK ? img : NULL, status, decode,
+                          &b->screen, &r);
     if (img && r && b->on_image) b->on_image(b->user, ctx, index, s->name, img, r);
     lscan_image_free(owned);
     s->result = r;
@@ -136,7 +138,8 @@ static void *worker_main(void *arg)
     lscan_ctx *ctx = w->ctx;
     pthread_mutex_lock(&b->mu);
     for (;;) {
-        while (!b->stop && b->next_start == b->next_submit) pthread_cond_wait(&b->work_cv, &b->mu);
+        while (!b->stop && b->next_start == b->next_submit)
+            pthread_cond_wait(&b->work_cv, &b->mu);
         if (b->stop) break;
         run_one(b, ctx);
         pthread_cond_broadcast(&b->done_cv);
@@ -153,7 +156,8 @@ static void stop_workers(lscan_batch *b)
     b->cancelled = true;
     pthread_cond_broadcast(&b->work_cv);
     pthread_mutex_unlock(&b->mu);
-    for (uint32_t i = 0; i < b->started; i++) pthread_join(b->tids[i], NULL);
+    for (uint32_t i = 0; i < b->started; i++)
+        pthread_join(b->tids[i], NULL);
     b->started = 0;
 }
 
@@ -168,7 +172,8 @@ LSCAN_API void lscan_batch_free(lscan_batch *b)
         free(s->name);
     }
     uint32_t nctx = b->threads ? b->threads : 1;
-    for (uint32_t i = 0; i < nctx; i++) lscan_ctx_free(b->ctxs[i]);
+    for (uint32_t i = 0; i < nctx; i++)
+        lscan_ctx_free(b->ctxs[i]);
     pthread_cond_destroy(&b->work_cv);
     pthread_cond_destroy(&b->done_cv);
     pthread_mutex_destroy(&b->mu);
@@ -188,24 +193,28 @@ static void copy_sized(void *dst, size_t dst_size, const void *src)
     memcpy(dst, &(uint32_t){(uint32_t)dst_size}, sizeof(uint32_t));
 }
 
-LSCAN_API int lscan_batch_new(lscan_ctx *ctx, const lscan_model *model, const lscan_batch_options *opts,
-                              lscan_batch **out)
+LSCAN_API int lscan_batch_new(lscan_ctx *ctx, const lscan_model *model,
+                              const lscan_batch_options *opts, lscan_batch **out)
 {
     if (out) *out = NULL;
     if (ctx) lscan__error_clear(ctx);
-    if (!model || !opts || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    if (!model || !opts || !out)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     lscan_batch_options o;
     lscan_batch_options_init(&o);
     if (opts->size < offsetof(lscan_batch_options, on_result) + sizeof o.on_result)
         return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "batch options not initialised");
     copy_sized(&o, sizeof o, opts);
-    if (!o.on_result) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "batch needs a result callback");
+    if (!o.on_result)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "batch needs a result callback");
     if (o.threads > LSCAN__BATCH_MAX_THREADS)
-        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "at most %u threads", LSCAN__BATCH_MAX_THREADS);
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "at most %u threads",
+                            LSCAN__BATCH_MAX_THREADS);
     uint32_t cap = o.max_in_flight ? o.max_in_flight : 4 * (o.threads ? o.threads : 1);
     if (cap < o.threads) cap = o.threads;
     if (cap > LSCAN__BATCH_MAX_IN_FLIGHT)
-        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "max_in_flight at most %u", LSCAN__BATCH_MAX_IN_FLIGHT);
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "max_in_flight at most %u",
+                            LSCAN__BATCH_MAX_IN_FLIGHT);
 
     lscan_load_options load;
     int rc = lscan__load_options(ctx, o.load, &load);
@@ -280,8 +289,8 @@ LSCAN_API int lscan_batch_new(lscan_ctx *ctx, const lscan_model *model, const ls
         b->workers[i].ctx = b->ctxs[i];
         if (pthread_create(&b->tids[i], NULL, worker_main, &b->workers[i]) != 0) {
             lscan_batch_free(b);
-            return lscan__error(ctx, LSCAN_ERR_THREAD, "cannot start batch worker thread %u of %u", i + 1,
-                                o.threads);
+            return lscan__error(ctx, LSCAN_ERR_THREAD, "cannot start batch worker thread %u of %u",
+                                i + 1, o.threads);
         }
         b->started++;
     }
@@ -338,14 +347,15 @@ LSCAN_API int lscan_batch_submit_path(lscan_batch *b, const char *path, uint64_t
     return submit(b, KIND_PATH, path, NULL, 0, NULL, index);
 }
 
-LSCAN_API int lscan_batch_submit_buffer(lscan_batch *b, const void *data, size_t size, const char *name,
-                                        uint64_t *index)
+LSCAN_API int lscan_batch_submit_buffer(lscan_batch *b, const void *data, size_t size,
+                                        const char *name, uint64_t *index)
 {
     if (!b || (!data && size)) return LSCAN_ERR_INVALID_ARGUMENT;
     return submit(b, KIND_BUFFER, name, data, size, NULL, index);
 }
 
-LSCAN_API int lscan_batch_submit_image(lscan_batch *b, const lscan_image *img, const char *name, uint64_t *index)
+LSCAN_API int lscan_batch_submit_image(lscan_batch *b, const lscan_image *img, const char *name,
+                                       uint64_t *index)
 {
     if (!b || !img) return LSCAN_ERR_INVALID_ARGUMENT;
     return submit(b, KIND_IMAGE, name, NULL, 0, img, index);

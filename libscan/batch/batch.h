@@ -1,4 +1,5 @@
-/* batch.h — internal declarations of the batch module (tests reach them through the internal archive). */
+/* batch.h — internal declarations of the batch module (tests reach them through the internal
+ * archive). */
 #ifndef LSCAN_BATCH_H
 #define LSCAN_BATCH_H
 
@@ -15,7 +16,8 @@ uint32_t lscan__batch_max_running(lscan_batch *b);
  * lscan_screen, and records `decode_seconds` as the decode stage. With img
  * NULL, makes the INSPECT result of the decode failure `status`, whose
  * details are on ctx. */
-int lscan__screen_decoded(lscan_ctx *ctx, const lscan_model *model, const lscan_image *img, int status,
-                          double decode_seconds, const lscan_screen_options *opts, lscan_result **out);
+int lscan__screen_decoded(lscan_ctx *ctx, const lscan_model *model, const lscan_image *img,
+                          int status, double decode_seconds, const lscan_screen_options *opts,
+                          lscan_result **out);
 
 #endif

@@ -1,4 +1,5 @@
-/* overlay.c — renders the officer's view of a screened scan: log-contrast grey image, heat map, hot-region boxes, banner. */
+/* overlay.c — renders the officer's view of a screened scan: log-contrast grey image, heat map,
+ * hot-region boxes, banner. */
 #include "overlay.h"
 
 #include <math.h>
@@ -6,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIN_WIDTH 240u   /* room for the banner text even for tiny images */
-#define HEAT_FLOOR 0.5   /* tiles no likelier anomalous than not leave the image untouched */
-#define HEAT_ALPHA 0.6   /* opacity of the hottest tiles */
-#define BOX_SCORE 0.5    /* hot tiles boxed from this probability (the hottest always, when INSPECT) */
+#define MIN_WIDTH 240u /* room for the banner text even for tiny images */
+#define HEAT_FLOOR 0.5 /* tiles no likelier anomalous than not leave the image untouched */
+#define HEAT_ALPHA 0.6 /* opacity of the hottest tiles */
+#define BOX_SCORE 0.5  /* hot tiles boxed from this probability (the hottest always, when INSPECT) \
+                        */
 
 static const uint8_t BACKGROUND[3] = {24, 24, 24};
 static const uint8_t WHITE[3] = {235, 235, 235};
@@ -28,7 +30,8 @@ LSCAN_API void lscan_overlay_options_init(lscan_overlay_options *opts)
     opts->quality = 85;
 }
 
-int lscan__overlay_options(lscan_ctx *ctx, const lscan_overlay_options *opts, lscan_overlay_options *out)
+int lscan__overlay_options(lscan_ctx *ctx, const lscan_overlay_options *opts,
+                           lscan_overlay_options *out)
 {
     lscan_overlay_options_init(out);
     if (!opts) return LSCAN_OK;
@@ -37,16 +40,19 @@ int lscan__overlay_options(lscan_ctx *ctx, const lscan_overlay_options *opts, ls
     memcpy(out, opts, opts->size < sizeof *out ? opts->size : sizeof *out);
     out->size = sizeof *out;
     if (out->format > LSCAN_OVERLAY_JPEG)
-        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "unknown overlay format %u", out->format);
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "unknown overlay format %u",
+                            out->format);
     if (out->max_width < 64 || out->max_width > 65536)
-        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "overlay max_width must be 64..65536, got %u",
-                            out->max_width);
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                            "overlay max_width must be 64..65536, got %u", out->max_width);
     if (out->quality < 1 || out->quality > 100)
-        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "JPEG quality must be 1..100, got %u", out->quality);
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "JPEG quality must be 1..100, got %u",
+                            out->quality);
     return LSCAN_OK;
 }
 
-int lscan__overlay_layout_for(uint32_t img_w, uint32_t img_h, uint32_t max_width, lscan__overlay_layout *l)
+int lscan__overlay_layout_for(uint32_t img_w, uint32_t img_h, uint32_t max_width,
+                              lscan__overlay_layout *l)
 {
     if (img_w == 0 || img_h == 0) return LSCAN_ERR_BAD_DIMENSIONS;
     /* The longer side is fitted to max_width, so a tall image stays small too; never upscaled. */
@@ -70,8 +76,8 @@ int lscan__overlay_layout_for(uint32_t img_w, uint32_t img_h, uint32_t max_width
     return LSCAN_OK;
 }
 
-LSCAN_API int lscan_overlay_size(const lscan_image *img, const lscan_overlay_options *opts, uint32_t *width,
-                                 uint32_t *height)
+LSCAN_API int lscan_overlay_size(const lscan_image *img, const lscan_overlay_options *opts,
+                                 uint32_t *width, uint32_t *height)
 {
     if (width) *width = 0;
     if (height) *height = 0;
@@ -87,8 +93,8 @@ LSCAN_API int lscan_overlay_size(const lscan_image *img, const lscan_overlay_opt
     return LSCAN_OK;
 }
 
-uint32_t lscan__overlay_tile_px(const lscan_box *c, uint32_t cols, uint32_t rows, const lscan_box *hot,
-                                uint32_t n_hot)
+uint32_t lscan__overlay_tile_px(const lscan_box *c, uint32_t cols, uint32_t rows,
+                                const lscan_box *hot, uint32_t n_hot)
 {
     if (c->x1 <= c->x0 || c->y1 <= c->y0 || cols == 0 || rows == 0) return 0;
     uint32_t w = c->x1 - c->x0, h = c->y1 - c->y0;
@@ -104,18 +110,20 @@ uint32_t lscan__overlay_tile_px(const lscan_box *c, uint32_t cols, uint32_t rows
     return 0;
 }
 
-static void fill_rect(uint8_t *rgb, size_t stride, uint32_t x0, uint32_t y0, uint32_t x1, uint32_t y1,
-                      const uint8_t color[3])
+static void fill_rect(uint8_t *rgb, size_t stride, uint32_t x0, uint32_t y0, uint32_t x1,
+                      uint32_t y1, const uint8_t color[3])
 {
     for (uint32_t y = y0; y < y1; y++) {
         uint8_t *p = rgb + y * stride + (size_t)x0 * 3;
-        for (uint32_t x = x0; x < x1; x++, p += 3) memcpy(p, color, 3);
+        for (uint32_t x = x0; x < x1; x++, p += 3)
+            memcpy(p, color, 3);
     }
 }
 
 /* A rectangle outline of thickness t, clipped to [0,w) x [y_min,h). */
-static void draw_box(uint8_t *rgb, size_t stride, uint32_t w, uint32_t y_min, uint32_t h, int64_t x0, int64_t y0,
-                     int64_t x1, int64_t y1, uint32_t t, const uint8_t color[3])
+static void draw_box(uint8_t *rgb, size_t stride, uint32_t w, uint32_t y_min, uint32_t h,
+                     int64_t x0, int64_t y0, int64_t x1, int64_t y1, uint32_t t,
+                     const uint8_t color[3])
 {
     for (uint32_t i = 0; i < t; i++) {
         int64_t a0 = x0 - i, b0 = y0 - i, a1 = x1 + i, b1 = y1 + i; /* grow outwards */
@@ -135,8 +143,8 @@ static void draw_box(uint8_t *rgb, size_t stride, uint32_t w, uint32_t y_min, ui
 /* The grey image: area-averaged downscale of plane 0, shown on a log scale
  * stretched between the 0.5th and 99.5th percentiles so that both the air
  * and the dense cargo keep visible detail. */
-static int render_grey(lscan_ctx *ctx, const lscan_image *img, const lscan__overlay_layout *l, uint32_t out_w,
-                       uint8_t *rgb, size_t stride)
+static int render_grey(lscan_ctx *ctx, const lscan_image *img, const lscan__overlay_layout *l,
+                       uint32_t out_w, uint8_t *rgb, size_t stride)
 {
     size_t n = (size_t)out_w * l->image_h;
     uint16_t *mean = malloc(n * sizeof *mean);
@@ -150,7 +158,8 @@ static int render_grey(lscan_ctx *ctx, const lscan_image *img, const lscan__over
         free(xs);
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory for the overlay");
     }
-    for (uint32_t ox = 0; ox <= out_w; ox++) xs[ox] = (uint32_t)((uint64_t)ox * img->width / out_w);
+    for (uint32_t ox = 0; ox <= out_w; ox++)
+        xs[ox] = (uint32_t)((uint64_t)ox * img->width / out_w);
     const uint16_t *px = img->plane[0];
     for (uint32_t oy = 0; oy < l->image_h; oy++) {
         uint32_t y0 = (uint32_t)((uint64_t)oy * img->height / l->image_h);
@@ -161,7 +170,8 @@ static int render_grey(lscan_ctx *ctx, const lscan_image *img, const lscan__over
             uint64_t sum = 0;
             for (uint32_t y = y0; y < y1; y++) {
                 const uint16_t *row = px + (size_t)y * img->stride;
-                for (uint32_t x = x0; x < x1; x++) sum += row[x];
+                for (uint32_t x = x0; x < x1; x++)
+                    sum += row[x];
             }
             uint64_t cnt = (uint64_t)(y1 - y0) * (x1 - x0);
             uint16_t v = (uint16_t)((sum + cnt / 2) / cnt);
@@ -188,8 +198,8 @@ static int render_grey(lscan_ctx *ctx, const lscan_image *img, const lscan__over
     }
     double llo = log(lo + 1.0), lhi = log(hi + 1.0);
     for (uint32_t v = 0; v < 65536; v++) {
-        /* Attenuation relative to the range, square-rooted: light cargo, which is most of what an officer
-         * looks at, gets more grey levels than the darkest steel. */
+        /* Attenuation relative to the range, square-rooted: light cargo, which is most of what an
+         * officer looks at, gets more grey levels than the darkest steel. */
         double a = lhi > llo ? (lhi - log(v + 1.0)) / (lhi - llo) : 0.5;
         a = a < 0 ? 0 : a > 1 ? 1 : a;
         double g = 255.0 * (1.0 - sqrt(a));
@@ -197,7 +207,8 @@ static int render_grey(lscan_ctx *ctx, const lscan_image *img, const lscan__over
     }
     for (uint32_t oy = 0; oy < l->image_h; oy++) {
         uint8_t *p = rgb + (size_t)(l->banner_h + oy) * stride;
-        for (uint32_t ox = 0; ox < out_w; ox++, p += 3) p[0] = p[1] = p[2] = lut[mean[(size_t)oy * out_w + ox]];
+        for (uint32_t ox = 0; ox < out_w; ox++, p += 3)
+            p[0] = p[1] = p[2] = lut[mean[(size_t)oy * out_w + ox]];
     }
     free(mean);
     free(hist);
@@ -208,8 +219,8 @@ static int render_grey(lscan_ctx *ctx, const lscan_image *img, const lscan__over
 
 /* Blends tile probabilities over the container: transparent below
  * HEAT_FLOOR, then yellow turning red and more opaque as they rise. */
-static void render_heat(const lscan_image *img, const lscan_result *r, const lscan__overlay_layout *l,
-                        uint32_t out_w, uint8_t *rgb, size_t stride)
+static void render_heat(const lscan_image *img, const lscan_result *r,
+                        const lscan__overlay_layout *l, uint32_t out_w, uint8_t *rgb, size_t stride)
 {
     uint32_t cols, rows;
     const float *heat = lscan_result_heatmap(r, &cols, &rows);
@@ -218,7 +229,8 @@ static void render_heat(const lscan_image *img, const lscan_result *r, const lsc
     lscan_box hot[32];
     uint32_t n_hot = lscan_result_hot_tile_count(r);
     if (n_hot > 32) n_hot = 32;
-    for (uint32_t i = 0; i < n_hot; i++) lscan_result_hot_tile(r, i, &hot[i], NULL);
+    for (uint32_t i = 0; i < n_hot; i++)
+        lscan_result_hot_tile(r, i, &hot[i], NULL);
     uint32_t t = heat ? lscan__overlay_tile_px(&c, cols, rows, hot, n_hot) : 0;
     if (!t) return;
     for (uint32_t oy = 0; oy < l->image_h; oy++) {
@@ -239,15 +251,17 @@ static void render_heat(const lscan_image *img, const lscan_result *r, const lsc
             double a = HEAT_ALPHA * (0.35 + 0.65 * f);
             double col_rgb[3] = {255.0, 230.0 * (1.0 - f), 0.0};
             uint8_t *q = p + (size_t)ox * 3;
-            for (int k = 0; k < 3; k++) q[k] = (uint8_t)lrint(q[k] * (1.0 - a) + col_rgb[k] * a);
+            for (int k = 0; k < 3; k++)
+                q[k] = (uint8_t)lrint(q[k] * (1.0 - a) + col_rgb[k] * a);
         }
     }
 }
 
 /* Boxes around the hot regions: hot tiles that touch are merged into one
  * box, labelled with its highest probability. */
-static void render_boxes(const lscan_image *img, const lscan_result *r, const lscan__overlay_layout *l,
-                         uint32_t out_w, uint8_t *rgb, size_t stride)
+static void render_boxes(const lscan_image *img, const lscan_result *r,
+                         const lscan__overlay_layout *l, uint32_t out_w, uint8_t *rgb,
+                         size_t stride)
 {
     uint32_t n = lscan_result_hot_tile_count(r);
     if (n > 32) n = 32;
@@ -303,31 +317,39 @@ static void render_boxes(const lscan_image *img, const lscan_result *r, const ls
         if (!any) continue;
         int64_t x0 = (int64_t)((uint64_t)u.x0 * out_w / img->width) - (int64_t)k;
         int64_t x1 = (int64_t)((uint64_t)u.x1 * out_w / img->width) + (int64_t)k;
-        int64_t y0 = (int64_t)((uint64_t)u.y0 * l->image_h / img->height) + l->banner_h - (int64_t)k;
-        int64_t y1 = (int64_t)((uint64_t)u.y1 * l->image_h / img->height) + l->banner_h + (int64_t)k;
+        int64_t y0 =
+            (int64_t)((uint64_t)u.y0 * l->image_h / img->height) + l->banner_h - (int64_t)k;
+        int64_t y1 =
+            (int64_t)((uint64_t)u.y1 * l->image_h / img->height) + l->banner_h + (int64_t)k;
         const uint8_t *color = best >= threshold ? RED : ORANGE;
-        draw_box(rgb, stride, out_w, l->banner_h, l->height, x0, y0, x1, y1, g == 0 ? k + 1 : k, color);
+        draw_box(rgb, stride, out_w, l->banner_h, l->height, x0, y0, x1, y1, g == 0 ? k + 1 : k,
+                 color);
         char label[16];
         snprintf(label, sizeof label, "%.2f", best);
         uint32_t ks = k;
         int64_t ly = y0 - (int64_t)(LSCAN__FONT_H + 2) * ks - (int64_t)k;
         if (ly < (int64_t)l->banner_h) ly = y1 + 2 * (int64_t)k; /* no room above: below the box */
         uint32_t lx = (uint32_t)(x0 > 0 ? x0 : 0);
-        lscan_box lb = {lx, (uint32_t)ly, lx + (uint32_t)strlen(label) * LSCAN__FONT_ADVANCE * ks + ks,
+        lscan_box lb = {lx, (uint32_t)ly,
+                        lx + (uint32_t)strlen(label) * LSCAN__FONT_ADVANCE * ks + ks,
                         (uint32_t)ly + (LSCAN__FONT_H + 1) * ks};
         bool clear = lb.y1 <= l->height && lb.x1 <= out_w;
         for (uint32_t i = 0; clear && i < n_labels; i++)
-            clear = lb.x1 <= labels[i].x0 || labels[i].x1 <= lb.x0 || lb.y1 <= labels[i].y0 || labels[i].y1 <= lb.y0;
+            clear = lb.x1 <= labels[i].x0 || labels[i].x1 <= lb.x0 || lb.y1 <= labels[i].y0 ||
+                    labels[i].y1 <= lb.y0;
         if (clear) {
             /* On a dark backing so that the digits read on bright air and dark steel alike. */
-            fill_rect(rgb, stride, lb.x0, lb.y0 > ks ? lb.y0 - ks : lb.y0, lb.x1, lb.y1, BACKGROUND);
-            lscan__font_draw(rgb, stride, out_w, l->height, lx + ks / 2, (uint32_t)ly, ks, color, label);
+            fill_rect(rgb, stride, lb.x0, lb.y0 > ks ? lb.y0 - ks : lb.y0, lb.x1, lb.y1,
+                      BACKGROUND);
+            lscan__font_draw(rgb, stride, out_w, l->height, lx + ks / 2, (uint32_t)ly, ks, color,
+                             label);
             labels[n_labels++] = lb;
         }
     }
 }
 
-static void render_banner(const lscan_result *r, const lscan__overlay_layout *l, uint8_t *rgb, size_t stride)
+static void render_banner(const lscan_result *r, const lscan__overlay_layout *l, uint8_t *rgb,
+                          size_t stride)
 {
     uint32_t k = l->font_scale;
     uint32_t line = (LSCAN__FONT_H + 3) * k;
@@ -369,10 +391,12 @@ static void render_banner(const lscan_result *r, const lscan__overlay_layout *l,
     lscan__font_draw(rgb, stride, l->width, l->height, 2 * k, y, k, WHITE, text);
 }
 
-LSCAN_API int lscan_overlay_render(lscan_ctx *ctx, const lscan_image *img, const lscan_result *result,
-                                   const lscan_overlay_options *opts, uint8_t *rgb, size_t stride)
+LSCAN_API int lscan_overlay_render(lscan_ctx *ctx, const lscan_image *img,
+                                   const lscan_result *result, const lscan_overlay_options *opts,
+                                   uint8_t *rgb, size_t stride)
 {
-    if (!img || !result || !rgb) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    if (!img || !result || !rgb)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     if (ctx) lscan__error_clear(ctx);
     lscan_overlay_options o;
     int rc = lscan__overlay_options(ctx, opts, &o);
@@ -380,13 +404,15 @@ LSCAN_API int lscan_overlay_render(lscan_ctx *ctx, const lscan_image *img, const
     uint32_t rw, rh;
     lscan_result_image_size(result, &rw, &rh);
     if ((rw || rh) && (rw != img->width || rh != img->height))
-        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "the result is for a %ux%u image, not this %ux%u one",
-                            rw, rh, img->width, img->height);
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                            "the result is for a %ux%u image, not this %ux%u one", rw, rh,
+                            img->width, img->height);
     lscan__overlay_layout l;
     rc = lscan__overlay_layout_for(img->width, img->height, o.max_width, &l);
     if (rc) return lscan__error(ctx, rc, "empty image");
     if (stride < (size_t)l.width * 3)
-        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "stride %zu < %u bytes", stride, l.width * 3);
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "stride %zu < %u bytes", stride,
+                            l.width * 3);
     uint32_t out_w = l.image_w;
     fill_rect(rgb, stride, 0, 0, l.width, l.height, BACKGROUND);
     rc = render_grey(ctx, img, &l, out_w, rgb, stride);
@@ -396,7 +422,8 @@ LSCAN_API int lscan_overlay_render(lscan_ctx *ctx, const lscan_image *img, const
     if (lscan_result_status(result) == LSCAN_OK) {
         render_heat(img, result, &l, out_w, rgb, stride);
         if (c.x1 > c.x0 && c.y1 > c.y0)
-            draw_box(rgb, stride, out_w, l.banner_h, l.height, (int64_t)((uint64_t)c.x0 * out_w / img->width),
+            draw_box(rgb, stride, out_w, l.banner_h, l.height,
+                     (int64_t)((uint64_t)c.x0 * out_w / img->width),
                      (int64_t)((uint64_t)c.y0 * l.image_h / img->height) + l.banner_h,
                      (int64_t)((uint64_t)c.x1 * out_w / img->width) - 1,
                      (int64_t)((uint64_t)c.y1 * l.image_h / img->height) + l.banner_h - 1, 1, CYAN);

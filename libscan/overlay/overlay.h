@@ -15,8 +15,8 @@ const uint8_t *lscan__font_glyph(char c);
 /* Draws `text` at (x, y) with glyphs scaled `scale` times, clipped to the
  * buffer (glyphs that do not fit whole are not drawn). Returns the x after
  * the last glyph drawn. */
-uint32_t lscan__font_draw(uint8_t *rgb, size_t stride, uint32_t width, uint32_t height, uint32_t x, uint32_t y,
-                          uint32_t scale, const uint8_t color[3], const char *text);
+uint32_t lscan__font_draw(uint8_t *rgb, size_t stride, uint32_t width, uint32_t height, uint32_t x,
+                          uint32_t y, uint32_t scale, const uint8_t color[3], const char *text);
 
 /* The layout of an overlay: the downscaled image below a banner. */
 typedef struct lscan__overlay_layout {
@@ -27,15 +27,17 @@ typedef struct lscan__overlay_layout {
     uint32_t font_scale;
 } lscan__overlay_layout;
 
-int lscan__overlay_layout_for(uint32_t img_w, uint32_t img_h, uint32_t max_width, lscan__overlay_layout *l);
+int lscan__overlay_layout_for(uint32_t img_w, uint32_t img_h, uint32_t max_width,
+                              lscan__overlay_layout *l);
 
 /* The tile side in pixels that produced a result's heat map over its
  * container box (inferred from the grid and the hot tiles' boxes; tiles are
  * square and cut at the box's right and bottom edges). 0 if none fits. */
-uint32_t lscan__overlay_tile_px(const lscan_box *container, uint32_t cols, uint32_t rows, const lscan_box *hot,
-                                uint32_t n_hot);
+uint32_t lscan__overlay_tile_px(const lscan_box *container, uint32_t cols, uint32_t rows,
+                                const lscan_box *hot, uint32_t n_hot);
 
 /* Effective overlay options: opts or the defaults, validated. */
-int lscan__overlay_options(lscan_ctx *ctx, const lscan_overlay_options *opts, lscan_overlay_options *out);
+int lscan__overlay_options(lscan_ctx *ctx, const lscan_overlay_options *opts,
+                           lscan_overlay_options *out);
 
 #endif

@@ -1,4 +1,5 @@
-/* write.c — encodes overlays as PNG or JPEG through a private (static) copy of stb_image_write, written atomically. */
+/* write.c — encodes overlays as PNG or JPEG through a private (static) copy of stb_image_write,
+ * written atomically. */
 #include "overlay.h"
 
 #include <errno.h>
@@ -104,8 +105,10 @@ static int write_atomic(lscan_ctx *ctx, const char *path, const uint8_t *data, s
     for (size_t done = 0; done < size && !e;) {
         ssize_t w = write(fd, data + done, size - done);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) e = w < 0 ? errno : EIO;
-        else done += (size_t)w;
+        if (w <= 0)
+            e = w < 0 ? errno : EIO;
+        else
+            done += (size_t)w;
     }
     /* mkstemp makes the file private; overlays are meant to be shared with viewers. */
     if (!e && fchmod(fd, 0644) != 0) e = errno;
@@ -121,17 +124,20 @@ static int write_atomic(lscan_ctx *ctx, const char *path, const uint8_t *data, s
 }
 #endif
 
-LSCAN_API int lscan_overlay_write(lscan_ctx *ctx, const lscan_image *img, const lscan_result *result,
-                                  const char *path, const lscan_overlay_options *opts)
+LSCAN_API int lscan_overlay_write(lscan_ctx *ctx, const lscan_image *img,
+                                  const lscan_result *result, const char *path,
+                                  const lscan_overlay_options *opts)
 {
-    if (!img || !result || !path) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    if (!img || !result || !path)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     if (ctx) lscan__error_clear(ctx);
     lscan_overlay_options o;
     int rc = lscan__overlay_options(ctx, opts, &o);
     if (rc) return rc;
 #ifndef LSCAN_HAVE_STB
     (void)o;
-    return lscan__error(ctx, LSCAN_ERR_CODEC_DISABLED, "overlays need stb_image_write, not found at build time");
+    return lscan__error(ctx, LSCAN_ERR_CODEC_DISABLED,
+                        "overlays need stb_image_write, not found at build time");
 #else
     lscan__overlay_layout l;
     rc = lscan__overlay_layout_for(img->width, img->height, o.max_width, &l);
@@ -146,8 +152,10 @@ LSCAN_API int lscan_overlay_write(lscan_ctx *ctx, const lscan_image *img, const 
     }
     struct sink s = {0};
     int ok = o.format == LSCAN_OVERLAY_JPEG
-                 ? stbi_write_jpg_to_func(sink_write, &s, (int)l.width, (int)l.height, 3, rgb, (int)o.quality)
-                 : stbi_write_png_to_func(sink_write, &s, (int)l.width, (int)l.height, 3, rgb, (int)stride);
+                 ? stbi_write_jpg_to_func(sink_write, &s, (int)l.width, (int)l.height, 3, rgb,
+                                          (int)o.quality)
+                 : stbi_write_png_to_func(sink_write, &s, (int)l.width, (int)l.height, 3, rgb,
+                                          (int)stride);
     free(rgb);
     if (!ok || s.failed) {
         free(s.data);

@@ -1,4 +1,5 @@
-/* test_batch.c — the batch engine: input order, identical results for any thread count, bounded in-flight inputs, one callback at a time, failures, cancellation. */
+/* test_batch.c — the batch engine: input order, identical results for any thread count, bounded
+ * in-flight inputs, one callback at a time, failures, cancellation. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <pthread.h>
@@ -26,17 +27,19 @@ static lscan_model *train_model(lscan_ctx *ctx)
     p.width = W;
     p.height = H;
     /* Every class, so that every per-class part of the model has examples. */
-    static const int classes[] = {LSCAN_CLASS_EMPTY,        LSCAN_CLASS_HOMOGENEOUS,       LSCAN_CLASS_BULK,
-                                  LSCAN_CLASS_MIXED,        LSCAN_CLASS_MACHINERY,         LSCAN_CLASS_DENSE_OBJECT,
-                                  LSCAN_CLASS_IMPENETRABLE, LSCAN_CLASS_HIDDEN_COMPARTMENT, LSCAN_CLASS_ANOMALOUS_MASS,
-                                  LSCAN_CLASS_LOAD_IN_EMPTY};
+    static const int classes[] = {LSCAN_CLASS_EMPTY,          LSCAN_CLASS_HOMOGENEOUS,
+                                  LSCAN_CLASS_BULK,           LSCAN_CLASS_MIXED,
+                                  LSCAN_CLASS_MACHINERY,      LSCAN_CLASS_DENSE_OBJECT,
+                                  LSCAN_CLASS_IMPENETRABLE,   LSCAN_CLASS_HIDDEN_COMPARTMENT,
+                                  LSCAN_CLASS_ANOMALOUS_MASS, LSCAN_CLASS_LOAD_IN_EMPTY};
     p.difficulty_max = 0.3f;
     for (uint64_t seed = 1; seed <= 30; seed++) {
         p.cls = classes[seed % 10];
         lscan_image *img;
         lscan_synth_truth *truth;
         cr_assert_eq(lscan_synth_generate(ctx, &p, 1000 + seed, &img, &truth), LSCAN_OK);
-        int rc = lscan_trainer_add(t, ctx, img, lscan_synth_truth_mask(truth), W, lscan_synth_truth_class(truth),
+        int rc = lscan_trainer_add(t, ctx, img, lscan_synth_truth_mask(truth), W,
+                                   lscan_synth_truth_class(truth),
                                    seed <= 20 ? LSCAN_SPLIT_TRAIN : LSCAN_SPLIT_VALIDATION, seed);
         cr_assert_eq(rc, LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
         lscan_image_free(img);
@@ -129,7 +132,7 @@ struct rec {
 
 struct collect {
     struct rec r[N_IN];
-    uint64_t next;    /* the index the next callback must carry */
+    uint64_t next; /* the index the next callback must carry */
     uint64_t delivered;
     atomic_int inside; /* callbacks running now */
     int overlap;       /* times two callbacks ran at once */
@@ -170,8 +173,8 @@ static int on_result(void *user, uint64_t index, const char *name, const lscan_r
     return (int)index == c->cancel_at;
 }
 
-static void on_image(void *user, lscan_ctx *ctx, uint64_t index, const char *name, const lscan_image *img,
-                     const lscan_result *r)
+static void on_image(void *user, lscan_ctx *ctx, uint64_t index, const char *name,
+                     const lscan_image *img, const lscan_result *r)
 {
     (void)name;
     (void)index;
@@ -187,8 +190,8 @@ static void on_image(void *user, lscan_ctx *ctx, uint64_t index, const char *nam
 /* The decision threshold the comparisons use (negative: the model's). */
 static double g_threshold = -1;
 
-static int run_batch(const lscan_model *m, const struct inputs *in, uint32_t threads, uint32_t max_in_flight,
-                     struct collect *c, bool with_image_fn)
+static int run_batch(const lscan_model *m, const struct inputs *in, uint32_t threads,
+                     uint32_t max_in_flight, struct collect *c, bool with_image_fn)
 {
     lscan_screen_options so;
     lscan_screen_options_init(&so);
@@ -211,9 +214,10 @@ static int run_batch(const lscan_model *m, const struct inputs *in, uint32_t thr
         uint64_t idx = 99;
         char name[32];
         snprintf(name, sizeof name, "input %d", i);
-        int rc = in->kind[i] == 0   ? lscan_batch_submit_image(b, in->img[i], name, &idx)
-                 : in->kind[i] == 1 ? lscan_batch_submit_buffer(b, in->buf[i], in->size[i], name, &idx)
-                                    : lscan_batch_submit_path(b, in->path[i], &idx);
+        int rc = in->kind[i] == 0 ? lscan_batch_submit_image(b, in->img[i], name, &idx)
+                 : in->kind[i] == 1
+                     ? lscan_batch_submit_buffer(b, in->buf[i], in->size[i], name, &idx)
+                     : lscan_batch_submit_path(b, in->path[i], &idx);
         cr_assert_eq(rc, LSCAN_OK);
         cr_assert_eq(idx, (uint64_t)i);
     }
@@ -224,7 +228,8 @@ static int run_batch(const lscan_model *m, const struct inputs *in, uint32_t thr
 }
 
 /* The reference: each input screened alone with the plain API. */
-static void reference(lscan_ctx *ctx, const lscan_model *m, const struct inputs *in, struct rec *ref)
+static void reference(lscan_ctx *ctx, const lscan_model *m, const struct inputs *in,
+                      struct rec *ref)
 {
     memset(ref, 0, N_IN * sizeof *ref);
     lscan_screen_options so;
@@ -264,9 +269,10 @@ static void reference(lscan_ctx *ctx, const lscan_model *m, const struct inputs 
 static void same(const struct rec *a, const struct rec *b, int i, uint32_t threads)
 {
     cr_expect_eq(a->decision, b->decision, "input %d, %u threads: decision", i, threads);
-    cr_expect_eq(a->status, b->status, "input %d, %u threads: status %d vs %d", i, threads, a->status, b->status);
-    cr_expect(a->score == b->score || (isnan(a->score) && isnan(b->score)), "input %d, %u threads: score %.17g vs %.17g",
-              i, threads, a->score, b->score);
+    cr_expect_eq(a->status, b->status, "input %d, %u threads: status %d vs %d", i, threads,
+                 a->status, b->status);
+    cr_expect(a->score == b->score || (isnan(a->score) && isnan(b->score)),
+              "input %d, %u threads: score %.17g vs %.17g", i, threads, a->score, b->score);
     cr_expect_eq(a->width, b->width, "input %d: width", i);
     cr_expect_eq(a->n_hot, b->n_hot, "input %d: hot tiles", i);
     cr_expect(memcmp(&a->hot0, &b->hot0, sizeof a->hot0) == 0, "input %d: hottest tile", i);
@@ -288,14 +294,16 @@ Test(batch, input_order_and_identical_results_for_any_thread_count)
     for (int i = 0; i < N_IN; i++)
         if (!isnan(ref[i].score)) {
             int k = ns++;
-            while (k > 0 && sorted[k - 1] > ref[i].score) sorted[k] = sorted[k - 1], k--;
+            while (k > 0 && sorted[k - 1] > ref[i].score)
+                sorted[k] = sorted[k - 1], k--;
             sorted[k] = ref[i].score;
         }
     g_threshold = sorted[ns / 2];
     reference(ctx, m, &in, ref);
     /* The set must exercise both decisions and failures, or the comparison proves little. */
     int released = 0, failed = 0;
-    for (int i = 0; i < N_IN; i++) released += ref[i].decision == LSCAN_RELEASE, failed += ref[i].status != 0;
+    for (int i = 0; i < N_IN; i++)
+        released += ref[i].decision == LSCAN_RELEASE, failed += ref[i].status != 0;
     cr_assert(failed == 4, "the four bad inputs fail (%d)", failed);
 
     static struct collect c; /* large: not on the stack */
@@ -312,7 +320,8 @@ Test(batch, input_order_and_identical_results_for_any_thread_count)
             cr_expect_str_eq(c.r[i].name, in.kind[i] == 2 ? in.path[i] : name);
         }
     }
-    cr_assert(released > 0 && released < N_IN - failed, "both decisions occur (%d released)", released);
+    cr_assert(released > 0 && released < N_IN - failed, "both decisions occur (%d released)",
+              released);
     free_inputs(&in);
     lscan_model_free(m);
     lscan_ctx_free(ctx);
@@ -339,8 +348,10 @@ Test(batch, failures_are_inspect_with_their_status)
     /* Decoded inputs record their decode time; images handed in decoded have none. */
     for (int i = 0; i < N_IN; i++) {
         if (c.r[i].status) continue;
-        if (in.kind[i] == 0) cr_expect_eq(c.r[i].decode, 0.0, "input %d", i);
-        else cr_expect_gt(c.r[i].decode, 0.0, "input %d", i);
+        if (in.kind[i] == 0)
+            cr_expect_eq(c.r[i].decode, 0.0, "input %d", i);
+        else
+            cr_expect_gt(c.r[i].decode, 0.0, "input %d", i);
     }
     free_inputs(&in);
     lscan_model_free(m);
@@ -356,7 +367,8 @@ Test(batch, image_callback_sees_every_decoded_input_once)
     static struct collect c;
     for (uint32_t threads = 0; threads <= 4; threads += 2) {
         cr_assert_eq(run_batch(m, &in, threads, 0, &c, true), LSCAN_OK);
-        cr_expect_eq(atomic_load(&c.images), N_IN - 4, "%u threads: %d calls", threads, atomic_load(&c.images));
+        cr_expect_eq(atomic_load(&c.images), N_IN - 4, "%u threads: %d calls", threads,
+                     atomic_load(&c.images));
     }
     free_inputs(&in);
     lscan_model_free(m);
@@ -398,7 +410,8 @@ Test(batch, in_flight_and_running_are_bounded)
             cr_assert_eq(lscan_batch_submit_image(b, img, NULL, NULL), LSCAN_OK);
             uint64_t pending = (uint64_t)(i + 1) - c.delivered;
             if (pending > most) most = pending;
-            cr_assert_leq(pending, cases[k].expect_cap, "case %zu: %llu pending", k, (unsigned long long)pending);
+            cr_assert_leq(pending, cases[k].expect_cap, "case %zu: %llu pending", k,
+                          (unsigned long long)pending);
         }
         cr_expect_eq(most, cases[k].expect_cap, "case %zu: the queue fills up to its bound", k);
         cr_assert_eq(lscan_batch_finish(b), LSCAN_OK);
@@ -468,7 +481,8 @@ Test(batch, free_without_finish_drops_pending_inputs)
     o.user = &c;
     lscan_batch *b;
     cr_assert_eq(lscan_batch_new(ctx, m, &o, &b), LSCAN_OK);
-    for (int i = 0; i < 10; i++) cr_assert_eq(lscan_batch_submit_path(b, "/nonexistent/x.png", NULL), LSCAN_OK);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(lscan_batch_submit_path(b, "/nonexistent/x.png", NULL), LSCAN_OK);
     lscan_batch_free(b); /* must not leak or call back (checked under ASan in scripts/sanitize) */
     cr_expect_leq(c.delivered, 10);
     lscan_model_free(m);
@@ -496,7 +510,8 @@ Test(batch, options_are_checked)
     cr_expect_eq(lscan_batch_new(ctx, m, &o, &b), LSCAN_ERR_INVALID_ARGUMENT, "too many threads");
     o.threads = 0;
     o.size = 2;
-    cr_expect_eq(lscan_batch_new(ctx, m, &o, &b), LSCAN_ERR_INVALID_ARGUMENT, "uninitialised options");
+    cr_expect_eq(lscan_batch_new(ctx, m, &o, &b), LSCAN_ERR_INVALID_ARGUMENT,
+                 "uninitialised options");
     lscan_batch_options_init(&o);
     o.on_result = on_result;
     cr_expect_eq(lscan_batch_new(ctx, NULL, &o, &b), LSCAN_ERR_INVALID_ARGUMENT);

@@ -1,4 +1,5 @@
-/* test_overlay.c — overlays: layout, font, tile-size inference, known pixel values, heat and boxes on a real result, PNG/JPEG files, errors. */
+/* test_overlay.c — overlays: layout, font, tile-size inference, known pixel values, heat and boxes
+ * on a real result, PNG/JPEG files, errors. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <sys/stat.h>
@@ -58,7 +59,8 @@ Test(overlay, font_draws_known_glyph_bits)
     /* A glyph that does not fit whole is not drawn at all. */
     memset(buf, 0, sizeof buf);
     cr_expect_eq(lscan__font_draw(buf, 20 * 3, 20, 16, 16, 0, 1, red, "1"), 16);
-    for (size_t i = 0; i < sizeof buf; i++) cr_assert_eq(buf[i], 0);
+    for (size_t i = 0; i < sizeof buf; i++)
+        cr_assert_eq(buf[i], 0);
 }
 
 Test(overlay, tile_side_inferred_from_grid_and_hot_tiles)
@@ -87,10 +89,11 @@ static lscan_result *failed_result(lscan_ctx *ctx, lscan_model *m)
 
 static lscan_model *train_model(lscan_ctx *ctx)
 {
-    static const int classes[] = {LSCAN_CLASS_EMPTY,        LSCAN_CLASS_HOMOGENEOUS,       LSCAN_CLASS_BULK,
-                                  LSCAN_CLASS_MIXED,        LSCAN_CLASS_MACHINERY,         LSCAN_CLASS_DENSE_OBJECT,
-                                  LSCAN_CLASS_IMPENETRABLE, LSCAN_CLASS_HIDDEN_COMPARTMENT, LSCAN_CLASS_ANOMALOUS_MASS,
-                                  LSCAN_CLASS_LOAD_IN_EMPTY};
+    static const int classes[] = {LSCAN_CLASS_EMPTY,          LSCAN_CLASS_HOMOGENEOUS,
+                                  LSCAN_CLASS_BULK,           LSCAN_CLASS_MIXED,
+                                  LSCAN_CLASS_MACHINERY,      LSCAN_CLASS_DENSE_OBJECT,
+                                  LSCAN_CLASS_IMPENETRABLE,   LSCAN_CLASS_HIDDEN_COMPARTMENT,
+                                  LSCAN_CLASS_ANOMALOUS_MASS, LSCAN_CLASS_LOAD_IN_EMPTY};
     lscan_trainer *t = lscan_trainer_new();
     lscan_synth_params p;
     lscan_synth_params_init(&p);
@@ -103,7 +106,8 @@ static lscan_model *train_model(lscan_ctx *ctx)
         lscan_synth_truth *truth;
         cr_assert_eq(lscan_synth_generate(ctx, &p, 1000 + seed, &img, &truth), LSCAN_OK);
         cr_assert_eq(lscan_trainer_add(t, ctx, img, lscan_synth_truth_mask(truth), 480, p.cls,
-                                       seed <= 20 ? LSCAN_SPLIT_TRAIN : LSCAN_SPLIT_VALIDATION, seed),
+                                       seed <= 20 ? LSCAN_SPLIT_TRAIN : LSCAN_SPLIT_VALIDATION,
+                                       seed),
                      LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
         lscan_image_free(img);
         lscan_synth_truth_free(truth);
@@ -117,8 +121,8 @@ static lscan_model *train_model(lscan_ctx *ctx)
     return m;
 }
 
-static int count_color(const uint8_t *rgb, size_t stride, uint32_t x0, uint32_t y0, uint32_t x1, uint32_t y1,
-                       uint8_t r, uint8_t g, uint8_t b)
+static int count_color(const uint8_t *rgb, size_t stride, uint32_t x0, uint32_t y0, uint32_t x1,
+                       uint32_t y1, uint8_t r, uint8_t g, uint8_t b)
 {
     int n = 0;
     for (uint32_t y = y0; y < y1; y++)
@@ -135,7 +139,8 @@ Test(overlay, grey_scale_and_banner_of_a_failed_result)
     enum { IW = 64, IH = 32 };
     static uint16_t px[IW * IH];
     for (int y = 0; y < IH; y++)
-        for (int x = 0; x < IW; x++) px[y * IW + x] = x < IW / 2 ? 60000 : 600;
+        for (int x = 0; x < IW; x++)
+            px[y * IW + x] = x < IW / 2 ? 60000 : 600;
     lscan_ctx *ctx = lscan_ctx_new();
     lscan_image *img;
     cr_assert_eq(lscan_image_wrap(ctx, px, IW, IH, IW * 2, 16, NULL, &img), LSCAN_OK);
@@ -149,14 +154,17 @@ Test(overlay, grey_scale_and_banner_of_a_failed_result)
     cr_assert_eq(h, l.height);
     size_t stride = (size_t)w * 3 + 5; /* a padded stride is honoured */
     uint8_t *rgb = malloc(stride * h);
-    cr_assert_eq(lscan_overlay_render(ctx, img, r, NULL, rgb, stride), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    cr_assert_eq(lscan_overlay_render(ctx, img, r, NULL, rgb, stride), LSCAN_OK, "%s",
+                 lscan_ctx_error_message(ctx));
     for (uint32_t y = 0; y < IH; y++)
         for (uint32_t x = 0; x < IW; x++) {
             const uint8_t *p = rgb + (l.banner_h + y) * stride + x * 3;
             uint8_t want = x < IW / 2 ? 255 : 0;
-            cr_assert(p[0] == want && p[1] == want && p[2] == want, "pixel %u,%u = %u,%u,%u", x, y, p[0], p[1], p[2]);
+            cr_assert(p[0] == want && p[1] == want && p[2] == want, "pixel %u,%u = %u,%u,%u", x, y,
+                      p[0], p[1], p[2]);
         }
-    /* Failed: no heat, no boxes; the banner says INSPECT (red) and why it was not analysed (red). */
+    /* Failed: no heat, no boxes; the banner says INSPECT (red) and why it was not analysed (red).
+     */
     int red_line1 = count_color(rgb, stride, 0, 0, w, l.banner_h / 2, 255, 56, 56);
     int red_line2 = count_color(rgb, stride, 0, l.banner_h / 2, w, l.banner_h, 255, 56, 56);
     cr_expect_gt(red_line1, 40, "INSPECT written in red");
@@ -185,7 +193,8 @@ Test(overlay, heat_and_boxes_follow_the_hot_tiles)
     cr_assert_eq(lscan_synth_generate(ctx, &p, 4242, &img, NULL), LSCAN_OK);
     lscan_screen_options so;
     lscan_screen_options_init(&so);
-    so.threshold = 0.0; /* INSPECT whatever the tiny model thinks: the hottest tile is then always boxed */
+    so.threshold =
+        0.0; /* INSPECT whatever the tiny model thinks: the hottest tile is then always boxed */
     lscan_result *r;
     cr_assert_eq(lscan_screen(ctx, m, img, &so, &r), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
     lscan_box hot;
@@ -196,21 +205,24 @@ Test(overlay, heat_and_boxes_follow_the_hot_tiles)
     size_t stride = (size_t)l.width * 3;
     uint8_t *rgb = malloc(stride * l.height);
     cr_assert_eq(lscan_overlay_render(ctx, img, r, NULL, rgb, stride), LSCAN_OK);
-    /* The hottest region's box (red, thickness font_scale+1, k px outside the tile) crosses the tile's
-     * top-left corner diagonal at (x0 - k, y0 - k). */
+    /* The hottest region's box (red, thickness font_scale+1, k px outside the tile) crosses the
+     * tile's top-left corner diagonal at (x0 - k, y0 - k). */
     uint32_t k = l.font_scale;
-    const uint8_t *corner = rgb + (size_t)(l.banner_h + hot.y0 - k) * stride + (size_t)(hot.x0 - k) * 3;
-    cr_expect(corner[0] == 255 && corner[1] == 56 && corner[2] == 56, "corner %u,%u,%u", corner[0], corner[1], corner[2]);
+    const uint8_t *corner =
+        rgb + (size_t)(l.banner_h + hot.y0 - k) * stride + (size_t)(hot.x0 - k) * 3;
+    cr_expect(corner[0] == 255 && corner[1] == 56 && corner[2] == 56, "corner %u,%u,%u", corner[0],
+              corner[1], corner[2]);
     /* Inside a tile hotter than 0.5 the heat map tints the image: red above green and blue. */
     if (score > 0.6) {
-        const uint8_t *mid =
-            rgb + (size_t)(l.banner_h + (hot.y0 + hot.y1) / 2) * stride + (size_t)((hot.x0 + hot.x1) / 2) * 3;
+        const uint8_t *mid = rgb + (size_t)(l.banner_h + (hot.y0 + hot.y1) / 2) * stride +
+                             (size_t)((hot.x0 + hot.x1) / 2) * 3;
         cr_expect(mid[0] > mid[2] + 40, "tinted %u,%u,%u", mid[0], mid[1], mid[2]);
     }
     /* The container outline is drawn in cyan. */
     lscan_box c;
     lscan_result_container(r, &c);
-    cr_expect_gt(count_color(rgb, stride, 0, l.banner_h, l.width, l.height, 0, 190, 220), (int)(c.x1 - c.x0));
+    cr_expect_gt(count_color(rgb, stride, 0, l.banner_h, l.width, l.height, 0, 190, 220),
+                 (int)(c.x1 - c.x0));
     free(rgb);
     lscan_result_free(r);
     lscan_image_free(img);
@@ -223,7 +235,8 @@ static int files_in(const char *dir)
     DIR *d = opendir(dir);
     int n = 0;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL) n += e->d_name[0] != '.';
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
     closedir(d);
     return n;
 }
@@ -232,7 +245,8 @@ Test(overlay, writes_png_and_jpeg_whole)
 {
     enum { IW = 300, IH = 100 };
     static uint16_t px[IW * IH];
-    for (int i = 0; i < IW * IH; i++) px[i] = (uint16_t)(1000 + (i % IW) * 200);
+    for (int i = 0; i < IW * IH; i++)
+        px[i] = (uint16_t)(1000 + (i % IW) * 200);
     lscan_ctx *ctx = lscan_ctx_new();
     lscan_image *img;
     cr_assert_eq(lscan_image_wrap(ctx, px, IW, IH, IW * 2, 16, NULL, &img), LSCAN_OK);
@@ -246,21 +260,25 @@ Test(overlay, writes_png_and_jpeg_whole)
     snprintf(jpg, sizeof jpg, "%s/a.jpg", dir);
     lscan_overlay_options o;
     lscan_overlay_options_init(&o);
-    cr_assert_eq(lscan_overlay_write(ctx, img, r, png, &o), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    cr_assert_eq(lscan_overlay_write(ctx, img, r, png, &o), LSCAN_OK, "%s",
+                 lscan_ctx_error_message(ctx));
     o.format = LSCAN_OVERLAY_JPEG;
     o.quality = 90;
-    cr_assert_eq(lscan_overlay_write(ctx, img, r, jpg, &o), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    cr_assert_eq(lscan_overlay_write(ctx, img, r, jpg, &o), LSCAN_OK, "%s",
+                 lscan_ctx_error_message(ctx));
     cr_expect_eq(files_in(dir), 2, "no temporary file left behind");
     uint32_t w, h;
     lscan_overlay_size(img, &o, &w, &h);
     /* Read back with the library's own decoders (libpng, libjpeg). */
     lscan_image *back;
-    cr_assert_eq(lscan_image_load(ctx, png, NULL, &back), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    cr_assert_eq(lscan_image_load(ctx, png, NULL, &back), LSCAN_OK, "%s",
+                 lscan_ctx_error_message(ctx));
     cr_expect_eq(lscan_image_width(back), w);
     cr_expect_eq(lscan_image_height(back), h);
     cr_expect_eq(lscan_image_source_channels(back), 3);
     lscan_image_free(back);
-    cr_assert_eq(lscan_image_load(ctx, jpg, NULL, &back), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    cr_assert_eq(lscan_image_load(ctx, jpg, NULL, &back), LSCAN_OK, "%s",
+                 lscan_ctx_error_message(ctx));
     cr_expect_eq(lscan_image_width(back), w);
     cr_expect_eq(lscan_image_source_format(back), LSCAN_FORMAT_JPEG);
     lscan_image_free(back);
@@ -295,8 +313,10 @@ Test(overlay, options_and_arguments_are_checked)
     cr_expect_eq(lscan_overlay_write(ctx, img, r, "x.png", &o), LSCAN_ERR_INVALID_ARGUMENT);
     o.size = 0;
     cr_expect_eq(lscan_overlay_size(img, &o, NULL, NULL), LSCAN_ERR_INVALID_ARGUMENT);
-    cr_expect_eq(lscan_overlay_render(ctx, img, r, NULL, rgb, 10), LSCAN_ERR_INVALID_ARGUMENT, "stride too small");
-    cr_expect_eq(lscan_overlay_render(ctx, NULL, r, NULL, rgb, 240 * 3), LSCAN_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(lscan_overlay_render(ctx, img, r, NULL, rgb, 10), LSCAN_ERR_INVALID_ARGUMENT,
+                 "stride too small");
+    cr_expect_eq(lscan_overlay_render(ctx, NULL, r, NULL, rgb, 240 * 3),
+                 LSCAN_ERR_INVALID_ARGUMENT);
     /* A result of another image is refused. */
     lscan_synth_params p;
     lscan_synth_params_init(&p);
@@ -306,8 +326,10 @@ Test(overlay, options_and_arguments_are_checked)
     cr_assert_eq(lscan_synth_generate(ctx, &p, 9, &other, NULL), LSCAN_OK);
     lscan_result *r2;
     lscan_screen(ctx, m, other, NULL, &r2);
-    cr_expect_eq(lscan_overlay_render(ctx, img, r2, NULL, rgb, 240 * 3), LSCAN_ERR_INVALID_ARGUMENT);
-    cr_expect(strstr(lscan_ctx_error_message(ctx), "480x240") != NULL, "%s", lscan_ctx_error_message(ctx));
+    cr_expect_eq(lscan_overlay_render(ctx, img, r2, NULL, rgb, 240 * 3),
+                 LSCAN_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(lscan_ctx_error_message(ctx), "480x240") != NULL, "%s",
+              lscan_ctx_error_message(ctx));
     lscan_result_free(r2);
     lscan_image_free(other);
     lscan_result_free(r);
