@@ -17,7 +17,7 @@
 enum { FMT_CSV = 0, FMT_JSONL = 1 };
 
 static const char CSV_HEADER[] =
-    "path,decision,score,threshold,status,code,message,reasons,hot_x0,hot_y0,hot_x1,"
+    "path,decision,score,threshold,suspected,status,code,message,reasons,hot_x0,hot_y0,hot_x1,"
     "hot_y1,hot_score,width,height,decode_ms,calibrate_ms,features_ms,classify_ms\n";
 
 /* ---- growable lists and a set of strings ---------------------------------------------------- */
@@ -357,6 +357,9 @@ static void format_record(struct buf *b, int fmt, const char *path, const lscan_
     uint32_t nr = lscan_result_reason_count(r), nh = lscan_result_hot_tile_count(r);
     const char *dec = decision == LSCAN_RELEASE ? "RELEASE" : "INSPECT";
     bool json = fmt == FMT_JSONL;
+    /* The INSPECT class the scan most resembles (empty when it was not scored). */
+    int cls = r ? lscan_result_suspected_class(r) : -1;
+    const char *suspected = cls >= 0 ? lscan_class_name(cls) : NULL;
     if (json) {
         buf_str(b, "{\"path\":");
         json_str(b, path);
@@ -364,6 +367,11 @@ static void format_record(struct buf *b, int fmt, const char *path, const lscan_
         num(b, lscan_result_score(r), true);
         buf_str(b, ",\"threshold\":");
         num(b, lscan_result_threshold(r), true);
+        buf_str(b, ",\"suspected\":");
+        if (suspected)
+            json_str(b, suspected);
+        else
+            buf_str(b, "null");
         buf_printf(b, ",\"status\":\"%s\",\"code\":%d,\"message\":", lscan_status_name(status),
                    status);
         json_str(b, msg);
@@ -406,6 +414,7 @@ static void format_record(struct buf *b, int fmt, const char *path, const lscan_
     num(b, lscan_result_score(r), false);
     buf_str(b, ",");
     num(b, lscan_result_threshold(r), false);
+    buf_printf(b, ",%s", suspected ? suspected : "");
     buf_printf(b, ",%s,%d,", lscan_status_name(status), status);
     csv_field(b, msg);
     /* Reasons as "feature:contribution;..." in one field, strongest first. */
@@ -971,6 +980,10 @@ int cmd_screen(int argc, char **argv)
                 fail = !run.out;
             }
         } else {
+            if (access(partial, F_OK) == 0)
+                cli_error(
+                    "screen: replacing %s left by an interrupted run (--resume keeps its records)",
+                    partial);
             run.out = fopen(partial, "wb");
             fail = !run.out || (run.fmt == FMT_CSV && fputs(CSV_HEADER, run.out) == EOF);
         }

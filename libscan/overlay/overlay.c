@@ -10,8 +10,9 @@
 #define MIN_WIDTH 240u /* room for the banner text even for tiny images */
 #define HEAT_FLOOR 0.5 /* tiles no likelier anomalous than not leave the image untouched */
 #define HEAT_ALPHA 0.6 /* opacity of the hottest tiles */
-#define BOX_SCORE 0.5  /* hot tiles boxed from this probability (the hottest always, when INSPECT) \
-                        */
+#define BOX_SCORE                                                                                  \
+    0.5 /* hot tiles boxed from this probability (the hottest always, when INSPECT)                \
+         */
 
 static const uint8_t BACKGROUND[3] = {24, 24, 24};
 static const uint8_t WHITE[3] = {235, 235, 235};
@@ -363,7 +364,14 @@ static void render_banner(const lscan_result *r, const lscan__overlay_layout *l,
         snprintf(text, sizeof text, "  SCORE -  THRESHOLD %.3f", lscan_result_threshold(r));
     else
         snprintf(text, sizeof text, "  SCORE %.3f  THRESHOLD %.3f", s, lscan_result_threshold(r));
-    lscan__font_draw(rgb, stride, l->width, l->height, x, y, k, WHITE, text);
+    x = lscan__font_draw(rgb, stride, l->width, l->height, x, y, k, WHITE, text);
+    /* What an INSPECT scan most resembles, for the officer's first look. */
+    int cls = lscan_result_suspected_class(r);
+    const char *like = cls >= 0 ? lscan_class_name(cls) : NULL;
+    if (inspect && like) {
+        snprintf(text, sizeof text, "  LIKE %s", like);
+        lscan__font_draw(rgb, stride, l->width, l->height, x, y, k, ORANGE, text);
+    }
 
     y += line;
     int status = lscan_result_status(r);

@@ -107,7 +107,8 @@ try:
         check(r.get("decision") == "INSPECT" and r.get("status") in st and r.get("message") and r.get("code") != "0"
               and r.get("score") == "", f"{p}: INSPECT with reason, got {r}")
     goods_ok = [by[p] for p in expected - set(bad)]
-    check(all(r["status"] == "ok" and r["code"] == "0" and r["score"] != "" and int(r["width"]) == 480
+    check(all(r["suspected"] == "" for r in rows if r["status"] != "ok"), "no suspected class without a score")
+    check(all(r["status"] == "ok" and r["code"] == "0" and r["score"] != "" and r["suspected"] and int(r["width"]) == 480
               and r["reasons"] and r["hot_x1"] != "" for r in goods_ok), "good scans analysed with reasons and hot tile")
     check("screened 29:" in err and "failed" in err and "images/s" in err, f"summary on stderr: {err!r}")
 
@@ -127,6 +128,7 @@ try:
         c = by[r["path"]]
         ok &= r["decision"] == c["decision"] and r["status"] == c["status"] and str(r["code"]) == c["code"]
         ok &= (r["score"] is None) == (c["score"] == "")
+        ok &= (r["suspected"] or "") == c["suspected"]
         if r["score"] is not None:
             ok &= abs(r["score"] - float(c["score"])) <= 1e-5 * max(1, abs(r["score"]))
         ok &= set(r["timings_ms"]) == {"decode", "calibrate", "features", "classify"}
