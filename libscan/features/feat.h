@@ -164,9 +164,56 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
  * [8, 256]. */
 uint32_t lscan__tile_px(float pitch_mm);
 
-/* Feature counts (features/schema.c). */
-#define LSCAN__TILE_FEATURES 22
-#define LSCAN__IMAGE_FEATURES 28
+/* Feature indices; names and definitions in features/schema.c. */
+enum lscan__tile_feature {
+    LSCAN__TF_MEAN,
+    LSCAN__TF_STD,
+    LSCAN__TF_MAX,
+    LSCAN__TF_PEAK,
+    LSCAN__TF_GRAD_X,
+    LSCAN__TF_GRAD_Y,
+    LSCAN__TF_GRAD_DIR,
+    LSCAN__TF_FLOOR_FRAC,
+    LSCAN__TF_NBR_MEAN,
+    LSCAN__TF_NBR_STD,
+    LSCAN__TF_CONTRAST,
+    LSCAN__TF_MAX_CONTRAST,
+    LSCAN__TF_MEAN_VS_MEDIAN,
+    LSCAN__TF_MEAN_VS_EMPTY,
+    LSCAN__TF_MEAN_VS_ROW,
+    LSCAN__TF_MEAN_VS_COL,
+    LSCAN__TF_POS_X,
+    LSCAN__TF_POS_Y,
+    LSCAN__TF_DIST_END_M,
+    LSCAN__TF_DIST_ROOF_M,
+    LSCAN__TF_DIST_FLOOR_M,
+    LSCAN__TF_COVERAGE,
+    LSCAN__TILE_FEATURES
+};
+enum lscan__image_feature {
+    LSCAN__IF_MEAN,
+    LSCAN__IF_STD,
+    LSCAN__IF_P05,
+    LSCAN__IF_P25,
+    LSCAN__IF_P50,
+    LSCAN__IF_P75,
+    LSCAN__IF_P95,
+    LSCAN__IF_P99,
+    LSCAN__IF_FRAC_A0, /* .. LSCAN__IF_FRAC_A0 + 7 */
+    LSCAN__IF_FLOOR_FRAC = LSCAN__IF_FRAC_A0 + 8,
+    LSCAN__IF_EMPTY_FRAC,
+    LSCAN__IF_TILE_MEAN_STD,
+    LSCAN__IF_TILE_MEAN_IQR,
+    LSCAN__IF_COL_PROFILE_TV,
+    LSCAN__IF_ROW_PROFILE_TV,
+    LSCAN__IF_COL_PROFILE_STD,
+    LSCAN__IF_ROW_PROFILE_STD,
+    LSCAN__IF_GRAD_X,
+    LSCAN__IF_GRAD_Y,
+    LSCAN__IF_LENGTH_M,
+    LSCAN__IF_NO_AIR_MARGIN,
+    LSCAN__IMAGE_FEATURES
+};
 
 struct lscan_analysis {
     lscan_calibration calib;

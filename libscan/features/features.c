@@ -91,23 +91,24 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
             uint64_t var_num = n * t->sum2 - t->sum * t->sum;
             double mean = (double)t->sum / (double)n / one;
             means[r * cols + c] = (float)mean;
-            f[0] = (float)mean;
-            f[1] = (float)(sqrt((double)var_num) / (double)n / one);
-            f[2] = (float)(t->max / one);
-            f[3] = (float)(t->max / one - mean);
-            f[4] = (float)((double)t->gx / (double)n / one);
-            f[5] = (float)((double)t->gy / (double)n / one);
-            f[6] = t->gx + t->gy
-                       ? (float)(((double)t->gx - (double)t->gy) / ((double)t->gx + (double)t->gy))
-                       : 0.0f;
-            f[7] = (float)((double)t->floor / (double)n);
+            f[LSCAN__TF_MEAN] = (float)mean;
+            f[LSCAN__TF_STD] = (float)(sqrt((double)var_num) / (double)n / one);
+            f[LSCAN__TF_MAX] = (float)(t->max / one);
+            f[LSCAN__TF_PEAK] = (float)(t->max / one - mean);
+            f[LSCAN__TF_GRAD_X] = (float)((double)t->gx / (double)n / one);
+            f[LSCAN__TF_GRAD_Y] = (float)((double)t->gy / (double)n / one);
+            f[LSCAN__TF_GRAD_DIR] =
+                t->gx + t->gy
+                    ? (float)(((double)t->gx - (double)t->gy) / ((double)t->gx + (double)t->gy))
+                    : 0.0f;
+            f[LSCAN__TF_FLOOR_FRAC] = (float)((double)t->floor / (double)n);
             double xc = (tb.x0 + tb.x1) / 2.0 - bx->x0, yc = (tb.y0 + tb.y1) / 2.0 - bx->y0;
-            f[16] = (float)(xc / bw);
-            f[17] = (float)(yc / bh);
-            f[18] = (float)((xc < bw - xc ? xc : bw - xc) * pitch_m);
-            f[19] = (float)(yc * pitch_m);
-            f[20] = (float)((bh - yc) * pitch_m);
-            f[21] = (float)((double)n / ((double)T * T));
+            f[LSCAN__TF_POS_X] = (float)(xc / bw);
+            f[LSCAN__TF_POS_Y] = (float)(yc / bh);
+            f[LSCAN__TF_DIST_END_M] = (float)((xc < bw - xc ? xc : bw - xc) * pitch_m);
+            f[LSCAN__TF_DIST_ROOF_M] = (float)(yc * pitch_m);
+            f[LSCAN__TF_DIST_FLOOR_M] = (float)((bh - yc) * pitch_m);
+            f[LSCAN__TF_COVERAGE] = (float)((double)n / ((double)T * T));
             tot_sum += (double)t->sum;
             tot_sum2 += (double)t->sum2;
             tot_gx += (double)t->gx;
@@ -153,48 +154,48 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
                     k++;
                 }
             double nm = k ? s / k : m, nv = k ? s2 / k - nm * nm : 0;
-            f[8] = (float)nm;
-            f[9] = (float)sqrt(nv > 0 ? nv : 0);
-            f[10] = (float)(m - nm);
-            f[11] = (float)(f[2] - nm);
-            f[12] = (float)(m - med);
-            f[13] = (float)(m - empty);
-            f[14] = (float)(m - row_med[r]);
-            f[15] = (float)(m - col_med[c]);
-            if (m <= empty + 0.15) empty_area += f[21];
+            f[LSCAN__TF_NBR_MEAN] = (float)nm;
+            f[LSCAN__TF_NBR_STD] = (float)sqrt(nv > 0 ? nv : 0);
+            f[LSCAN__TF_CONTRAST] = (float)(m - nm);
+            f[LSCAN__TF_MAX_CONTRAST] = (float)(f[LSCAN__TF_MAX] - nm);
+            f[LSCAN__TF_MEAN_VS_MEDIAN] = (float)(m - med);
+            f[LSCAN__TF_MEAN_VS_EMPTY] = (float)(m - empty);
+            f[LSCAN__TF_MEAN_VS_ROW] = (float)(m - row_med[r]);
+            f[LSCAN__TF_MEAN_VS_COL] = (float)(m - col_med[c]);
+            if (m <= empty + 0.15) empty_area += f[LSCAN__TF_COVERAGE];
         }
 
     /* Profiles: area-weighted mean A per tile column and per tile row. */
     float *g = a->image_feat;
     double mean = tot_sum / tot_n / one;
     double var = tot_sum2 / tot_n / (one * one) - mean * mean;
-    g[0] = (float)mean;
-    g[1] = (float)sqrt(var > 0 ? var : 0);
+    g[LSCAN__IF_MEAN] = (float)mean;
+    g[LSCAN__IF_STD] = (float)sqrt(var > 0 ? var : 0);
     static const double pq[6] = {0.05, 0.25, 0.50, 0.75, 0.95, 0.99};
     uint64_t hist_n = 0;
     for (int b = 0; b < 256; b++)
         hist_n += hist[b];
     for (int i = 0; i < 6; i++)
-        g[2 + i] = (float)hist_quantile(hist, hist_n, pq[i]);
+        g[LSCAN__IF_P05 + i] = (float)hist_quantile(hist, hist_n, pq[i]);
     for (int band = 0; band < 8; band++) {
         uint64_t cnt = 0;
         for (int b = band * 16; b < (band == 7 ? 256 : band * 16 + 16); b++)
             cnt += hist[b];
-        g[8 + band] = (float)((double)cnt / (double)hist_n);
+        g[LSCAN__IF_FRAC_A0 + band] = (float)((double)cnt / (double)hist_n);
     }
-    g[16] = (float)(tot_floor / tot_n);
+    g[LSCAN__IF_FLOOR_FRAC] = (float)(tot_floor / tot_n);
     double area = 0;
     for (uint32_t i = 0; i < nt; i++)
-        area += a->tile_feat[(size_t)i * LSCAN__TILE_FEATURES + 21];
-    g[17] = (float)(empty_area / area);
+        area += a->tile_feat[(size_t)i * LSCAN__TILE_FEATURES + LSCAN__TF_COVERAGE];
+    g[LSCAN__IF_EMPTY_FRAC] = (float)(empty_area / area);
     double ms = 0, ms2 = 0;
     for (uint32_t i = 0; i < nt; i++) {
         ms += means[i];
         ms2 += (double)means[i] * means[i];
     }
     double mv = ms2 / nt - (ms / nt) * (ms / nt);
-    g[18] = (float)sqrt(mv > 0 ? mv : 0);
-    g[19] = q75 - q25;
+    g[LSCAN__IF_TILE_MEAN_STD] = (float)sqrt(mv > 0 ? mv : 0);
+    g[LSCAN__IF_TILE_MEAN_IQR] = q75 - q25;
     for (int axis = 0; axis < 2; axis++) {
         uint32_t n = axis == 0 ? cols : rows;
         double tv = 0, s = 0, s2 = 0;
@@ -202,7 +203,7 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
             double num = 0, den = 0;
             for (uint32_t j = 0; j < (axis == 0 ? rows : cols); j++) {
                 uint32_t idx = axis == 0 ? j * cols + i : i * cols + j;
-                double wgt = a->tile_feat[(size_t)idx * LSCAN__TILE_FEATURES + 21];
+                double wgt = a->tile_feat[(size_t)idx * LSCAN__TILE_FEATURES + LSCAN__TF_COVERAGE];
                 num += means[idx] * wgt;
                 den += wgt;
             }
@@ -213,13 +214,13 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
             s2 += v * v;
         }
         double pv = s2 / n - (s / n) * (s / n);
-        g[20 + axis] = n > 1 ? (float)(tv / (n - 1)) : 0.0f;
-        g[22 + axis] = (float)sqrt(pv > 0 ? pv : 0);
+        g[LSCAN__IF_COL_PROFILE_TV + axis] = n > 1 ? (float)(tv / (n - 1)) : 0.0f;
+        g[LSCAN__IF_COL_PROFILE_STD + axis] = (float)sqrt(pv > 0 ? pv : 0);
     }
-    g[24] = (float)(tot_gx / tot_n / one);
-    g[25] = (float)(tot_gy / tot_n / one);
-    g[26] = (float)(bw * pitch_m);
-    g[27] = (a->calib.flags & LSCAN_CALIB_NO_AIR_MARGIN) ? 1.0f : 0.0f;
+    g[LSCAN__IF_GRAD_X] = (float)(tot_gx / tot_n / one);
+    g[LSCAN__IF_GRAD_Y] = (float)(tot_gy / tot_n / one);
+    g[LSCAN__IF_LENGTH_M] = (float)(bw * pitch_m);
+    g[LSCAN__IF_NO_AIR_MARGIN] = (a->calib.flags & LSCAN_CALIB_NO_AIR_MARGIN) ? 1.0f : 0.0f;
 }
 
 /* Accumulates the tile sums and the A histogram over the box: one sweep of
