@@ -808,7 +808,9 @@ typedef struct lscan_batch lscan_batch;
  * getters read it as INSPECT. A failure to read or analyse the input is a
  * result like any other: decided INSPECT with its status and message.
  * Return 0 to go on, non-zero to cancel the batch (no further callbacks; the
- * submit/finish call then returns LSCAN_ERR_CANCELLED). */
+ * submit/finish call then returns LSCAN_ERR_CANCELLED). It must not call
+ * lscan_batch_submit_* or lscan_batch_finish on its own batch (they return
+ * LSCAN_ERR_INVALID_ARGUMENT there). */
 typedef int (*lscan_batch_result_fn)(void *user, uint64_t index, const char *name,
                                      const lscan_result *r);
 

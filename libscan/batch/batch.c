@@ -52,6 +52,7 @@ struct lscan_batch {
     uint64_t next_submit, next_start, next_deliver;
     bool stop;        /* workers must exit */
     bool cancelled;   /* the result callback asked to stop */
+    bool delivering;  /* inside on_result: the driving thread must not re-enter */
     uint32_t running; /* inputs being screened now (tests check the bound) */
     uint32_t max_running;
 };
@@ -103,11 +104,13 @@ static void deliver_ready(lscan_batch *b)
         if (s->state != SLOT_DONE) break;
         uint64_t index = b->next_deliver;
         bool call = !b->cancelled;
+        b->delivering = true;
         pthread_mutex_unlock(&b->mu);
         int stop = call ? b->on_result(b->user, index, s->name, s->result) : 0;
         lscan_result_free(s->result);
         free(s->name);
         pthread_mutex_lock(&b->mu);
+        b->delivering = false;
         memset(s, 0, sizeof *s);
         b->next_deliver++;
         if (stop) b->cancelled = true;
@@ -311,6 +314,12 @@ static int submit(lscan_batch *b, int kind, const char *name, const void *data, 
         memcpy(copy, name, n);
     }
     pthread_mutex_lock(&b->mu);
+    if (b->delivering) { /* from inside on_result: delivering here would repeat or reorder results
+                          */
+        pthread_mutex_unlock(&b->mu);
+        free(copy);
+        return LSCAN_ERR_INVALID_ARGUMENT;
+    }
     for (;;) {
         deliver_ready(b);
         if (b->cancelled) break;
@@ -365,6 +374,10 @@ LSCAN_API int lscan_batch_finish(lscan_batch *b)
 {
     if (!b) return LSCAN_ERR_INVALID_ARGUMENT;
     pthread_mutex_lock(&b->mu);
+    if (b->delivering) {
+        pthread_mutex_unlock(&b->mu);
+        return LSCAN_ERR_INVALID_ARGUMENT;
+    }
     for (;;) {
         deliver_ready(b);
         if (b->next_deliver == b->next_submit) break;

@@ -521,3 +521,39 @@ Test(batch, options_are_checked)
     lscan_model_free(m);
     lscan_ctx_free(ctx);
 }
+
+/* Submitting from inside the result callback would deliver results twice or out of order: refused.
+ */
+static int reenter(void *user, uint64_t index, const char *name, const lscan_result *r)
+{
+    (void)name;
+    (void)r;
+    lscan_batch **b = user;
+    static const uint8_t junk[4] = {1, 2, 3, 4};
+    cr_expect_eq(lscan_batch_submit_buffer(*b, junk, sizeof junk, NULL, NULL),
+                 LSCAN_ERR_INVALID_ARGUMENT, "index %llu", (unsigned long long)index);
+    cr_expect_eq(lscan_batch_finish(*b), LSCAN_ERR_INVALID_ARGUMENT);
+    return 0;
+}
+
+Test(batch, callback_cannot_reenter)
+{
+    lscan_ctx *ctx = lscan_ctx_new();
+    lscan_model *m = train_model(ctx);
+    for (uint32_t threads = 0; threads <= 2; threads += 2) {
+        lscan_batch *b = NULL;
+        lscan_batch_options o;
+        lscan_batch_options_init(&o);
+        o.threads = threads;
+        o.on_result = reenter;
+        o.user = &b;
+        cr_assert_eq(lscan_batch_new(ctx, m, &o, &b), LSCAN_OK);
+        static const uint8_t junk[4] = {9, 9, 9, 9};
+        for (int i = 0; i < 3; i++)
+            cr_assert_eq(lscan_batch_submit_buffer(b, junk, sizeof junk, NULL, NULL), LSCAN_OK);
+        cr_expect_eq(lscan_batch_finish(b), LSCAN_OK);
+        lscan_batch_free(b);
+    }
+    lscan_model_free(m);
+    lscan_ctx_free(ctx);
+}
