@@ -79,9 +79,9 @@ static uint32_t hist_pct_t(const uint32_t *h, uint64_t n, double q, uint16_t xor
 /* Statistics of an edge band: the median and interquartile range of each
  * line (row or column) of samples, from the image edge inwards. Robust
  * statistics: a column of the margin may cross a trailer's end in a few
- * rows and still be air. 32 lines of 64 samples are plenty. */
-#define BAND_LINES 32
-#define LINE_SAMPLES 64
+ * rows and still be air. 16 lines of 48 samples are plenty. */
+#define BAND_LINES 16
+#define LINE_SAMPLES 48
 struct band {
     uint32_t lines;           /* lines measured, edge first */
     uint16_t med[BAND_LINES]; /* line medians, raw (stored) values */
@@ -157,11 +157,11 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     c->quantum = bits >= 1 && bits < 16 ? 65535u / ((1u << bits) - 1u) : 1u;
     const uint32_t q = c->quantum;
 
-    /* 1. A histogram of a sample of at most 128 rows x 1024 columns, with
+    /* 1. A histogram of a sample of at most 128 rows x 512 columns, with
      * sums of 256-bin blocks for quick quantiles. */
     uint32_t *hist = s->hist;
     memset(hist, 0, (65536 + 256) * sizeof *hist);
-    const uint32_t sy = h > 128 ? h / 128 : 1, sx = w > 1024 ? w / 1024 : 1;
+    const uint32_t sy = h > 128 ? h / 128 : 1, sx = w > 512 ? w / 512 : 1;
     uint64_t n = 0;
     for (uint32_t y = sy / 2; y < h; y += sy) {
         const uint16_t *row = px + (size_t)y * stride;

@@ -42,16 +42,60 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The q-quantile (linear interpolation) of v[0..n), sorted in place. */
-static float quantile(float *v, size_t n, double q)
+/* The q-quantile (linear interpolation) of sorted v[0..n). */
+static float quantile_sorted(const float *v, size_t n, double q)
 {
     if (n == 0) return 0.0f;
-    qsort(v, n, sizeof *v, cmp_float);
     double pos = q * (double)(n - 1);
     size_t i = (size_t)pos;
     if (i + 1 >= n) return v[n - 1];
     double f = pos - (double)i;
     return (float)((double)v[i] + f * ((double)v[i + 1] - (double)v[i]));
+}
+
+/* The k-th smallest of v[0..n) (k < n), partially reordering v. */
+static float select_f(float *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        float p = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < p)
+                i++;
+            while (v[j] > p)
+                j--;
+            if (i <= j) {
+                float t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
+}
+
+/* The median of v[0..n) (the mean of the middle two for even n), as
+ * quantile_sorted(sorted v, n, 0.5) gives it; reorders v. */
+static float median_f(float *v, size_t n)
+{
+    if (n == 0) return 0.0f;
+    float upper = select_f(v, n, n / 2);
+    if (n & 1) return upper;
+    /* After the selection v[0..n/2) holds the smaller half. */
+    float lower = v[0];
+    for (size_t i = 1; i < n / 2; i++)
+        if (v[i] > lower) lower = v[i];
+    return (float)((double)lower + 0.5 * ((double)upper - (double)lower));
 }
 
 /* The q-quantile of A from the 1/16-A histogram, interpolated in its bin. */
@@ -119,9 +163,10 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
 
     /* The load's level and the empty-container level. */
     memcpy(sorted, means, nt * sizeof *sorted);
-    float med = quantile(sorted, nt, 0.5);
-    float p05 = quantile(sorted, nt, 0.05);
-    float q25 = quantile(sorted, nt, 0.25), q75 = quantile(sorted, nt, 0.75);
+    qsort(sorted, nt, sizeof *sorted, cmp_float);
+    float med = quantile_sorted(sorted, nt, 0.5);
+    float p05 = quantile_sorted(sorted, nt, 0.05);
+    float q25 = quantile_sorted(sorted, nt, 0.25), q75 = quantile_sorted(sorted, nt, 0.75);
     float empty = p05 < 0.5f ? p05 : 0.5f;
     float *row_med = sorted + nt; /* rows */
     float *col_med = row_med + rows;
@@ -129,12 +174,12 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
     for (uint32_t r = 0; r < rows; r++) {
         for (uint32_t c = 0; c < cols; c++)
             line[c] = means[r * cols + c];
-        row_med[r] = quantile(line, cols, 0.5);
+        row_med[r] = median_f(line, cols);
     }
     for (uint32_t c = 0; c < cols; c++) {
         for (uint32_t r = 0; r < rows; r++)
             line[r] = means[r * cols + c];
-        col_med[c] = quantile(line, rows, 0.5);
+        col_med[c] = median_f(line, rows);
     }
 
     double empty_area = 0;
