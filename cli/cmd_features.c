@@ -20,7 +20,23 @@ static void usage(FILE *f)
                "  --cpu LIST      keep only these CPU features (e.g. sse2, none)\n"
                "  --pitch MM      pixel pitch (default: from the container height)\n"
                "  --air LEVEL     air level I0 in 16-bit counts (default: estimated)\n"
-               "  --polarity P    how the pixels are stored (default auto: detected)\n");
+               "  --polarity P    how the pixels are stored (default auto: detected)\n"
+               "  --schema        print the feature schema (names, definitions, hashes) as\n"
+               "                  Markdown tables and exit (docs/features.md is made of it)\n");
+}
+
+/* The schema as Markdown: one table per set, with its hash. */
+static void print_schema(void)
+{
+    for (uint32_t set = LSCAN_FEATURES_TILE; set <= LSCAN_FEATURES_IMAGE; set++) {
+        printf("%s### %s features (%u, schema hash `%016llx`)\n\n| # | name | definition |\n"
+               "|---|---|---|\n",
+               set ? "\n" : "", set ? "Image" : "Tile", lscan_feature_count(set),
+               (unsigned long long)lscan_feature_schema_hash(set));
+        for (uint32_t i = 0; i < lscan_feature_count(set); i++)
+            printf("| %u | `%s` | %s |\n", i, lscan_feature_name(set, i),
+                   lscan_feature_definition(set, i));
+    }
 }
 
 /* Writes a CSV field, quoted when it holds a comma, quote or line break. */
@@ -67,6 +83,10 @@ int cmd_features(int argc, char **argv)
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
+            free(files);
+            return EXIT_OK;
+        } else if (strcmp(a, "--schema") == 0) {
+            print_schema();
             free(files);
             return EXIT_OK;
         } else if (strcmp(a, "--tiles") == 0) {
