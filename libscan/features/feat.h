@@ -188,6 +188,15 @@ enum lscan__tile_feature {
     LSCAN__TF_DIST_ROOF_M,
     LSCAN__TF_DIST_FLOOR_M,
     LSCAN__TF_COVERAGE,
+    /* From the tile grid around the tile (features/context.c). */
+    LSCAN__TF_ISOLATION,
+    LSCAN__TF_CONTRAST_Z,
+    LSCAN__TF_BLOCK_ISOLATION,
+    LSCAN__TF_COL_GX_EXCESS,
+    LSCAN__TF_ROW_GY_EXCESS,
+    LSCAN__TF_COL_LINE,
+    LSCAN__TF_ROW_LINE,
+    LSCAN__TF_MEAN_VS_MEDIAN_Z,
     LSCAN__TILE_FEATURES
 };
 enum lscan__image_feature {
@@ -224,6 +233,10 @@ struct lscan_analysis {
     float *tile_feat; /* rows*cols*LSCAN__TILE_FEATURES */
     float image_feat[LSCAN__IMAGE_FEATURES];
 };
+
+/* Fills the grid-context tile features (LSCAN__TF_ISOLATION ..) from the
+ * per-tile features already computed. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */
+int lscan__context_features(lscan_analysis *a);
 
 /* Releases the context's feature scratch (called by lscan_ctx_free). */
 void lscan__features_ctx_release(lscan_ctx *ctx);

@@ -397,6 +397,10 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
     compute_features(a, s->acc, hist, tmp, prof);
     free(tmp);
     free(prof);
+    if (lscan__context_features(a) != LSCAN_OK) {
+        lscan_analysis_free(a);
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate context features");
+    }
     *out = a;
     return LSCAN_OK;
 }

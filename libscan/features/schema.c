@@ -51,6 +51,25 @@ static const struct feature_def tile_defs[LSCAN__TILE_FEATURES] = {
                                 "distance from the tile centre to the floor, metres"},
     [LSCAN__TF_COVERAGE] =
         {"coverage", "tile area inside the box / full tile area (< 1 for tiles cut at the edge)"},
+    [LSCAN__TF_ISOLATION] = {"isolation", "mean - the largest mean of the up to 8 neighbouring "
+                                          "tiles: > 0 only for a tile denser than all around it"},
+    [LSCAN__TF_CONTRAST_Z] = {"contrast_z", "contrast / (nbr_std + 0.1): contrast in units of the "
+                                            "neighbourhood's spread"},
+    [LSCAN__TF_BLOCK_ISOLATION] =
+        {"block_isolation", "mean of the 2x2 tiles starting here - the largest mean of the ring "
+                            "of tiles around them: a compact object up to two tiles wide"},
+    [LSCAN__TF_COL_GX_EXCESS] = {"col_gx_excess", "mean grad_x of the tile's column - the median "
+                                                  "over columns: a vertical plane (false wall)"},
+    [LSCAN__TF_ROW_GY_EXCESS] = {"row_gy_excess", "mean grad_y of the tile's row - the median "
+                                                  "over rows: a horizontal plane (false floor)"},
+    [LSCAN__TF_COL_LINE] = {"col_line", "mean A of the tile's column - the mean of the two "
+                                        "adjacent columns' means: a dense vertical band"},
+    [LSCAN__TF_ROW_LINE] = {"row_line", "mean A of the tile's row - the mean of the two adjacent "
+                                        "rows' means: a dense horizontal band"},
+    [LSCAN__TF_MEAN_VS_MEDIAN_Z] =
+        {"mean_vs_median_z",
+         "mean_vs_median / (interquartile range of the tile means + 0.1): a density change "
+         "against the load's own spread"},
 };
 
 static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
