@@ -21,7 +21,7 @@ static void usage(FILE *f)
             "  --out MODEL             model file to write\n"
             "  --target-detection D    share of INSPECT validation scans to flag (0.99)\n"
             "  --l2 L                  L2 penalty on standardised weights (1.0)\n"
-            "  --tile-positive F       share of a tile in the mask to count it positive (0.05)\n"
+            "  --tile-positive F       share of a tile in the mask to count it positive (0.3)\n"
             "  --negatives N           clean tiles sampled per image (400)\n"
             "  --name NAME             model name recorded in the file\n"
             "  --training TEXT         one-line description of the training data\n"

@@ -736,7 +736,7 @@ typedef struct lscan_train_options {
     uint32_t size;            /* sizeof, set by init */
     double l2;                /* L2 penalty on standardised weights (default 1.0) */
     double target_detection;  /* share of INSPECT validation scans flagged (default 0.99) */
-    double tile_positive;     /* share of a tile's pixels in the mask to call it positive (0.05) */
+    double tile_positive;     /* share of a tile's pixels in the mask to call it positive (0.3) */
     uint32_t max_negative_tiles; /* per image, sampled deterministically (default 400) */
     const char *name;         /* model name written to the file (default "unnamed") */
     const char *training;     /* one-line description of the training data */

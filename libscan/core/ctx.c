@@ -2,6 +2,14 @@
 #include "internal.h"
 
 #include <stdlib.h>
+#include <time.h>
+
+double lscan__now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 LSCAN_API const char *lscan_version(void) { return LSCAN_VERSION_STRING; }
 

@@ -72,6 +72,9 @@ int lscan__image_new(lscan_ctx *ctx, uint32_t width, uint32_t height, uint32_t c
 /* Mutable access to an owned image's plane (NULL for borrowed images). */
 uint16_t *lscan__image_plane_mut(lscan_image *img, uint32_t plane);
 
+/* Monotonic time in seconds, for per-stage timings. */
+double lscan__now(void);
+
 /* Checked size arithmetic: return false on overflow. */
 static inline bool lscan__mul_size(size_t a, size_t b, size_t *out)
 {

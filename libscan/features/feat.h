@@ -229,6 +229,7 @@ struct lscan_analysis {
     lscan_box box;
     uint32_t cols, rows, tile;
     uint32_t height; /* image height: row_gain entries */
+    double calib_seconds; /* time spent calibrating and locating */
     float *row_gain;
     float *tile_feat; /* rows*cols*LSCAN__TILE_FEATURES */
     float image_feat[LSCAN__IMAGE_FEATURES];

@@ -339,6 +339,7 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
     rc = lscan__scratch_reserve(ctx, s, w, h, 0, 0);
     if (rc) return rc;
 
+    const double t_calib = lscan__now();
     lscan__calib c;
     rc = lscan__calibrate(ctx, img, &o, s, &c);
     if (rc) return rc;
@@ -347,6 +348,7 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
     uint32_t flags = c.flags;
     rc = lscan__locate(ctx, img, &c, s, o.pitch_mm, &bx, &pitch, &flags);
     if (rc) return rc;
+    const double calib_seconds = lscan__now() - t_calib;
 
     const uint32_t T = lscan__tile_px(pitch);
     const uint32_t bw = bx.x1 - bx.x0, bh = bx.y1 - bx.y0;
@@ -393,6 +395,7 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
     a->rows = rows;
     a->tile = T;
     a->height = h;
+    a->calib_seconds = calib_seconds;
     memcpy(a->row_gain, c.row_gain, (size_t)h * sizeof *a->row_gain);
     compute_features(a, s->acc, hist, tmp, prof);
     free(tmp);

@@ -1,11 +1,12 @@
 /* screen.c — decisions: analysis, tile scores (heat map), image score, threshold, reasons and hottest tiles; failures become INSPECT. */
 #include "model.h"
 
+#include "../features/feat.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_KEPT 32
 
@@ -31,13 +32,6 @@ struct lscan_result {
     uint32_t width, height;
     double stage[LSCAN_STAGE_COUNT];
 };
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 LSCAN_API void lscan_screen_options_init(lscan_screen_options *opts)
 {
@@ -179,12 +173,15 @@ static int screen_image(lscan_ctx *ctx, const lscan_model *model, const lscan_im
     ao.polarity = o->polarity;
     ao.pitch_mm = o->pitch_mm;
     ao.air_level = o->air_level;
-    double t0 = now_seconds();
+    double t0 = lscan__now();
     lscan_analysis *a = NULL;
     int rc = lscan_analyze(ctx, img, &ao, &a);
-    double t1 = now_seconds();
+    double t1 = lscan__now();
     r->stage[LSCAN_STAGE_FEATURES] = t1 - t0;
     if (rc) return result_fail(r, ctx, rc);
+    /* Calibration and location were timed inside the analysis. */
+    r->stage[LSCAN_STAGE_CALIBRATE] = a->calib_seconds;
+    r->stage[LSCAN_STAGE_FEATURES] -= a->calib_seconds;
     lscan_analysis_container(a, &r->container);
     if (ctx->time_budget_ms > 0 && (t1 - t0) * 1000.0 > (double)ctx->time_budget_ms) {
         lscan_analysis_free(a);
@@ -193,7 +190,7 @@ static int screen_image(lscan_ctx *ctx, const lscan_model *model, const lscan_im
         return result_fail(r, ctx, LSCAN_ERR_TIME_BUDGET);
     }
     rc = decide(ctx, model, a, o, r);
-    r->stage[LSCAN_STAGE_CLASSIFY] = now_seconds() - t1;
+    r->stage[LSCAN_STAGE_CLASSIFY] = lscan__now() - t1;
     lscan_analysis_free(a);
     if (rc) return result_fail(r, ctx, rc);
     return LSCAN_OK;
@@ -228,10 +225,10 @@ LSCAN_API int lscan_screen_file(lscan_ctx *ctx, const lscan_model *model, const 
     lscan_result *r = result_new(model, &o);
     if (!r) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
     *out = r;
-    double t0 = now_seconds();
+    double t0 = lscan__now();
     lscan_image *img = NULL;
     rc = lscan_image_load(ctx, path, load, &img);
-    r->stage[LSCAN_STAGE_DECODE] = now_seconds() - t0;
+    r->stage[LSCAN_STAGE_DECODE] = lscan__now() - t0;
     if (rc) return result_fail(r, ctx, rc);
     rc = screen_image(ctx, model, img, &o, r);
     if (rc && !lscan_ctx_error_path(ctx)) {

@@ -57,7 +57,7 @@ LSCAN_API void lscan_train_options_init(lscan_train_options *o)
     o->size = sizeof *o;
     o->l2 = 1.0;
     o->target_detection = 0.99;
-    o->tile_positive = 0.05;
+    o->tile_positive = 0.3;
     o->max_negative_tiles = 400;
 }
 
