@@ -396,3 +396,153 @@ Test(model, screening_failures_are_inspect)
     lscan_model_free(m);
     lscan_ctx_free(ctx);
 }
+
+/* ---- training and decisions on generated scans ----------------------------- */
+
+static const int all_classes[10] = {
+    LSCAN_CLASS_EMPTY, LSCAN_CLASS_HOMOGENEOUS, LSCAN_CLASS_BULK, LSCAN_CLASS_MIXED, LSCAN_CLASS_MACHINERY,
+    LSCAN_CLASS_DENSE_OBJECT, LSCAN_CLASS_IMPENETRABLE, LSCAN_CLASS_HIDDEN_COMPARTMENT,
+    LSCAN_CLASS_ANOMALOUS_MASS, LSCAN_CLASS_LOAD_IN_EMPTY,
+};
+
+/* Adds generated scans of every class (n per class and split) to a trainer, in
+ * the given key order. Scans are small (20 ft forced to 640x300) to stay fast. */
+static void add_generated(lscan_trainer *tr, lscan_ctx *ctx, int per_class, bool reverse)
+{
+    int total = 10 * per_class * 2;
+    for (int k = 0; k < total; k++) {
+        int i = reverse ? total - 1 - k : k;
+        lscan_synth_params p;
+        lscan_synth_params_init(&p);
+        p.cls = all_classes[i % 10];
+        p.width = 640;
+        p.height = 300;
+        p.difficulty_min = 0.0f;
+        p.difficulty_max = 0.3f;
+        lscan_image *img;
+        lscan_synth_truth *truth;
+        cr_assert_eq(lscan_synth_generate(ctx, &p, 5000 + (uint64_t)i, &img, &truth), LSCAN_OK, "%s",
+                     lscan_ctx_error_message(ctx));
+        uint32_t split = (i / 10) % 2 ? LSCAN_SPLIT_VALIDATION : LSCAN_SPLIT_TRAIN;
+        int rc = lscan_trainer_add(tr, ctx, img, lscan_synth_truth_mask(truth), lscan_image_width(img), p.cls, split,
+                                   (uint64_t)i);
+        cr_assert_eq(rc, LSCAN_OK, "scan %d: %s", i, lscan_ctx_error_message(ctx));
+        lscan_synth_truth_free(truth);
+        lscan_image_free(img);
+    }
+}
+
+Test(model, training_is_deterministic_and_order_independent, .timeout = 300)
+{
+    lscan_ctx *ctx = lscan_ctx_new();
+    lscan_train_options o;
+    lscan_train_options_init(&o);
+    o.name = "unit";
+    o.training = "generated 640x300 scans";
+    char *text[2];
+    size_t len[2];
+    for (int run = 0; run < 2; run++) {
+        lscan_trainer *tr = lscan_trainer_new();
+        add_generated(tr, ctx, 3, run == 1);
+        lscan_model *m;
+        cr_assert_eq(lscan_trainer_fit(tr, ctx, &o, &m), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+        cr_expect(m->threshold >= 0 && m->threshold <= 1);
+        cr_expect_str_eq(lscan_model_info(m, "validation-scans"), "30");
+        /* The threshold flags at least the target share of validation INSPECT scans. */
+        cr_expect(strtod(lscan_model_info(m, "validation-detection"), NULL) >= 0.99);
+        text[run] = model_text(ctx, m, &len[run]);
+        lscan_model_free(m);
+        lscan_trainer_free(tr);
+    }
+    cr_expect_eq(len[0], len[1]);
+    cr_expect(memcmp(text[0], text[1], len[0]) == 0, "the order of adds changed the model");
+    free(text[0]);
+    free(text[1]);
+    lscan_ctx_free(ctx);
+}
+
+Test(model, trainer_refuses_incomplete_data)
+{
+    lscan_ctx *ctx = lscan_ctx_new();
+    lscan_trainer *tr = lscan_trainer_new();
+    lscan_model *m = (lscan_model *)1;
+    cr_expect_eq(lscan_trainer_fit(tr, ctx, NULL, &m), LSCAN_ERR_TRAINING);
+    cr_expect_null(m);
+    uint16_t px[64 * 64];
+    memset(px, 0, sizeof px);
+    lscan_image *img;
+    cr_assert_eq(lscan_image_wrap(ctx, px, 64, 64, 128, 16, NULL, &img), LSCAN_OK);
+    /* A blank image cannot be analysed: refused with its status. */
+    cr_expect_neq(lscan_trainer_add(tr, ctx, img, NULL, 0, LSCAN_CLASS_EMPTY, LSCAN_SPLIT_TRAIN, 1), LSCAN_OK);
+    cr_expect_eq(lscan_trainer_add(tr, ctx, img, NULL, 0, 7, LSCAN_SPLIT_TRAIN, 1), LSCAN_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(lscan_trainer_add(tr, ctx, img, NULL, 0, LSCAN_CLASS_EMPTY, 9, 1), LSCAN_ERR_INVALID_ARGUMENT);
+    lscan_image_free(img);
+    lscan_trainer_free(tr);
+    lscan_ctx_free(ctx);
+}
+
+/* The shipped model on the samples: every scan of every class is analysed and
+ * decided consistently (decision from score and threshold, hot tiles inside
+ * the container, a heat value per tile, reasons); how well it decides is the
+ * model card's business, measured by `scan eval` on test seeds. */
+Test(model, default_model_decides_every_sample_consistently)
+{
+    lscan_ctx *ctx = lscan_ctx_new();
+    lscan_model *m;
+    cr_assert_eq(lscan_model_load(ctx, LSCAN_SOURCE_ROOT "/models/default.model", &m), LSCAN_OK, "%s",
+                 lscan_ctx_error_message(ctx));
+    FILE *f = fopen(LSCAN_SOURCE_ROOT "/samples/labels.csv", "r");
+    cr_assert_not_null(f);
+    char line[512];
+    int seen[32] = {0}, n = 0;
+    cr_assert_not_null(fgets(line, sizeof line, f)); /* header */
+    while (fgets(line, sizeof line, f)) {
+        char *file = strtok(line, ","), *label = strtok(NULL, ","), *cls = strtok(NULL, ",");
+        int c;
+        cr_assert_eq(lscan_class_parse(cls, &c), LSCAN_OK);
+        cr_expect_eq(strcmp(label, "INSPECT") == 0, LSCAN_CLASS_IS_INSPECT(c));
+        seen[c]++;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/samples/%s", LSCAN_SOURCE_ROOT, file);
+        lscan_result *r;
+        cr_assert_eq(lscan_screen_file(ctx, m, path, NULL, NULL, &r), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+        double s = lscan_result_score(r), t = lscan_result_threshold(r);
+        cr_expect(s >= 0 && s <= 1, "%s: score %f", file, s);
+        cr_expect_eq(lscan_result_decision(r), s >= t ? (uint32_t)LSCAN_INSPECT : (uint32_t)LSCAN_RELEASE);
+        cr_expect(LSCAN_CLASS_IS_INSPECT(lscan_result_suspected_class(r)));
+        cr_expect_gt(lscan_result_reason_count(r), 0u);
+        lscan_box cb, hb;
+        cr_assert_eq(lscan_result_container(r, &cb), LSCAN_OK);
+        cr_assert_gt(lscan_result_hot_tile_count(r), 0u);
+        for (uint32_t k = 0; k < lscan_result_hot_tile_count(r); k++) {
+            double hs;
+            cr_assert_eq(lscan_result_hot_tile(r, k, &hb, &hs), LSCAN_OK);
+            cr_expect(hb.x0 >= cb.x0 && hb.x1 <= cb.x1 && hb.y0 >= cb.y0 && hb.y1 <= cb.y1, "%s: hot tile outside the box", file);
+            if (k > 0) {
+                double prev;
+                lscan_result_hot_tile(r, k - 1, NULL, &prev);
+                cr_expect(prev >= hs, "hot tiles not hottest first");
+            }
+        }
+        uint32_t cols, rows;
+        const float *heat = lscan_result_heatmap(r, &cols, &rows);
+        cr_assert_not_null(heat);
+        for (uint32_t i = 0; i < cols * rows; i++) cr_assert(heat[i] >= 0 && heat[i] <= 1);
+        /* A forced threshold decides by the score alone. */
+        lscan_screen_options so;
+        lscan_screen_options_init(&so);
+        so.threshold = 0.0;
+        lscan_result *r0;
+        cr_assert_eq(lscan_screen_file(ctx, m, path, NULL, &so, &r0), LSCAN_OK);
+        cr_expect_eq(lscan_result_decision(r0), (uint32_t)LSCAN_INSPECT);
+        cr_expect_eq(lscan_result_score(r0), s, "screening is deterministic");
+        lscan_result_free(r0);
+        lscan_result_free(r);
+        n++;
+    }
+    fclose(f);
+    cr_expect_eq(n, 10);
+    for (int i = 0; i < 10; i++) cr_expect_eq(seen[all_classes[i]], 1, "class %s missing from samples", lscan_class_name(all_classes[i]));
+    lscan_model_free(m);
+    lscan_ctx_free(ctx);
+}
