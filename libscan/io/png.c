@@ -1,6 +1,6 @@
 /* png.c — PNG decoding through libpng's full API from a memory buffer, normalised to 16-bit planes.
  */
-#include "../core/internal.h"
+#include "png_fast.h"
 
 #include <png.h>
 #include <setjmp.h>
@@ -423,8 +423,8 @@ static int run_decode(struct png_state *st, struct conv *c)
     return read_pixels(st, c);
 }
 
-int lscan__png_decode(lscan_ctx *ctx, const uint8_t *data, size_t size, const lscan_load_options *o,
-                      lscan_image **out)
+int lscan__png_libpng_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
+                             const lscan_load_options *o, lscan_image **out)
 {
     *out = NULL;
     struct png_state st = {.ctx = ctx, .o = o, .data = data, .size = size};
@@ -454,4 +454,16 @@ int lscan__png_decode(lscan_ctx *ctx, const uint8_t *data, size_t size, const ls
      * lscan__image_new record their message themselves. */
     if (st.msg[0]) return lscan__error(ctx, rc, "%s: PNG: %s", lscan_status_name(rc), st.msg);
     return rc;
+}
+
+int lscan__png_decode(lscan_ctx *ctx, const uint8_t *data, size_t size, const lscan_load_options *o,
+                      lscan_image **out)
+{
+#ifdef LSCAN_HAVE_DEFLATE
+    /* Scanner output (8/16-bit grey, grey+alpha) takes the libdeflate path
+     * (png_fast.c); everything it defers comes here to libpng. */
+    int rc = lscan__png_fast_decode(ctx, data, size, o, out);
+    if (rc != LSCAN__PNG_DEFER) return rc;
+#endif
+    return lscan__png_libpng_decode(ctx, data, size, o, out);
 }

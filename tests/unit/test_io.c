@@ -690,8 +690,10 @@ Test(io, png_truncated_at_every_offset)
     }
     int rc = decode_rc(b.p, b.n - 1, NULL);
     cr_expect_eq(rc, LSCAN_ERR_TRUNCATED);
-    cr_expect_not_null(strstr(lscan_ctx_error_message(ctx), "truncated: libpng: "), "%s",
-                       lscan_ctx_error_message(ctx));
+    /* Grey 16-bit files take the libdeflate path (png_fast.c) when it is built. */
+    cr_expect(strstr(lscan_ctx_error_message(ctx), "truncated: libpng: ") ||
+                  strstr(lscan_ctx_error_message(ctx), "truncated: PNG: "),
+              "%s", lscan_ctx_error_message(ctx));
     free(b.p);
 }
 
