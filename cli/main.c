@@ -10,6 +10,7 @@ static const struct command commands[] = {
     {"eval", "evaluate a model on labelled scans (AUC, detection, release rate)", cmd_eval},
     {"synth", "generate labelled synthetic scans (images, labels.csv, masks)", cmd_synth},
     {"features", "calibrate, locate the container and print image or tile features (CSV)", cmd_features},
+    {"bench", "time the pipeline per stage and kernel set: images/s, Mpix/s", cmd_bench},
 };
 
 static void usage(FILE *f)
