@@ -68,7 +68,12 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
     const lscan__kernels *k = ctx->kernels ? ctx->kernels : lscan__kernels_ref();
 
     if (c->flags & LSCAN_CALIB_NO_AIR_MARGIN) {
-        /* An export cropped to the container: the image is the box. */
+        /* An export cropped to the container: the image is the box. It must
+         * pass the size test a located box passes below: a strip of noise
+         * one pixel high (no air margin either) is not a container. */
+        if (w < 16 || h < 16)
+            return lscan__error(ctx, LSCAN_ERR_NO_CONTAINER,
+                                "no container: a %ux%u image without air margins is too small", w, h);
         *box = (lscan_box){0, 0, w, h};
     } else {
         /* Columns: a container column is darker than air over most of the

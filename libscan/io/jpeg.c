@@ -62,6 +62,7 @@ struct jpeg_state {
     jmp_buf jb;
     bool created;
     bool in_header; /* errors before the header is parsed are BAD_HEADER */
+    double deadline; /* lscan__now() past which the decode stops (time budget); 0 = none */
     int code;       /* status chosen by the error or warning handler */
     char msg[JMSG_LENGTH_MAX + 64];
     lscan_image *img;
@@ -129,14 +130,25 @@ static void on_output_message(j_common_ptr cinfo)
     (void)cinfo;
 }
 
+/* Called by libjpeg once per iMCU row of every pass, so a time check here
+ * costs one clock read per 8-16 rows. The context's time budget applies to
+ * the decode too: a hostile progressive file within the size limits (500
+ * scans, each a pass over a 200-Mpixel coefficient buffer) could otherwise
+ * stall a batch worker for minutes before analysis even starts. */
 static void on_progress(j_common_ptr cinfo)
 {
     if (!cinfo->is_decompressor) return;
     j_decompress_ptr d = (j_decompress_ptr)cinfo;
+    struct jpeg_state *st = cinfo->client_data;
     if (d->progressive_mode && d->input_scan_number > MAX_SCANS) {
-        struct jpeg_state *st = cinfo->client_data;
         snprintf(st->msg, sizeof st->msg, "more than %d progressive scans", MAX_SCANS);
         st->code = LSCAN_ERR_CORRUPT;
+        longjmp(st->jb, 1);
+    }
+    if (st->deadline > 0 && lscan__now() > st->deadline) {
+        snprintf(st->msg, sizeof st->msg, "decoding ran past the time budget of %lld ms",
+                 (long long)st->ctx->time_budget_ms);
+        st->code = LSCAN_ERR_TIME_BUDGET;
         longjmp(st->jb, 1);
     }
 }
@@ -244,6 +256,7 @@ int lscan__jpeg_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     if (!st) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
     st->ctx = ctx;
     st->o = o;
+    if (ctx && ctx->time_budget_ms > 0) st->deadline = lscan__now() + (double)ctx->time_budget_ms / 1000.0;
     int rc = run_decode(st, data, size);
     if (st->created) jpeg_destroy_decompress(&st->cinfo);
     if (rc == LSCAN_OK) {
