@@ -28,7 +28,29 @@ LSCAN_API void lscan_ctx_free(lscan_ctx *ctx)
 {
     if (!ctx) return;
     lscan__features_ctx_release(ctx);
+    for (size_t i = 0; i < sizeof ctx->ws / sizeof ctx->ws[0]; i++)
+        free(ctx->ws[i]);
     free(ctx);
+}
+
+void *lscan__ws_get(lscan_ctx *ctx, enum lscan__ws_slot slot, size_t size)
+{
+    if (size == 0) size = 1;
+    if (ctx->ws_cap[slot] >= size) return ctx->ws[slot];
+    /* free + malloc rather than realloc: the old contents are not needed. */
+    free(ctx->ws[slot]);
+    ctx->ws[slot] = malloc(size);
+    ctx->ws_cap[slot] = ctx->ws[slot] ? size : 0;
+    return ctx->ws[slot];
+}
+
+void lscan__ws_done(lscan_ctx *ctx, enum lscan__ws_slot slot)
+{
+    if (ctx->ws_cap[slot] > LSCAN__WS_KEEP_MAX) {
+        free(ctx->ws[slot]);
+        ctx->ws[slot] = NULL;
+        ctx->ws_cap[slot] = 0;
+    }
 }
 
 LSCAN_API int lscan_ctx_set_param(lscan_ctx *ctx, lscan_param param, int64_t value)

@@ -198,7 +198,8 @@ static int read_file(lscan_ctx *ctx, const char *path, const lscan_load_options 
                             (long long)st.st_size);
     }
     size_t n = (size_t)st.st_size, got = 0;
-    uint8_t *buf = malloc(n);
+    /* The context's file workspace: no fresh memory per file. */
+    uint8_t *buf = lscan__ws_get(ctx, LSCAN__WS_FILE, n);
     if (!buf) {
         close(fd);
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate %zu bytes for the file", n);
@@ -208,7 +209,7 @@ static int read_file(lscan_ctx *ctx, const char *path, const lscan_load_options 
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) {
             int e = errno;
-            free(buf);
+            lscan__ws_done(ctx, LSCAN__WS_FILE);
             close(fd);
             return lscan__error(ctx, LSCAN_ERR_IO, "read failed: %s", r < 0 ? strerror(e) : "file shrank while reading");
         }
@@ -237,7 +238,7 @@ LSCAN_API int lscan_image_load(lscan_ctx *ctx, const char *path, const lscan_loa
     rc = read_file(ctx, path, &o, &data, &size);
     if (rc == LSCAN_OK) {
         rc = lscan_image_decode(ctx, data, size, &o, out);
-        free(data);
+        lscan__ws_done(ctx, LSCAN__WS_FILE);
     }
     if (rc) lscan__error_path(ctx, path);
     return rc;

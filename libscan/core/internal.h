@@ -29,7 +29,26 @@ struct lscan_ctx {
     int64_t time_budget_ms;
     const struct lscan__kernels *kernels; /* chosen from cpu_active (features/dispatch.c) */
     struct lscan__feat_scratch *feat;     /* calibration/feature scratch, reused between images */
+    void *ws[3];                          /* decoder workspaces (lscan__ws_get), kept between images */
+    size_t ws_cap[3];
 };
+
+/* Image-sized decoder buffers a context keeps between images, so that a
+ * folder of scans costs no image-sized allocation, and no page faults on
+ * fresh memory, after the first image of a given size. */
+enum lscan__ws_slot {
+    LSCAN__WS_FILE = 0,    /* the encoded file (lscan_image_load) */
+    LSCAN__WS_INFLATE = 1, /* inflated PNG rows (io/png_fast.c) */
+    LSCAN__WS_IDAT = 2     /* concatenated IDAT data (io/png_fast.c) */
+};
+/* A buffer of at least `size` bytes (contents undefined), or NULL when out
+ * of memory (nothing recorded on ctx). Valid until the next call for the
+ * same slot or lscan__ws_done. */
+void *lscan__ws_get(lscan_ctx *ctx, enum lscan__ws_slot slot, size_t size);
+/* Ends a use of the slot: buffers beyond LSCAN__WS_KEEP_MAX bytes are freed
+ * rather than kept (a rare huge scan must not pin its memory). */
+void lscan__ws_done(lscan_ctx *ctx, enum lscan__ws_slot slot);
+#define LSCAN__WS_KEEP_MAX ((size_t)256 << 20)
 
 /* Calibration and features (libscan/features): the kernel table for a CPU
  * feature mask, and the release of a context's scratch. */

@@ -135,7 +135,7 @@ static int gather(lscan_ctx *ctx, const uint8_t *d, const struct layout *L, cons
         *z = d + L->idat_first;
         return LSCAN_OK;
     }
-    uint8_t *buf = malloc(L->idat_total ? L->idat_total : 1);
+    uint8_t *buf = lscan__ws_get(ctx, LSCAN__WS_IDAT, L->idat_total);
     if (!buf)
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate %zu bytes of PNG data",
                             L->idat_total);
@@ -148,7 +148,7 @@ static int gather(lscan_ctx *ctx, const uint8_t *d, const struct layout *L, cons
         q += len;
         p += (size_t)len + 12;
     }
-    *copy = buf;
+    *copy = buf; /* the context's workspace */
     *z = buf;
     return LSCAN_OK;
 }
@@ -285,15 +285,13 @@ int lscan__png_fast_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     lscan_image *img = NULL;
     rc = gather(ctx, data, &L, &z, &zcopy);
     if (rc) return rc;
-    raw = malloc(want);
+    raw = lscan__ws_get(ctx, LSCAN__WS_INFLATE, want);
     if (!raw) {
         rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate %zu bytes for PNG rows", want);
         goto done;
     }
     rc = inflate_all(ctx, z, L.idat_total, raw, want);
     if (rc) goto done;
-    free(zcopy);
-    zcopy = NULL;
 
     rc = lscan__image_new(ctx, w, h, dual ? 2 : 1, &img);
     if (rc) goto done;
@@ -332,7 +330,8 @@ int lscan__png_fast_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     rc = LSCAN_OK;
 done:
     lscan_image_free(img);
-    free(raw);
-    free(zcopy);
+    /* Both buffers stay with the context for the next image. */
+    if (raw) lscan__ws_done(ctx, LSCAN__WS_INFLATE);
+    if (zcopy) lscan__ws_done(ctx, LSCAN__WS_IDAT);
     return rc;
 }
