@@ -181,12 +181,33 @@ static void unfilter_avg(uint8_t *restrict r, const uint8_t *restrict prev, size
         r[i] = (uint8_t)(r[i] + ((r[i - bpp] + prev[i]) >> 1));
 }
 
-static inline uint8_t paeth(int a, int b, int c)
+/* The Paeth predictor in stb_image's branch-free form, equivalent to the
+ * spec's (ties favour a, then b): its dependency on `a`, the byte just
+ * decoded, is a few compare/selects, which matters because that chain is
+ * what bounds the speed of a Paeth row. */
+static inline int paeth(int a, int b, int c)
 {
-    int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
-    if (pa <= pb && pa <= pc) return (uint8_t)a;
-    return (uint8_t)(pb <= pc ? b : c);
+    int thresh = c * 3 - (a + b);
+    int lo = a < b ? a : b;
+    int hi = a < b ? b : a;
+    int t0 = hi <= thresh ? lo : c;
+    return thresh <= lo ? hi : t0;
 }
+
+/* One Paeth row for a constant bpp, so that the bpp independent byte
+ * chains are interleaved by the compiler. */
+#define PAETH_ROW(BPP)                                                                           \
+    static void paeth_row_##BPP(uint8_t *restrict r, const uint8_t *restrict prev, size_t n)      \
+    {                                                                                            \
+        for (size_t i = 0; i < BPP && i < n; i++)                                                \
+            r[i] = (uint8_t)(r[i] + prev[i]);                                                    \
+        for (size_t i = BPP; i < n; i++)                                                         \
+            r[i] = (uint8_t)(r[i] + paeth(r[i - BPP], prev[i], prev[i - BPP]));                  \
+    }
+PAETH_ROW(1)
+PAETH_ROW(2)
+PAETH_ROW(4)
+#undef PAETH_ROW
 
 static void unfilter_paeth(uint8_t *restrict r, const uint8_t *restrict prev, size_t n, size_t bpp)
 {
@@ -195,10 +216,9 @@ static void unfilter_paeth(uint8_t *restrict r, const uint8_t *restrict prev, si
         unfilter_sub(r, n, bpp);
         return;
     }
-    for (size_t i = 0; i < bpp && i < n; i++)
-        r[i] = (uint8_t)(r[i] + prev[i]);
-    for (size_t i = bpp; i < n; i++)
-        r[i] = (uint8_t)(r[i] + paeth(r[i - bpp], prev[i], prev[i - bpp]));
+    if (bpp == 2) paeth_row_2(r, prev, n);
+    else if (bpp == 4) paeth_row_4(r, prev, n);
+    else paeth_row_1(r, prev, n);
 }
 
 /* -- Conversion of an unfiltered row into the image's planes, byte swap and
