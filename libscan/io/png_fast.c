@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /*
  * Why: libpng inflates through zlib and unfilters row by row behind several
  * layers of transforms; for the one layout scanners write (non-interlaced
@@ -168,6 +172,19 @@ static void unfilter_up(uint8_t *restrict r, const uint8_t *restrict prev, size_
         r[i] = (uint8_t)(r[i] + prev[i]);
 }
 
+#define AVG_ROW(BPP)                                                                             \
+    static void avg_row_##BPP(uint8_t *restrict r, const uint8_t *restrict prev, size_t n)        \
+    {                                                                                            \
+        for (size_t i = 0; i < BPP && i < n; i++)                                                \
+            r[i] = (uint8_t)(r[i] + (prev[i] >> 1));                                             \
+        for (size_t i = BPP; i < n; i++)                                                         \
+            r[i] = (uint8_t)(r[i] + ((r[i - BPP] + prev[i]) >> 1));                              \
+    }
+AVG_ROW(1)
+AVG_ROW(2)
+AVG_ROW(4)
+#undef AVG_ROW
+
 static void unfilter_avg(uint8_t *restrict r, const uint8_t *restrict prev, size_t n, size_t bpp)
 {
     if (!prev) {
@@ -175,10 +192,9 @@ static void unfilter_avg(uint8_t *restrict r, const uint8_t *restrict prev, size
             r[i] = (uint8_t)(r[i] + (r[i - bpp] >> 1));
         return;
     }
-    for (size_t i = 0; i < bpp && i < n; i++)
-        r[i] = (uint8_t)(r[i] + (prev[i] >> 1));
-    for (size_t i = bpp; i < n; i++)
-        r[i] = (uint8_t)(r[i] + ((r[i - bpp] + prev[i]) >> 1));
+    if (bpp == 2) avg_row_2(r, prev, n);
+    else if (bpp == 4) avg_row_4(r, prev, n);
+    else avg_row_1(r, prev, n);
 }
 
 /* The Paeth predictor in stb_image's branch-free form, equivalent to the
@@ -224,10 +240,24 @@ static void unfilter_paeth(uint8_t *restrict r, const uint8_t *restrict prev, si
 /* -- Conversion of an unfiltered row into the image's planes, byte swap and
  * inversion fused (same values as png.c's conversions). */
 static void convert(const uint8_t *restrict s, uint32_t w, uint32_t depth, uint32_t ctype,
-                    uint16_t *restrict d0, uint16_t *restrict d1, uint16_t inv)
+                    uint16_t *restrict d0, uint16_t *restrict d1, uint16_t inv, bool sse2)
 {
     if (ctype == 0 && depth == 16) {
-        for (uint32_t x = 0; x < w; x++)
+        uint32_t x = 0;
+#if defined(__SSE2__)
+        /* The common case: swap the bytes of 8 samples at a time. */
+        if (sse2) {
+            const __m128i vinv = _mm_set1_epi16((short)inv);
+            for (; x + 8 <= w; x += 8) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * (size_t)x));
+                v = _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8));
+                _mm_storeu_si128((__m128i *)(void *)(d0 + x), _mm_xor_si128(v, vinv));
+            }
+        }
+#else
+        (void)sse2;
+#endif
+        for (; x < w; x++)
             d0[x] = (uint16_t)((s[2 * x] << 8 | s[2 * x + 1]) ^ inv);
     } else if (ctype == 0) {
         for (uint32_t x = 0; x < w; x++)
@@ -317,6 +347,8 @@ int lscan__png_fast_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     if (rc) goto done;
     uint16_t *p0 = lscan__image_plane_mut(img, 0);
     uint16_t *p1 = dual ? lscan__image_plane_mut(img, 1) : NULL;
+    /* SSE2 unless the context disables it (tests compare both paths). */
+    bool sse2 = (ctx->cpu_active & LSCAN_CPU_SSE2) != 0;
     const uint8_t *prev = NULL;
     for (uint32_t y = 0; y < h; y++) {
         uint8_t *r = raw + (size_t)y * stride_in;
@@ -336,7 +368,7 @@ int lscan__png_fast_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
             goto done;
         }
         convert(px, w, L.depth, L.ctype, p0 + (size_t)y * img->stride,
-                p1 ? p1 + (size_t)y * img->stride : NULL, inv);
+                p1 ? p1 + (size_t)y * img->stride : NULL, inv, sse2);
         prev = px;
     }
     img->src_bits = L.depth;

@@ -222,6 +222,32 @@ Test(png_fast, every_filter_depth_layout_and_width_matches_libpng)
         cr_assert_gt(counts[f], 1000, "filter %d used in %lu rows", f, counts[f]);
 }
 
+Test(png_fast, scalar_and_sse2_conversions_agree)
+{
+    /* Widths around the 8-sample vector step, both polarities. */
+    lscan_ctx *scalar = lscan_ctx_new();
+    cr_assert_not_null(scalar);
+    cr_assert_eq(lscan_ctx_set_param(scalar, LSCAN_PARAM_DISABLE_CPU_FEATURES,
+                                     LSCAN_CPU_SSE2 | LSCAN_CPU_AVX2),
+                 LSCAN_OK);
+    for (uint32_t w = 1; w <= 40; w++)
+        for (int pol = 0; pol < 2; pol++) {
+            struct spec s = {.w = w, .h = 5, .depth = 16, .ctype = 0, .filter = 6, .seed = w};
+            struct buf b = encode(&s);
+            lscan_load_options o;
+            lscan_load_options_init(&o);
+            o.polarity = pol ? LSCAN_POLARITY_ATTENUATION : LSCAN_POLARITY_AUTO;
+            lscan_image *a = NULL, *c = NULL;
+            cr_assert_eq(lscan__png_fast_decode(ctx, b.p, b.n, &o, &a), LSCAN_OK);
+            cr_assert_eq(lscan__png_fast_decode(scalar, b.p, b.n, &o, &c), LSCAN_OK);
+            same_image(a, c, "scalar vs sse2");
+            lscan_image_free(a);
+            lscan_image_free(c);
+            free(b.p);
+        }
+    lscan_ctx_free(scalar);
+}
+
 Test(png_fast, options_inversion_and_single_channel_match_libpng)
 {
     for (int depth = 8; depth <= 16; depth += 8)
