@@ -727,6 +727,8 @@ static void usage(FILE *f)
         "  --overlay-format png|jpg   (default png)\n"
         "  --overlay-width N    overlay width at most N pixels (default 1600)\n"
         "  --cpu LIST           keep only these CPU features (e.g. sse2, none)\n"
+        "  --time-budget MS     per-image time budget for decoding and for analysis: a scan\n"
+        "                       that runs past it is INSPECT with status time_budget (0 = none)\n"
         "  --no-progress        no progress bar (it is shown only when stderr is a terminal)\n\n"
         "exit codes: 0 every input screened; 1 some inputs failed (recorded as INSPECT) or\n"
         "some folders or overlays could not be read/written; 2 usage, model or output error.\n"
@@ -751,7 +753,7 @@ int cmd_screen(int argc, char **argv)
     struct finder finder = {0};
     const char *model_path = NULL, *out_path = NULL, *cpu = NULL,
                *ext_list = "png,jpg,jpeg,pgm,pnm";
-    unsigned long long jobs = 0, overlay_width = 1600;
+    unsigned long long jobs = 0, overlay_width = 1600, time_budget = 0;
     unsigned long shard_k = 1, shard_n = 1;
     double threshold = -1;
     bool resume = false, no_progress = false;
@@ -841,6 +843,8 @@ int cmd_screen(int argc, char **argv)
             run.overlay.max_width = (uint32_t)overlay_width;
         } else if (strcmp(a, "--cpu") == 0) {
             cpu = v;
+        } else if (strcmp(a, "--time-budget") == 0) {
+            if (!cli_parse_u64(a, v, 86400000, &time_budget)) goto done;
         } else {
             cli_error("screen: unknown option '%s' (see 'scan screen --help')", a);
             goto done;
@@ -894,6 +898,8 @@ int cmd_screen(int argc, char **argv)
 
     lscan_ctx *ctx = cli_ctx_new(cpu);
     if (!ctx) goto done;
+    /* Worker contexts inherit it from this one (lscan_batch_new). */
+    lscan_ctx_set_param(ctx, LSCAN_PARAM_TIME_BUDGET_MS, (int64_t)time_budget);
     char *found = model_path ? NULL : default_model();
     if (!model_path && !found) {
         cli_error(

@@ -105,8 +105,10 @@ static inline void fuzz_oracle(lscan_ctx *ctx, const uint8_t *data, size_t size,
             size_t sa, sb;
             const uint16_t *pa = lscan_image_pixels(ia, p, &sa), *pb = lscan_image_pixels(ib, p, &sb);
             for (uint32_t y = 0; y < h; y++)
-                for (uint32_t x = 0; x < w; x++)
-                    FUZZ_CHECK((uint16_t)(65535u - pa[(size_t)y * sa + x]) == pb[(size_t)y * sb + x]);
+                for (uint32_t x = 0; x < w; x++) {
+                    uint32_t va = pa[(size_t)y * sa + x], vb = pb[(size_t)y * sb + x];
+                    FUZZ_CHECK(va + vb == 65535u);
+                }
         }
     }
     lscan_image_free(ia);
