@@ -50,14 +50,16 @@ extern const char *const lscan__info_keys[LSCAN__INFO_COUNT];
 /* A model: per INSPECT class ("expert"), a tile model and an image model
  * (that class against clean scans). The scan's score is the largest image
  * probability: INSPECT when any detector reaches the threshold. */
-/* Tiles are calibrated by where they sit in the container: the outer ring
- * holds walls, corner posts, roof and floor, whose structure scores unlike
- * the cargo space. Region = 3 * (top/inner/bottom row) + (first/inner/last column). */
+/* Tiles are calibrated by where they sit in the container: the outer two
+ * rings (~30 cm; two because the last tile of a row or column may be a
+ * sliver) hold walls, corner posts, roof and floor, whose structure scores
+ * unlike the cargo space. Region = 3 * (top/inner/bottom rows) + (first/inner/last columns). */
 #define LSCAN__REGIONS 9
+#define LSCAN__EDGE_TILES 2
 static inline int lscan__tile_region(uint32_t col, uint32_t row, uint32_t cols, uint32_t rows)
 {
-    int rc = col == 0 ? 0 : col + 1 == cols ? 2 : 1;
-    int rr = row == 0 ? 0 : row + 1 == rows ? 2 : 1;
+    int rc = col < LSCAN__EDGE_TILES ? 0 : col + LSCAN__EDGE_TILES >= cols ? 2 : 1;
+    int rr = row < LSCAN__EDGE_TILES ? 0 : row + LSCAN__EDGE_TILES >= rows ? 2 : 1;
     return rr * 3 + rc;
 }
 

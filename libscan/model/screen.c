@@ -196,35 +196,43 @@ static int screen_image(lscan_ctx *ctx, const lscan_model *model, const lscan_im
     return LSCAN_OK;
 }
 
+/* What every entry point does first: check arguments, take the options and
+ * hand the caller a result that says INSPECT until a decision is made. The
+ * context's last error is left alone (a decoder's message may be on it). */
+static int screen_begin(lscan_ctx *ctx, const lscan_model *model, bool input_ok,
+                        const lscan_screen_options *opts, lscan_result **out, lscan_screen_options *o,
+                        lscan_result **r)
+{
+    if (out) *out = NULL;
+    if (!ctx || !model || !input_ok || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    int rc = screen_options(ctx, opts, o);
+    if (rc) return rc;
+    *r = result_new(model, o);
+    if (!*r) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    *out = *r;
+    return LSCAN_OK;
+}
+
 LSCAN_API int lscan_screen(lscan_ctx *ctx, const lscan_model *model, const lscan_image *img,
                            const lscan_screen_options *opts, lscan_result **out)
 {
-    if (out) *out = NULL;
-    if (!ctx || !model || !img || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     lscan__error_clear(ctx);
     lscan_screen_options o;
-    int rc = screen_options(ctx, opts, &o);
+    lscan_result *r;
+    int rc = screen_begin(ctx, model, img != NULL, opts, out, &o, &r);
     if (rc) return rc;
-    lscan_result *r = result_new(model, &o);
-    if (!r) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
-    rc = screen_image(ctx, model, img, &o, r);
-    *out = r;
-    return rc;
+    return screen_image(ctx, model, img, &o, r);
 }
 
 LSCAN_API int lscan_screen_file(lscan_ctx *ctx, const lscan_model *model, const char *path,
                                 const lscan_load_options *load, const lscan_screen_options *opts,
                                 lscan_result **out)
 {
-    if (out) *out = NULL;
-    if (!ctx || !model || !path || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     lscan__error_clear(ctx);
     lscan_screen_options o;
-    int rc = screen_options(ctx, opts, &o);
+    lscan_result *r;
+    int rc = screen_begin(ctx, model, path != NULL, opts, out, &o, &r);
     if (rc) return rc;
-    lscan_result *r = result_new(model, &o);
-    if (!r) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
-    *out = r;
     double t0 = lscan__now();
     lscan_image *img = NULL;
     rc = lscan_image_load(ctx, path, load, &img);
@@ -305,14 +313,10 @@ LSCAN_API double lscan_result_stage_seconds(const lscan_result *r, uint32_t stag
 int lscan__screen_decoded(lscan_ctx *ctx, const lscan_model *model, const lscan_image *img, int status,
                           double decode_seconds, const lscan_screen_options *opts, lscan_result **out)
 {
-    if (out) *out = NULL;
-    if (!ctx || !model || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     lscan_screen_options o;
-    int rc = screen_options(ctx, opts, &o);
+    lscan_result *r;
+    int rc = screen_begin(ctx, model, true, opts, out, &o, &r);
     if (rc) return rc;
-    lscan_result *r = result_new(model, &o);
-    if (!r) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
-    *out = r;
     r->stage[LSCAN_STAGE_DECODE] = decode_seconds;
     if (!img) return result_fail(r, ctx, status ? status : LSCAN_ERR_INTERNAL);
     lscan__error_clear(ctx);
