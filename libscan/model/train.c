@@ -143,6 +143,12 @@ static int by_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Class weights that give both labels the same total weight. */
+static void balanced_weights(const uint8_t *y, size_t n, size_t npos, double *w)
+{
+    for (size_t i = 0; i < n; i++) w[i] = y[i] ? (double)n / (2.0 * npos) : (double)n / (2.0 * (n - npos));
+}
+
 /* Fits the tile model of expert ex: tiles of that class's anomalies against clean tiles. */
 static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_options *o, lscan_model *m, int ex)
 {
@@ -161,12 +167,12 @@ static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_op
         }
         rows += neg < o->max_negative_tiles ? neg : o->max_negative_tiles;
     }
-    float *x = malloc(rows * d * sizeof *x);
-    uint8_t *y = malloc(rows ? rows : 1);
-    double *w = malloc(rows * sizeof *w);
-    uint32_t *order = NULL; /* negative tile indices of one image */
-    uint64_t *hashed = NULL; /* (hash high bits | tile index) for sampling */
-    size_t order_cap = 0;
+    size_t alloc = rows ? rows : 1;
+    float *x = malloc(alloc * d * sizeof *x);
+    uint8_t *y = malloc(alloc);
+    double *w = malloc(alloc * sizeof *w);
+    uint64_t *neg = NULL; /* clean tiles of one image: hash high bits | tile index */
+    size_t neg_cap = 0;
     int rc = LSCAN_OK;
     if (!x || !y || !w) {
         rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory for %zu training tiles", rows);
@@ -177,16 +183,14 @@ static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_op
         const struct entry *e = &t->e[i];
         if (e->split != LSCAN_SPLIT_TRAIN) continue;
         size_t nt = (size_t)e->cols * e->rows, nneg = 0;
-        if (nt > order_cap) {
-            uint32_t *no = realloc(order, nt * sizeof *no);
-            if (no) order = no;
-            uint64_t *nh = realloc(hashed, nt * sizeof *nh);
-            if (nh) hashed = nh;
-            if (!no || !nh) {
+        if (nt > neg_cap) {
+            uint64_t *nn = realloc(neg, nt * sizeof *nn);
+            if (!nn) {
                 rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
                 goto done;
             }
-            order_cap = nt;
+            neg = nn;
+            neg_cap = nt;
         }
         for (size_t k = 0; k < nt; k++) {
             if (e->mask_frac[k] >= o->tile_positive) {
@@ -195,15 +199,14 @@ static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_op
                 y[r++] = 1;
                 npos++;
             } else if (e->mask_frac[k] == 0) {
-                order[nneg++] = (uint32_t)k;
+                neg[nneg++] = (mix(e->key * 1000003u + k) & ~0xffffffffull) | k;
             }
         }
-        /* Keep the negatives with the smallest hash of (key, tile): a fixed random subset. */
+        /* Keep the clean tiles with the smallest hash of (key, tile): a fixed random subset. */
         size_t keep = nneg < o->max_negative_tiles ? nneg : o->max_negative_tiles;
-        for (size_t q = 0; q < nneg; q++) hashed[q] = (mix(e->key * 1000003u + order[q]) & ~0xffffffffull) | order[q];
-        qsort(hashed, nneg, sizeof *hashed, by_u64);
+        qsort(neg, nneg, sizeof *neg, by_u64);
         for (size_t q = 0; q < keep; q++) {
-            memcpy(x + r * d, e->tiles + (size_t)(uint32_t)hashed[q] * d, d * sizeof *x);
+            memcpy(x + r * d, e->tiles + (size_t)(uint32_t)neg[q] * d, d * sizeof *x);
             y[r++] = 0;
         }
     }
@@ -212,15 +215,13 @@ static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_op
                           lscan_class_name(cls), npos, r);
         goto done;
     }
-    /* Balanced class weights. */
-    for (size_t k = 0; k < r; k++) w[k] = y[k] ? (double)r / (2.0 * npos) : (double)r / (2.0 * (r - npos));
+    balanced_weights(y, r, npos, w);
     rc = lscan__logreg_fit(ctx, x, y, w, r, d, o->l2, &m->tile[ex]);
 done:
     free(x);
     free(y);
     free(w);
-    free(order);
-    free(hashed);
+    free(neg);
     return rc;
 }
 
@@ -383,7 +384,7 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
             rc = lscan__error(ctx, LSCAN_ERR_TRAINING, "no %s scans to train on", lscan_class_name(lscan__expert_class[ex]));
             break;
         }
-        for (size_t i = 0; i < ntr; i++) w[i] = y[i] ? (double)ntr / (2.0 * ntr_pos) : (double)ntr / (2.0 * (ntr - ntr_pos));
+        balanced_weights(y, ntr, ntr_pos, w);
         rc = lscan__logreg_fit(ctx, xt, y, w, ntr, nf, o.l2, &m->image[ex]);
     }
     if (rc) goto fail;
