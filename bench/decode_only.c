@@ -1,4 +1,4 @@
-/* decode_only.c — the decode floor for scripts/bench: libpng's simplified API and TurboJPEG on the same files, one process. */
+/* decode_only.c — the decode floor for scripts/bench: libpng simplified API and TurboJPEG. */
 #include <png.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,9 +85,12 @@ int main(int argc, char **argv)
 {
     int repeat = 5, warmup = 1, first = 1;
     while (first + 1 < argc && argv[first][0] == '-') {
-        if (strcmp(argv[first], "--repeat") == 0) repeat = atoi(argv[first + 1]);
-        else if (strcmp(argv[first], "--warmup") == 0) warmup = atoi(argv[first + 1]);
-        else break;
+        if (strcmp(argv[first], "--repeat") == 0)
+            repeat = atoi(argv[first + 1]);
+        else if (strcmp(argv[first], "--warmup") == 0)
+            warmup = atoi(argv[first + 1]);
+        else
+            break;
         first += 2;
     }
     int nfiles = argc - first;

@@ -1,4 +1,4 @@
-/* png2jpeg.c — makes the JPEG half of the benchmark set: a 16-bit scan's pixels >> 8 as a grey JPEG (TurboJPEG). */
+/* png2jpeg.c — the JPEG half of the benchmark set: 16-bit pixels >> 8 as a grey JPEG. */
 #include "libscan.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* cmd_bench.c — `scan bench`: times the screening pipeline per stage, per kernel set, per thread count. */
+/* cmd_bench.c — `scan bench`: pipeline time per stage, kernel set and thread count. */
 #include "cli.h"
 
 #include <math.h>
@@ -21,11 +21,11 @@ struct opts {
 
 /* One kernel set's measurements. */
 struct variant {
-    uint32_t disable;     /* LSCAN_PARAM_DISABLE_CPU_FEATURES */
-    const char *kernels;  /* lscan_ctx_kernel_name */
-    double *stage[ST_N];  /* per image and pass, seconds */
-    double *pass;         /* wall seconds per timed pass */
-    double analysis_med;  /* median of calibrate + features + classify per image */
+    uint32_t disable;    /* LSCAN_PARAM_DISABLE_CPU_FEATURES */
+    const char *kernels; /* lscan_ctx_kernel_name */
+    double *stage[ST_N]; /* per image and pass, seconds */
+    double *pass;        /* wall seconds per timed pass */
+    double analysis_med; /* median of calibrate + features + classify per image */
     size_t failures;
 };
 
@@ -80,7 +80,8 @@ static double time_overlay(lscan_ctx *ctx, const lscan_image *img, const lscan_r
 }
 
 /* Records one result's stage times at sample index k. */
-static void record(struct variant *v, size_t k, const lscan_result *r, double decode, double overlay)
+static void record(struct variant *v, size_t k, const lscan_result *r, double decode,
+                   double overlay)
 {
     v->stage[ST_DECODE][k] = decode;
     v->stage[ST_CALIB][k] = lscan_result_stage_seconds(r, LSCAN_STAGE_CALIBRATE);
@@ -300,8 +301,7 @@ static void print_json(const struct run *run, struct variant *vs, size_t nv)
         stats(vs[k].pass, o->repeat, &med, &lo, &hi);
         printf("},\"pass_ms\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f},\"images_per_s\":%.4f,"
                "\"mpix_per_s\":%.4f,\"analysis_mpix_per_s\":%.4f,\"failures\":%zu}",
-               med * 1e3, lo * 1e3, hi * 1e3, (double)run->n / med,
-               (double)run->pixels / med / 1e6,
+               med * 1e3, lo * 1e3, hi * 1e3, (double)run->n / med, (double)run->pixels / med / 1e6,
                (double)run->pixels / (double)run->n / vs[k].analysis_med / 1e6, vs[k].failures);
     }
     printf("]}\n");
@@ -352,7 +352,8 @@ static int make_synth(const struct opts *o, char *dir, char ***paths, size_t *n)
         if (rc) break;
         size_t len = strlen(dir) + 32;
         char *p = malloc(len);
-        if (!p) rc = LSCAN_ERR_NO_MEMORY;
+        if (!p)
+            rc = LSCAN_ERR_NO_MEMORY;
         else {
             snprintf(p, len, "%s/bench-%llu.png", dir, i);
             (*paths)[(*n)++] = p;
@@ -367,30 +368,29 @@ static int make_synth(const struct opts *o, char *dir, char ***paths, size_t *n)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: scan bench [options] FILE...\n"
-            "       scan bench [options] --synth N [--width W --height H] [--seed S]\n\n"
-            "Times the screening pipeline: each pass reads, decodes, calibrates, locates,\n"
-            "computes features and decides every input (as scan screen does); warm-up passes\n"
-            "are not timed. Prints, per stage, the median and min-max per image in ms, and\n"
-            "images/s and Mpix/s from the median pass's wall time. --synth writes N generated\n"
-            "scans as 16-bit PNG (zlib level 6) to a temporary folder, removed afterwards.\n\n"
-            "options:\n"
-            "  --model FILE   model (default: the installed or in-tree default.model)\n"
-            "  --jobs N       worker threads (default 1: the caller's thread; N > 1 runs\n"
-            "                 the batch engine as scan screen --jobs N does)\n"
-            "  --repeat R     timed passes (default 5)\n"
-            "  --warmup W     untimed passes first (default 1)\n"
-            "  --overlay      also render each overlay (the stage 'overlay')\n"
-            "  --all-isas     one column per kernel set this CPU has (avx2, sse2, scalar),\n"
-            "                 measured one after the other in this run\n"
-            "  --cpu LIST     keep only these CPU features (none, sse2, avx2, neon)\n"
-            "  --synth N      bench N generated scans instead of files\n"
-            "  --width W --height H   their size (default: the generator's 20 ft scan)\n"
-            "  --seed S       their first seed (default 1)\n"
-            "  --json         one JSON object instead of the table\n"
-            "Environment: LSCAN_DISABLE_CPU_FEATURES=avx2,... as for every command;\n"
-            "OPENBLAS_NUM_THREADS=1 is advisable with --jobs.\n");
+    fprintf(f, "usage: scan bench [options] FILE...\n"
+               "       scan bench [options] --synth N [--width W --height H] [--seed S]\n\n"
+               "Times the screening pipeline: each pass reads, decodes, calibrates, locates,\n"
+               "computes features and decides every input (as scan screen does); warm-up passes\n"
+               "are not timed. Prints, per stage, the median and min-max per image in ms, and\n"
+               "images/s and Mpix/s from the median pass's wall time. --synth writes N generated\n"
+               "scans as 16-bit PNG (zlib level 6) to a temporary folder, removed afterwards.\n\n"
+               "options:\n"
+               "  --model FILE   model (default: the installed or in-tree default.model)\n"
+               "  --jobs N       worker threads (default 1: the caller's thread; N > 1 runs\n"
+               "                 the batch engine as scan screen --jobs N does)\n"
+               "  --repeat R     timed passes (default 5)\n"
+               "  --warmup W     untimed passes first (default 1)\n"
+               "  --overlay      also render each overlay (the stage 'overlay')\n"
+               "  --all-isas     one column per kernel set this CPU has (avx2, sse2, scalar),\n"
+               "                 measured one after the other in this run\n"
+               "  --cpu LIST     keep only these CPU features (none, sse2, avx2, neon)\n"
+               "  --synth N      bench N generated scans instead of files\n"
+               "  --width W --height H   their size (default: the generator's 20 ft scan)\n"
+               "  --seed S       their first seed (default 1)\n"
+               "  --json         one JSON object instead of the table\n"
+               "Environment: LSCAN_DISABLE_CPU_FEATURES=avx2,... as for every command;\n"
+               "OPENBLAS_NUM_THREADS=1 is advisable with --jobs.\n");
 }
 
 int cmd_bench(int argc, char **argv)
@@ -407,8 +407,10 @@ int cmd_bench(int argc, char **argv)
 #define NUM(name, field, max)                                                                      \
     else if (strcmp(a, name) == 0)                                                                 \
     {                                                                                              \
-        if (!val) ok = false;                                                                      \
-        else ok = cli_parse_u64(name, val, max, &o.field);                                         \
+        if (!val)                                                                                  \
+            ok = false;                                                                            \
+        else                                                                                       \
+            ok = cli_parse_u64(name, val, max, &o.field);                                          \
         i++;                                                                                       \
     }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -428,10 +430,12 @@ int cmd_bench(int argc, char **argv)
         else if (strcmp(a, "--json") == 0) o.json = true;
         else if (strcmp(a, "--all-isas") == 0) o.all_isas = true;
         else if (strcmp(a, "--overlay") == 0) o.overlay = true;
-        else if (a[0] == '-' && a[1]) {
+        else if (a[0] == '-' && a[1])
+        {
             cli_error("bench: unknown option '%s' (see scan bench --help)", a);
             ok = false;
-        } else files[nfiles++] = argv[i];
+        }
+        else files[nfiles++] = argv[i];
 #undef NUM
         if (!ok) {
             if (!val && a[0] == '-') cli_error("bench: %s needs a value", a);
@@ -507,8 +511,10 @@ int cmd_bench(int argc, char **argv)
             goto out;
         }
     }
-    if (o.json) print_json(&run, vs, nv);
-    else print_table(&run, vs, nv);
+    if (o.json)
+        print_json(&run, vs, nv);
+    else
+        print_table(&run, vs, nv);
     status = EXIT_OK;
 
 out:

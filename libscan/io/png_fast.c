@@ -1,4 +1,4 @@
-/* png_fast.c — fast PNG path for scanner output (8/16-bit grey, grey+alpha): libdeflate inflate, fused unfilter + convert. */
+/* png_fast.c — fast PNG path for scanner output: libdeflate inflate, fused unfilter + convert. */
 #include "png_fast.h"
 
 #include <libdeflate.h>
@@ -21,8 +21,9 @@
  * every failure it reports the same status class. Whatever it does not
  * handle, or whose diagnosis depends on libpng's own rules (unusual chunk
  * order, PLTE in a grey image, bogus lengths, damaged deflate streams with
- * valid CRCs), is deferred to libpng before anything is allocated; errors
- * are only reported here when the diagnosis is unambiguous:
+ * valid CRCs), is deferred to libpng with nothing recorded on the context
+ * and no image made (the chunk walk runs before any allocation); errors are
+ * only reported here when the diagnosis is unambiguous:
  *  - a chunk that runs past the end of the data, or no IEND: TRUNCATED
  *    (libpng's read callback runs out in the same places);
  *  - a critical chunk (IHDR, IDAT, IEND) whose CRC does not match: CHECKSUM
@@ -41,13 +42,16 @@ static uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static bool is_type(const uint8_t *t, const char *name) { return memcmp(t, name, 4) == 0; }
+static bool is_type(const uint8_t *t, const char *name)
+{
+    return memcmp(t, name, 4) == 0;
+}
 
 /* What the chunk walk found. */
 struct layout {
     uint32_t width, height, depth, ctype;
-    size_t idat_first;   /* offset of the first IDAT's data */
-    size_t idat_total;   /* sum of IDAT lengths */
+    size_t idat_first; /* offset of the first IDAT's data */
+    size_t idat_total; /* sum of IDAT lengths */
     uint32_t idat_count;
 };
 
@@ -172,13 +176,13 @@ static void unfilter_up(uint8_t *restrict r, const uint8_t *restrict prev, size_
         r[i] = (uint8_t)(r[i] + prev[i]);
 }
 
-#define AVG_ROW(BPP)                                                                             \
-    static void avg_row_##BPP(uint8_t *restrict r, const uint8_t *restrict prev, size_t n)        \
-    {                                                                                            \
-        for (size_t i = 0; i < BPP && i < n; i++)                                                \
-            r[i] = (uint8_t)(r[i] + (prev[i] >> 1));                                             \
-        for (size_t i = BPP; i < n; i++)                                                         \
-            r[i] = (uint8_t)(r[i] + ((r[i - BPP] + prev[i]) >> 1));                              \
+#define AVG_ROW(BPP)                                                                               \
+    static void avg_row_##BPP(uint8_t *restrict r, const uint8_t *restrict prev, size_t n)         \
+    {                                                                                              \
+        for (size_t i = 0; i < BPP && i < n; i++)                                                  \
+            r[i] = (uint8_t)(r[i] + (prev[i] >> 1));                                               \
+        for (size_t i = BPP; i < n; i++)                                                           \
+            r[i] = (uint8_t)(r[i] + ((r[i - BPP] + prev[i]) >> 1));                                \
     }
 AVG_ROW(1)
 AVG_ROW(2)
@@ -192,9 +196,12 @@ static void unfilter_avg(uint8_t *restrict r, const uint8_t *restrict prev, size
             r[i] = (uint8_t)(r[i] + (r[i - bpp] >> 1));
         return;
     }
-    if (bpp == 2) avg_row_2(r, prev, n);
-    else if (bpp == 4) avg_row_4(r, prev, n);
-    else avg_row_1(r, prev, n);
+    if (bpp == 2)
+        avg_row_2(r, prev, n);
+    else if (bpp == 4)
+        avg_row_4(r, prev, n);
+    else
+        avg_row_1(r, prev, n);
 }
 
 /* The Paeth predictor in stb_image's branch-free form, equivalent to the
@@ -212,13 +219,13 @@ static inline int paeth(int a, int b, int c)
 
 /* One Paeth row for a constant bpp, so that the bpp independent byte
  * chains are interleaved by the compiler. */
-#define PAETH_ROW(BPP)                                                                           \
-    static void paeth_row_##BPP(uint8_t *restrict r, const uint8_t *restrict prev, size_t n)      \
-    {                                                                                            \
-        for (size_t i = 0; i < BPP && i < n; i++)                                                \
-            r[i] = (uint8_t)(r[i] + prev[i]);                                                    \
-        for (size_t i = BPP; i < n; i++)                                                         \
-            r[i] = (uint8_t)(r[i] + paeth(r[i - BPP], prev[i], prev[i - BPP]));                  \
+#define PAETH_ROW(BPP)                                                                             \
+    static void paeth_row_##BPP(uint8_t *restrict r, const uint8_t *restrict prev, size_t n)       \
+    {                                                                                              \
+        for (size_t i = 0; i < BPP && i < n; i++)                                                  \
+            r[i] = (uint8_t)(r[i] + prev[i]);                                                      \
+        for (size_t i = BPP; i < n; i++)                                                           \
+            r[i] = (uint8_t)(r[i] + paeth(r[i - BPP], prev[i], prev[i - BPP]));                    \
     }
 PAETH_ROW(1)
 PAETH_ROW(2)
@@ -232,9 +239,12 @@ static void unfilter_paeth(uint8_t *restrict r, const uint8_t *restrict prev, si
         unfilter_sub(r, n, bpp);
         return;
     }
-    if (bpp == 2) paeth_row_2(r, prev, n);
-    else if (bpp == 4) paeth_row_4(r, prev, n);
-    else paeth_row_1(r, prev, n);
+    if (bpp == 2)
+        paeth_row_2(r, prev, n);
+    else if (bpp == 4)
+        paeth_row_4(r, prev, n);
+    else
+        paeth_row_1(r, prev, n);
 }
 
 /* -- Conversion of an unfiltered row into the image's planes, byte swap and
@@ -292,7 +302,8 @@ static int inflate_all(lscan_ctx *ctx, const uint8_t *z, size_t zn, uint8_t *out
                ((unsigned)z[0] << 8 | z[1]) % 31 == 0 && !(z[1] & 0x20)) {
         /* libdeflate reports a bad Adler-32 as BAD_DATA too. If the header
          * is valid and the raw deflate stream inside decodes to exactly the
-         * image with four bytes after it, the only fault is the checksum. Anything else is libpng's to diagnose. */
+         * image with four bytes after it, the only fault is the checksum.
+         * Anything else is libpng's to diagnose. */
         size_t in_used = 0;
         r = libdeflate_deflate_decompress_ex(dec, z + 2, zn - 2, out, want, &in_used, &got);
         if (r == LIBDEFLATE_SUCCESS && got == want && zn - 2 - in_used >= 4)

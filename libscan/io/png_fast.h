@@ -1,4 +1,4 @@
-/* png_fast.h — the two PNG decoders behind lscan__png_decode: the libdeflate fast path and libpng. */
+/* png_fast.h — the PNG decoders behind lscan__png_decode: the libdeflate path and libpng. */
 #ifndef LSCAN_PNG_FAST_H
 #define LSCAN_PNG_FAST_H
 

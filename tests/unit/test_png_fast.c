@@ -1,4 +1,4 @@
-/* test_png_fast.c — the libdeflate PNG path against libpng: same pixels, flags and error classes. */
+/* test_png_fast.c — the libdeflate PNG path against libpng: same pixels, flags and errors. */
 #include <criterion/criterion.h>
 #include <png.h>
 #include <stdio.h>
@@ -18,8 +18,14 @@ struct buf {
 };
 
 static lscan_ctx *ctx;
-static void setup_ctx(void) { ctx = lscan_ctx_new(); }
-static void teardown_ctx(void) { lscan_ctx_free(ctx); }
+static void setup_ctx(void)
+{
+    ctx = lscan_ctx_new();
+}
+static void teardown_ctx(void)
+{
+    lscan_ctx_free(ctx);
+}
 TestSuite(png_fast, .init = setup_ctx, .fini = teardown_ctx);
 
 /* filter: 0..4 forces that filter on every row, 5 cycles None..Paeth row by
@@ -32,7 +38,10 @@ struct spec {
     uint64_t seed;
 };
 
-static int nchan(int ctype) { return ctype == PNG_COLOR_TYPE_GRAY_ALPHA ? 2 : ctype == 0 ? 1 : 3; }
+static int nchan(int ctype)
+{
+    return ctype == PNG_COLOR_TYPE_GRAY_ALPHA ? 2 : ctype == 0 ? 1 : 3;
+}
 
 /* Samples with structure (gradients, steps) and noise, so that every filter
  * leaves non-trivial residuals and Paeth picks all three predictors. */
@@ -161,8 +170,8 @@ static void same_image(const lscan_image *a, const lscan_image *b, const char *w
     cr_assert_eq(a->src_format, b->src_format, "%s: format", what);
     for (uint32_t p = 0; p < a->channels; p++)
         for (uint32_t y = 0; y < a->height; y++)
-            cr_assert(memcmp(a->plane[p] + (size_t)y * a->stride, b->plane[p] + (size_t)y * b->stride,
-                             a->width * sizeof(uint16_t)) == 0,
+            cr_assert(memcmp(a->plane[p] + (size_t)y * a->stride,
+                             b->plane[p] + (size_t)y * b->stride, a->width * sizeof(uint16_t)) == 0,
                       "%s: plane %u row %u differs", what, p, y);
 }
 
@@ -180,8 +189,10 @@ static int both(const struct buf *b, const lscan_load_options *o, bool must_hand
     if (rf != LSCAN__PNG_DEFER) {
         cr_assert_eq(rf, rl, "%s: fast path %s, libpng %s", what, lscan_status_name(rf),
                      lscan_status_name(rl));
-        if (rf == LSCAN_OK) same_image(fi, li, what);
-        else cr_assert_null(fi);
+        if (rf == LSCAN_OK)
+            same_image(fi, li, what);
+        else
+            cr_assert_null(fi);
     } else {
         cr_assert_null(fi);
     }
@@ -252,8 +263,8 @@ Test(png_fast, options_inversion_and_single_channel_match_libpng)
 {
     for (int depth = 8; depth <= 16; depth += 8)
         for (int ct = 0; ct < 2; ct++) {
-            struct spec s = {.w = 29, .h = 11, .depth = depth, .ctype = ct ? 4 : 0, .filter = 5,
-                             .seed = 99};
+            struct spec s = {
+                .w = 29, .h = 11, .depth = depth, .ctype = ct ? 4 : 0, .filter = 5, .seed = 99};
             struct buf b = encode(&s);
             lscan_load_options o;
             lscan_load_options_init(&o);
@@ -281,7 +292,6 @@ static void wr32(uint8_t *p, uint32_t v)
     p[2] = (uint8_t)(v >> 8);
     p[3] = (uint8_t)v;
 }
-
 
 /* Appends a chunk with a correct CRC. */
 static void put_chunk(struct buf *b, const char *type, const uint8_t *data, uint32_t len)
@@ -321,8 +331,7 @@ static struct buf handmade(uint32_t w, uint32_t h, int depth, int ctype, const u
 Test(png_fast, known_pixel_values)
 {
     /* 3x2, 16-bit grey: row 0 unfiltered, row 1 Paeth. */
-    uint8_t raw[] = {0, 0x12, 0x34, 0xff, 0xff, 0x00, 0x01,
-                     4, 0x01, 0x01, 0x00, 0x01, 0x00, 0x00};
+    uint8_t raw[] = {0, 0x12, 0x34, 0xff, 0xff, 0x00, 0x01, 4, 0x01, 0x01, 0x00, 0x01, 0x00, 0x00};
     /* Row 1: x0 = up(0x1234) + 0x0101 = 0x1335; x1: a=0x1335 b=0xffff
      * c=0x1234 per byte -> Paeth picks b for both bytes (0xff + 0x00 and
      * 0xff + 0x01 = 0x00): 0xff00; x2: a=0xff00 b=0x0001 c=0xffff ->
@@ -336,7 +345,8 @@ Test(png_fast, known_pixel_values)
     const uint16_t want[6] = {0x1234, 0xffff, 0x0001, 0x1335, 0xff00, 0x0000};
     for (int i = 0; i < 6; i++)
         cr_assert_eq(img->plane[0][(size_t)(i / 3) * img->stride + (size_t)(i % 3)], want[i],
-                     "pixel %d: %#x", i, img->plane[0][(size_t)(i / 3) * img->stride + (size_t)(i % 3)]);
+                     "pixel %d: %#x", i,
+                     img->plane[0][(size_t)(i / 3) * img->stride + (size_t)(i % 3)]);
     lscan_image_free(img);
     cr_assert_eq(both(&b, NULL, true, "known"), LSCAN_OK);
     free(b.p);
@@ -412,7 +422,14 @@ static struct buf copy_of(const struct buf *b, size_t n)
 Test(png_fast, truncation_at_every_offset_gives_libpngs_status)
 {
     struct spec specs[] = {
-        {.w = 37, .h = 9, .depth = 16, .ctype = 0, .filter = 5, .zbuf = 64, .text = true, .seed = 3},
+        {.w = 37,
+         .h = 9,
+         .depth = 16,
+         .ctype = 0,
+         .filter = 5,
+         .zbuf = 64,
+         .text = true,
+         .seed = 3},
         {.w = 13, .h = 7, .depth = 8, .ctype = 4, .filter = 6, .zbuf = 0, .text = false, .seed = 4},
     };
     for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
@@ -434,7 +451,14 @@ Test(png_fast, truncation_at_every_offset_gives_libpngs_status)
 Test(png_fast, a_flipped_byte_anywhere_gives_libpngs_status)
 {
     struct spec specs[] = {
-        {.w = 21, .h = 6, .depth = 16, .ctype = 4, .filter = 5, .zbuf = 48, .text = true, .seed = 6},
+        {.w = 21,
+         .h = 6,
+         .depth = 16,
+         .ctype = 4,
+         .filter = 5,
+         .zbuf = 48,
+         .text = true,
+         .seed = 6},
         {.w = 30, .h = 5, .depth = 8, .ctype = 0, .filter = 4, .zbuf = 0, .text = true, .seed = 7},
     };
     for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
@@ -526,7 +550,8 @@ Test(png_fast, other_layouts_are_deferred_to_libpng)
         struct buf b = encode(&specs[k]);
         lscan_image *img = NULL;
         lscan__error_clear(ctx);
-        cr_assert_eq(lscan__png_fast_decode(ctx, b.p, b.n, &o, &img), LSCAN__PNG_DEFER, "spec %zu", k);
+        cr_assert_eq(lscan__png_fast_decode(ctx, b.p, b.n, &o, &img), LSCAN__PNG_DEFER, "spec %zu",
+                     k);
         cr_assert_null(img);
         cr_assert_eq(lscan_ctx_error(ctx), LSCAN_OK, "a deferral records no error");
         /* ... and the public decoder still reads it, through libpng. */
