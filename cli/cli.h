@@ -38,6 +38,12 @@ void cli_ctx_error(const lscan_ctx *ctx, int status);
  * (a comma list of features to keep, or NULL). NULL on error (printed). */
 lscan_ctx *cli_ctx_new(const char *cpu_keep);
 
+/* The default model next to the executable: installed (<prefix>/bin/scan ->
+ * <prefix>/share/libscan/default.model) or in a build tree inside the source
+ * tree (<src>/<build>/cli/scan -> <src>/models/default.model). A malloc'd
+ * path, or NULL when neither is readable. */
+char *cli_default_model(void);
+
 /* Parses a non-negative integer option value; false (and prints) if bad. */
 bool cli_parse_u64(const char *opt, const char *s, unsigned long long max, unsigned long long *out);
 

@@ -307,29 +307,6 @@ static void print_json(const struct run *run, struct variant *vs, size_t nv)
     printf("]}\n");
 }
 
-/* Same lookup as scan screen: installed, or in-tree next to the build. */
-static char *default_model(void)
-{
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return NULL;
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (!slash) return NULL;
-    *slash = 0;
-    static const char *const rel[] = {"/../share/libscan/default.model",
-                                      "/../../models/default.model"};
-    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        size_t len = strlen(exe) + strlen(rel[i]) + 1;
-        char *p = malloc(len);
-        if (!p) return NULL;
-        snprintf(p, len, "%s%s", exe, rel[i]);
-        if (access(p, R_OK) == 0) return p;
-        free(p);
-    }
-    return NULL;
-}
-
 /* Writes N generated scans as 16-bit PNG (zlib level 6) into a fresh
  * temporary folder; paths appended to *paths. */
 static int make_synth(const struct opts *o, char *dir, char ***paths, size_t *n)
@@ -457,7 +434,7 @@ int cmd_bench(int argc, char **argv)
     }
 
     lscan_ctx *ctx = cli_ctx_new(o.cpu);
-    char *found = o.model_path ? NULL : default_model();
+    char *found = o.model_path ? NULL : cli_default_model();
     const char *mpath = o.model_path ? o.model_path : found;
     lscan_model *model = NULL;
     char tmpdir[4096] = "";

@@ -674,31 +674,6 @@ static void on_image(void *user, lscan_ctx *ctx, uint64_t index, const char *pat
     free(out);
 }
 
-/* The model next to the executable: installed (<prefix>/bin/scan ->
- * <prefix>/share/libscan/default.model) or in a build tree inside the source
- * tree (<src>/<build>/cli/scan -> <src>/models/default.model). */
-static char *default_model(void)
-{
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return NULL;
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (!slash) return NULL;
-    *slash = 0;
-    static const char *const rel[] = {"/../share/libscan/default.model",
-                                      "/../../models/default.model"};
-    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        size_t len = strlen(exe) + strlen(rel[i]) + 1;
-        char *p = malloc(len);
-        if (!p) return NULL;
-        snprintf(p, len, "%s%s", exe, rel[i]);
-        if (access(p, R_OK) == 0) return p;
-        free(p);
-    }
-    return NULL;
-}
-
 static void usage(FILE *f)
 {
     fprintf(
@@ -900,7 +875,7 @@ int cmd_screen(int argc, char **argv)
     if (!ctx) goto done;
     /* Worker contexts inherit it from this one (lscan_batch_new). */
     lscan_ctx_set_param(ctx, LSCAN_PARAM_TIME_BUDGET_MS, (int64_t)time_budget);
-    char *found = model_path ? NULL : default_model();
+    char *found = model_path ? NULL : cli_default_model();
     if (!model_path && !found) {
         cli_error(
             "screen: no model found next to the executable (../share/libscan/default.model or "

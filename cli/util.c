@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 void cli_error(const char *fmt, ...)
 {
@@ -60,4 +62,25 @@ bool cli_parse_u64(const char *opt, const char *s, unsigned long long max, unsig
 bad:
     cli_error("%s: expected an integer from 0 to %llu, got '%s'", opt, max, s ? s : "");
     return false;
+}
+
+char *cli_default_model(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return NULL;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash) return NULL;
+    *slash = 0;
+    static const char *const rel[] = {"/../share/libscan/default.model", "/../../models/default.model"};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        size_t len = strlen(exe) + strlen(rel[i]) + 1;
+        char *p = malloc(len);
+        if (!p) return NULL;
+        snprintf(p, len, "%s%s", exe, rel[i]);
+        if (access(p, R_OK) == 0) return p;
+        free(p);
+    }
+    return NULL;
 }
