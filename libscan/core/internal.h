@@ -111,6 +111,12 @@ int lscan__jpeg_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
 int lscan__pnm_decode(lscan_ctx *ctx, const uint8_t *data, size_t size, const lscan_load_options *o,
                       lscan_image **out);
 
+/* Writes a grey (channels 1) or grey+alpha (2) PNG of 8 or 16 bits through
+ * libpng; fill(user, y, row) writes row y in PNG byte order. zlib level
+ * 0..9, or -1 for 6. A failed write removes the file. */
+int lscan__png_write(lscan_ctx *ctx, const char *path, uint32_t width, uint32_t height, int bits, int channels,
+                     int level, void (*fill)(void *user, uint32_t y, uint8_t *row), void *user);
+
 /* Applies the load-time normalisation shared by all decoders: inversion
  * when the polarity option says ATTENUATION, unless the decoder already
  * inverted while converting (it then sets LSCAN_IMAGE_INVERTED). */

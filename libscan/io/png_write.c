@@ -1,4 +1,4 @@
-/* png_write.c — writes 16-bit grey (or grey+alpha dual-energy) PNGs through libpng. */
+/* png_write.c — writes grey and grey+alpha PNGs through libpng: 16-bit images (and dual-energy pairs), 8-bit masks. */
 #include "../core/internal.h"
 
 #include <errno.h>
@@ -9,7 +9,6 @@
 #include <string.h>
 
 struct write_state {
-    lscan_ctx *ctx;
     char msg[256];
 };
 
@@ -26,13 +25,12 @@ static void on_warning(png_structp png, png_const_charp msg)
     (void)msg;
 }
 
-LSCAN_API int lscan_image_save_png(lscan_ctx *ctx, const lscan_image *img, const char *path, int level)
+int lscan__png_write(lscan_ctx *ctx, const char *path, uint32_t width, uint32_t height, int bits, int channels,
+                     int level, void (*fill)(void *user, uint32_t y, uint8_t *row), void *user)
 {
-    if (!ctx || !img || !path) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
-    lscan__error_clear(ctx);
     if (level < -1 || level > 9) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "zlib level %d", level);
-    size_t row_bytes = (size_t)img->width * img->channels * 2;
-    uint8_t *row = malloc(row_bytes);
+    size_t row_bytes = (size_t)width * (size_t)channels * (size_t)(bits / 8);
+    uint8_t *row = malloc(row_bytes ? row_bytes : 1);
     if (!row) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
     FILE *f = fopen(path, "wb");
     if (!f) {
@@ -41,7 +39,7 @@ LSCAN_API int lscan_image_save_png(lscan_ctx *ctx, const lscan_image *img, const
         lscan__error_path(ctx, path);
         return lscan__error(ctx, LSCAN_ERR_IO, "cannot create: %s", strerror(e));
     }
-    struct write_state st = {ctx, ""};
+    struct write_state st = {""};
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &st, on_error, on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     /* Volatile: read after a longjmp back into this frame. */
@@ -53,22 +51,11 @@ LSCAN_API int lscan_image_save_png(lscan_ctx *ctx, const lscan_image *img, const
     } else {
         png_init_io(png, f);
         png_set_compression_level(png, level < 0 ? 6 : level);
-        png_set_IHDR(png, info, img->width, img->height, 16,
-                     img->channels == 2 ? PNG_COLOR_TYPE_GRAY_ALPHA : PNG_COLOR_TYPE_GRAY,
+        png_set_IHDR(png, info, width, height, bits, channels == 2 ? PNG_COLOR_TYPE_GRAY_ALPHA : PNG_COLOR_TYPE_GRAY,
                      PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
         png_write_info(png, info);
-        for (uint32_t y = 0; y < img->height; y++) {
-            const uint16_t *a = img->plane[0] + (size_t)y * img->stride;
-            const uint16_t *b = img->channels == 2 ? img->plane[1] + (size_t)y * img->stride : NULL;
-            uint8_t *o = row;
-            for (uint32_t x = 0; x < img->width; x++) {
-                *o++ = (uint8_t)(a[x] >> 8);
-                *o++ = (uint8_t)a[x];
-                if (b) {
-                    *o++ = (uint8_t)(b[x] >> 8);
-                    *o++ = (uint8_t)b[x];
-                }
-            }
+        for (uint32_t y = 0; y < height; y++) {
+            fill(user, y, row);
             png_write_row(png, row);
         }
         png_write_end(png, NULL);
@@ -81,4 +68,28 @@ LSCAN_API int lscan_image_save_png(lscan_ctx *ctx, const lscan_image *img, const
         lscan__error_path(ctx, path);
     }
     return rc;
+}
+
+/* Row y of an image in PNG order: big-endian samples, high energy then low. */
+static void image_row(void *user, uint32_t y, uint8_t *o)
+{
+    const lscan_image *img = user;
+    const uint16_t *a = img->plane[0] + (size_t)y * img->stride;
+    const uint16_t *b = img->channels == 2 ? img->plane[1] + (size_t)y * img->stride : NULL;
+    for (uint32_t x = 0; x < img->width; x++) {
+        *o++ = (uint8_t)(a[x] >> 8);
+        *o++ = (uint8_t)a[x];
+        if (b) {
+            *o++ = (uint8_t)(b[x] >> 8);
+            *o++ = (uint8_t)b[x];
+        }
+    }
+}
+
+LSCAN_API int lscan_image_save_png(lscan_ctx *ctx, const lscan_image *img, const char *path, int level)
+{
+    if (!ctx || !img || !path) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    return lscan__png_write(ctx, path, img->width, img->height, 16, (int)img->channels, level, image_row,
+                            (void *)img);
 }

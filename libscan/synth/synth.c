@@ -1,9 +1,6 @@
 /* synth.c — the generator's public API: parameters, generation, ground truth getters, mask PNG. */
 #include "synth.h"
 
-#include <errno.h>
-#include <png.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,22 +202,12 @@ LSCAN_API void lscan_synth_truth_size(const lscan_synth_truth *t, uint32_t *widt
     if (height) *height = t->height;
 }
 
-/* 8-bit mask PNG through libpng; its longjmp error handling stays here. */
-struct mask_write {
-    char msg[256];
-};
-
-static void mask_png_error(png_structp png, png_const_charp msg)
+/* Row y of the mask as an 8-bit PNG row: 255 where the anomaly changed pixels. */
+static void mask_row(void *user, uint32_t y, uint8_t *row)
 {
-    struct mask_write *st = png_get_error_ptr(png);
-    snprintf(st->msg, sizeof st->msg, "%s", msg);
-    png_longjmp(png, 1);
-}
-
-static void mask_png_warning(png_structp png, png_const_charp msg)
-{
-    (void)png;
-    (void)msg;
+    const lscan_synth_truth *t = user;
+    const uint8_t *m = t->mask + (size_t)y * t->width;
+    for (uint32_t x = 0; x < t->width; x++) row[x] = m[x] ? 255 : 0;
 }
 
 LSCAN_API int lscan_synth_truth_save_mask(lscan_ctx *ctx, const lscan_synth_truth *t,
@@ -228,44 +215,5 @@ LSCAN_API int lscan_synth_truth_save_mask(lscan_ctx *ctx, const lscan_synth_trut
 {
     if (!ctx || !t || !path) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     lscan__error_clear(ctx);
-    uint8_t *row = malloc(t->width);
-    if (!row) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        int e = errno;
-        free(row);
-        lscan__error_path(ctx, path);
-        return lscan__error(ctx, LSCAN_ERR_IO, "cannot create: %s", strerror(e));
-    }
-    struct mask_write st = {""};
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &st, mask_png_error,
-                                              mask_png_warning);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    volatile int rc = LSCAN_OK;
-    if (!png || !info) {
-        rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "libpng: cannot create write struct");
-    } else if (setjmp(png_jmpbuf(png))) {
-        rc = lscan__error(ctx, LSCAN_ERR_IO, "libpng: %s", st.msg);
-    } else {
-        png_init_io(png, f);
-        png_set_compression_level(png, 9);
-        png_set_IHDR(png, info, t->width, t->height, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
-                     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-        png_write_info(png, info);
-        for (uint32_t y = 0; y < t->height; y++) {
-            const uint8_t *m = t->mask + (size_t)y * t->width;
-            for (uint32_t x = 0; x < t->width; x++) row[x] = m[x] ? 255 : 0;
-            png_write_row(png, row);
-        }
-        png_write_end(png, NULL);
-    }
-    png_destroy_write_struct(&png, &info);
-    free(row);
-    if (fclose(f) != 0 && rc == LSCAN_OK)
-        rc = lscan__error(ctx, LSCAN_ERR_IO, "close failed: %s", strerror(errno));
-    if (rc) {
-        remove(path);
-        lscan__error_path(ctx, path);
-    }
-    return rc;
+    return lscan__png_write(ctx, path, t->width, t->height, 8, 1, 9, mask_row, (void *)t);
 }
