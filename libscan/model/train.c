@@ -332,7 +332,7 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
     if (!(o.l2 >= 0) || !(o.target_detection > 0 && o.target_detection <= 1) ||
         !(o.tile_positive > 0 && o.tile_positive <= 1) || o.max_negative_tiles == 0)
         return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "training options out of range");
-    qsort(t->e, t->n, sizeof *t->e, by_key);
+    if (t->n > 1) qsort(t->e, t->n, sizeof *t->e, by_key); /* qsort(NULL, 0) is undefined */
     for (size_t i = 1; i < t->n; i++)
         if (t->e[i].key == t->e[i - 1].key)
             return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "two images share the key %llu", (unsigned long long)t->e[i].key);
