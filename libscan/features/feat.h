@@ -197,6 +197,25 @@ enum lscan__tile_feature {
     LSCAN__TF_COL_LINE,
     LSCAN__TF_ROW_LINE,
     LSCAN__TF_MEAN_VS_MEDIAN_Z,
+    /* fine.c */
+    LSCAN__TF_BLOB_S,
+    LSCAN__TF_BLOB_S_LIGHT,
+    LSCAN__TF_BLOB_S_Z,
+    LSCAN__TF_BLOB_L,
+    LSCAN__TF_BLOB_L_LIGHT,
+    LSCAN__TF_BLOB_L_Z,
+    LSCAN__TF_STD_VS_NBR,
+    LSCAN__TF_MAX_VS_NBR_MAX,
+    LSCAN__TF_COL_LINE_PX,
+    LSCAN__TF_ROW_LINE_PX,
+    LSCAN__TF_MEAN_IMG_Z,
+    LSCAN__TF_STD_IMG_Z,
+    LSCAN__TF_MAX_IMG_Z,
+    LSCAN__TF_PEAK_IMG_Z,
+    LSCAN__TF_BLOB_S_IMG_Z,
+    LSCAN__TF_BLOB_L_IMG_Z,
+    LSCAN__TF_COL_LINE_PX_IMG_Z,
+    LSCAN__TF_ROW_LINE_PX_IMG_Z,
     LSCAN__TILE_FEATURES
 };
 enum lscan__image_feature {
@@ -221,6 +240,9 @@ enum lscan__image_feature {
     LSCAN__IF_GRAD_Y,
     LSCAN__IF_LENGTH_M,
     LSCAN__IF_NO_AIR_MARGIN,
+    LSCAN__IF_IMG_Z_MAX, /* .. + 7: the largest of each tile *_img_z over the inner tiles */
+    LSCAN__IF_TOP_GAP = LSCAN__IF_IMG_Z_MAX + 8, /* .. + 7: largest - 10th largest over the inner tiles */
+    LSCAN__IF_MEAN_IMG_Z_MIN = LSCAN__IF_TOP_GAP + 8,
     LSCAN__IMAGE_FEATURES
 };
 
@@ -238,6 +260,24 @@ struct lscan_analysis {
 /* Fills the grid-context tile features (LSCAN__TF_ISOLATION ..) from the
  * per-tile features already computed. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */
 int lscan__context_features(lscan_analysis *a);
+
+/* Sums finer than a tile, gathered by the sweep (scalar, exact integers):
+ * per cell (a quarter tile square) the sum of A, per pixel column and row of
+ * the box the sum of A. */
+typedef struct lscan__fine {
+    uint32_t cell;         /* cell side in pixels: tile / 4 */
+    uint32_t ccols, crows; /* cells over the box, the last ones cut */
+    uint32_t *cell_sum;    /* crows * ccols, zeroed before the sweep */
+    uint64_t *col_sum;     /* box width, zeroed before the sweep */
+    uint64_t *row_sum;     /* box height */
+} lscan__fine;
+
+/* Adds `height` rows of attenuation (box rows y_off..) to the fine sums. */
+void lscan__fine_band(lscan__fine *f, const uint16_t *abuf, size_t stride, uint32_t width,
+                      uint32_t height, uint32_t y_off);
+/* Fills the fine tile features (LSCAN__TF_BLOB_S ..) from the sums and the
+ * tile features already computed. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */
+int lscan__fine_features(lscan_analysis *a, const lscan__fine *f);
 
 /* Releases the context's feature scratch (called by lscan_ctx_free). */
 void lscan__features_ctx_release(lscan_ctx *ctx);

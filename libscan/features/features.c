@@ -273,7 +273,7 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
  * that stays in cache while the tile kernel reads it. */
 static void sweep(const lscan__kernels *k, const lscan_image *img, const lscan__calib *c,
                   const uint16_t *lut, const lscan_box *bx, uint32_t T, uint32_t cols,
-                  uint16_t *abuf, lscan__tile_acc *acc, uint64_t *hist)
+                  uint16_t *abuf, lscan__tile_acc *acc, uint64_t *hist, lscan__fine *fine)
 {
     const uint32_t bw = bx->x1 - bx->x0;
     const size_t as = lscan__a_stride(bw);
@@ -319,6 +319,7 @@ static void sweep(const lscan__kernels *k, const lscan_image *img, const lscan__
             memset(h4, 0, sizeof h4);
         }
         k->tiles(abuf, as, bw, h, T, c->floor_thr, acc + (size_t)r * cols);
+        lscan__fine_band(fine, abuf, as, bw, h, y - bx->y0);
     }
 }
 
@@ -373,16 +374,23 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
     a->row_gain = malloc((size_t)h * sizeof *a->row_gain);
     float *tmp = malloc(tmp_n * sizeof *tmp);
     double *prof = malloc(((size_t)rows + cols) * sizeof *prof);
-    if (!a->tile_feat || !a->row_gain || !tmp || !prof) {
+    lscan__fine fine = {.cell = T / 4, .ccols = (bw + T / 4 - 1) / (T / 4), .crows = (bh + T / 4 - 1) / (T / 4)};
+    fine.cell_sum = calloc((size_t)fine.ccols * fine.crows, sizeof *fine.cell_sum);
+    fine.col_sum = calloc(bw, sizeof *fine.col_sum);
+    fine.row_sum = malloc(bh * sizeof *fine.row_sum);
+    if (!a->tile_feat || !a->row_gain || !tmp || !prof || !fine.cell_sum || !fine.col_sum || !fine.row_sum) {
         free(tmp);
         free(prof);
+        free(fine.cell_sum);
+        free(fine.col_sum);
+        free(fine.row_sum);
         lscan_analysis_free(a);
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate features for %zu tiles", nt);
     }
 
     uint64_t hist[256] = {0};
     sweep(ctx->kernels ? ctx->kernels : lscan__kernels_ref(), img, &c, s->lut, &bx, T, cols,
-          s->abuf, s->acc, hist);
+          s->abuf, s->acc, hist, &fine);
 
     a->calib.size = sizeof a->calib;
     a->calib.air_level = c.air_level;
@@ -400,9 +408,14 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
     compute_features(a, s->acc, hist, tmp, prof);
     free(tmp);
     free(prof);
-    if (lscan__context_features(a) != LSCAN_OK) {
+    rc = lscan__context_features(a);
+    if (!rc) rc = lscan__fine_features(a, &fine);
+    free(fine.cell_sum);
+    free(fine.col_sum);
+    free(fine.row_sum);
+    if (rc != LSCAN_OK) {
         lscan_analysis_free(a);
-        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate context features");
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate tile context features");
     }
     *out = a;
     return LSCAN_OK;

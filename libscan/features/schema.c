@@ -70,6 +70,39 @@ static const struct feature_def tile_defs[LSCAN__TILE_FEATURES] = {
         {"mean_vs_median_z",
          "mean_vs_median / (interquartile range of the tile means + 0.1): a density change "
          "against the load's own spread"},
+    [LSCAN__TF_BLOB_S] = {"blob_s", "largest over the tile's cells (tile/4 px squares) of the mean "
+                                    "A of the 3x3 cells around a cell - the mean of the ring "
+                                    "between 5x5 and 9x9 cells: a dense object ~4-15 cm"},
+    [LSCAN__TF_BLOB_S_LIGHT] = {"blob_s_light", "minus the smallest of the same: a light object "
+                                                "or void ~4-15 cm"},
+    [LSCAN__TF_BLOB_S_Z] = {"blob_s_z", "log(1 + max(blob_s, 0) / (mean |response| over the 3x3 "
+                                        "tiles' cells + 0.01)): blob_s against the local texture"},
+    [LSCAN__TF_BLOB_L] = {"blob_l", "as blob_s with 7x7 cells against the ring between 11x11 and "
+                                    "15x15: a dense object ~15-40 cm"},
+    [LSCAN__TF_BLOB_L_LIGHT] = {"blob_l_light", "minus the smallest large-scale response"},
+    [LSCAN__TF_BLOB_L_Z] = {"blob_l_z", "blob_l against the local texture, as blob_s_z"},
+    [LSCAN__TF_STD_VS_NBR] = {"std_vs_nbr", "log((std + 0.02) / (median std of the up to 8 "
+                                            "neighbouring tiles + 0.02)): texture unlike the "
+                                            "neighbours'"},
+    [LSCAN__TF_MAX_VS_NBR_MAX] = {"max_vs_nbr_max", "max - the largest max of the up to 8 "
+                                                    "neighbouring tiles"},
+    [LSCAN__TF_COL_LINE_PX] = {"col_line_px", "largest over the tile's pixel columns of the "
+                                              "column's mean A over the box height - the mean of "
+                                              "the columns 4 px either side: a thin vertical plane"},
+    [LSCAN__TF_ROW_LINE_PX] = {"row_line_px", "the same for the tile's pixel rows over the box "
+                                              "length: a thin horizontal plane"},
+#define IMG_Z(f, n) [LSCAN__TF_##f##_IMG_Z] = {n "_img_z", "(" n " - its median over the " \
+    "container's inner tiles) / (their 90th - 10th percentile + 0.02), as sign(z) log(1 + |z|): " \
+    "unusual for this scan"}
+    IMG_Z(MEAN, "mean"),
+    IMG_Z(STD, "std"),
+    IMG_Z(MAX, "max"),
+    IMG_Z(PEAK, "peak"),
+    IMG_Z(BLOB_S, "blob_s"),
+    IMG_Z(BLOB_L, "blob_l"),
+    IMG_Z(COL_LINE_PX, "col_line_px"),
+    IMG_Z(ROW_LINE_PX, "row_line_px"),
+#undef IMG_Z
 };
 
 static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
@@ -113,6 +146,30 @@ static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
     [LSCAN__IF_LENGTH_M] = {"length_m", "container length (box width x pitch), metres"},
     [LSCAN__IF_NO_AIR_MARGIN] = {"no_air_margin",
                                  "1 when the image had no air margin (cropped export), else 0"},
+#define Z_MAX(k, n) [LSCAN__IF_IMG_Z_MAX + k] = {n "_img_z_max", "largest tile " n "_img_z over " \
+    "the inner tiles (all tiles when the grid has no inner part)"}
+    Z_MAX(0, "mean"),
+    Z_MAX(1, "std"),
+    Z_MAX(2, "max"),
+    Z_MAX(3, "peak"),
+    Z_MAX(4, "blob_s"),
+    Z_MAX(5, "blob_l"),
+    Z_MAX(6, "col_line_px"),
+    Z_MAX(7, "row_line_px"),
+#undef Z_MAX
+#define TOP_GAP(k, n) [LSCAN__IF_TOP_GAP + k] = {n "_top_gap", "largest tile " n " over the " \
+    "inner tiles - the 10th largest: one unusual spot, not a whole load of them"}
+    TOP_GAP(0, "mean"),
+    TOP_GAP(1, "std"),
+    TOP_GAP(2, "max"),
+    TOP_GAP(3, "peak"),
+    TOP_GAP(4, "blob_s"),
+    TOP_GAP(5, "blob_l"),
+    TOP_GAP(6, "col_line_px"),
+    TOP_GAP(7, "row_line_px"),
+#undef TOP_GAP
+    [LSCAN__IF_MEAN_IMG_Z_MIN] = {"mean_img_z_min", "smallest tile mean_img_z over the inner tiles: "
+                                                    "a light block in the load"},
 };
 
 static const struct feature_def *set_defs(uint32_t set, uint32_t *n)

@@ -471,6 +471,34 @@ Test(features, constructed_scan_hand_computed_features)
     cr_expect_float_eq(t[12], 0.0f, eps);
     cr_expect_float_eq(t[13], (float)(A05 - fmin(A05, 0.5)), eps);
 
+    /* Fine features (cells of 8 px). The block fills cells 12..15 x 8..11;
+     * at its inner cells the 3x3 centre is all block and the ring between
+     * 5x5 and 9x9 all plain. Every cell of the tile has the whole block in
+     * its 7x7 centre and none in its 11x11..15x15 ring. */
+    t = tf + (2 * cols + 3) * F;
+    cr_expect_float_eq(t[LSCAN__TF_BLOB_S], (float)d, eps);
+    cr_expect_float_eq(t[LSCAN__TF_BLOB_L], (float)(16 * d / 49), eps);
+    cr_expect_float_eq(t[LSCAN__TF_BLOB_L_LIGHT], (float)(-16 * d / 49), eps);
+    /* The tiles two away see no response but near the floor tile: median 0. */
+    cr_expect_float_eq(t[LSCAN__TF_BLOB_S_Z], (float)log1p(d / 0.01), eps);
+    cr_expect_float_eq(t[LSCAN__TF_STD_VS_NBR], 0.0f, eps); /* uniform, among uniform tiles */
+    cr_expect_float_eq(t[LSCAN__TF_MAX_VS_NBR_MAX], (float)d, eps);
+    /* Column profile: the block adds 32/200 d to its columns; at its edge
+     * the line detector sees half of that. Row profile: 32/300 d. */
+    cr_expect_float_eq(t[LSCAN__TF_COL_LINE_PX], (float)(0.5 * 32 / 200 * d), eps);
+    cr_expect_float_eq(t[LSCAN__TF_ROW_LINE_PX], (float)(0.5 * 32 / 300 * d), eps);
+    /* Against the scan: 16 of the 18 inner tiles are plain, so the median
+     * and the 10th..90th percentiles are A05. */
+    cr_expect_float_eq(t[LSCAN__TF_MEAN_IMG_Z], (float)log1p(d / 0.02), 1e-4f);
+    t = tf + (1 * cols + 1) * F; /* plain, far from both */
+    cr_expect_float_eq(t[LSCAN__TF_BLOB_S], 0.0f, eps);
+    cr_expect_float_eq(t[LSCAN__TF_BLOB_S_LIGHT], 0.0f, eps);
+    cr_expect_float_eq(t[LSCAN__TF_COL_LINE_PX], 0.0f, eps);
+    cr_expect_float_eq(t[LSCAN__TF_MEAN_IMG_Z], 0.0f, eps);
+    cr_expect_float_eq(tf[(2 * cols + 2) * F + LSCAN__TF_MAX_VS_NBR_MAX], (float)-d, eps);
+    t = tf + (4 * cols + 6) * F; /* the floor quarter among uniform tiles */
+    cr_expect_float_eq(t[LSCAN__TF_STD_VS_NBR], (float)log((t[LSCAN__TF_STD] + 0.02) / 0.02), eps);
+
     /* Image features over the 300 x 200 box. */
     const float *im = lscan_analysis_image_features(a);
     double n = 300.0 * 200, sum = (n - 1024 - 256) * A05 + 1024 * A3 + 256 * A0;
@@ -478,6 +506,10 @@ Test(features, constructed_scan_hand_computed_features)
     cr_expect_float_eq(im[16], (float)(256 / n), 1e-7f);             /* floor_frac */
     cr_expect_float_eq(im[26], (float)(300 * 4.6875 / 1000), 1e-5f); /* length_m */
     cr_expect_float_eq(im[27], 0.0f, 0.0f);                          /* no_air_margin */
+    /* The most unusual inner tile is the floor quarter's mean (A ~ 3.3 > A3). */
+    cr_expect_float_eq(im[LSCAN__IF_IMG_Z_MAX], (float)log1p((m - A05) / 0.02), 1e-4f);
+    cr_expect_float_eq(im[LSCAN__IF_TOP_GAP], (float)(m - A05), 1e-5f);
+    cr_expect_float_eq(im[LSCAN__IF_MEAN_IMG_Z_MIN], 0.0f, 1e-6f);
     /* Histogram bands from the even rows: 0.5 -> band 0, 3 -> band 3,
      * the floor (A ~ 11.7) -> band 7. */
     double even = 300.0 * 100;
