@@ -241,7 +241,8 @@ enum lscan__image_feature {
     LSCAN__IF_LENGTH_M,
     LSCAN__IF_NO_AIR_MARGIN,
     LSCAN__IF_IMG_Z_MAX, /* .. + 7: the largest of each tile *_img_z over the inner tiles */
-    LSCAN__IF_TOP_GAP = LSCAN__IF_IMG_Z_MAX + 8, /* .. + 7: largest - 10th largest over the inner tiles */
+    LSCAN__IF_TOP_GAP =
+        LSCAN__IF_IMG_Z_MAX + 8, /* .. + 7: largest - 10th largest over the inner tiles */
     LSCAN__IF_MEAN_IMG_Z_MIN = LSCAN__IF_TOP_GAP + 8,
     LSCAN__IMAGE_FEATURES
 };
@@ -250,7 +251,7 @@ struct lscan_analysis {
     lscan_calibration calib;
     lscan_box box;
     uint32_t cols, rows, tile;
-    uint32_t height; /* image height: row_gain entries */
+    uint32_t height;      /* image height: row_gain entries */
     double calib_seconds; /* time spent calibrating and locating */
     float *row_gain;
     float *tile_feat; /* rows*cols*LSCAN__TILE_FEATURES */

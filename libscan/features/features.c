@@ -374,11 +374,13 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
     a->row_gain = malloc((size_t)h * sizeof *a->row_gain);
     float *tmp = malloc(tmp_n * sizeof *tmp);
     double *prof = malloc(((size_t)rows + cols) * sizeof *prof);
-    lscan__fine fine = {.cell = T / 4, .ccols = (bw + T / 4 - 1) / (T / 4), .crows = (bh + T / 4 - 1) / (T / 4)};
+    lscan__fine fine = {
+        .cell = T / 4, .ccols = (bw + T / 4 - 1) / (T / 4), .crows = (bh + T / 4 - 1) / (T / 4)};
     fine.cell_sum = calloc((size_t)fine.ccols * fine.crows, sizeof *fine.cell_sum);
     fine.col_sum = calloc(bw, sizeof *fine.col_sum);
     fine.row_sum = malloc(bh * sizeof *fine.row_sum);
-    if (!a->tile_feat || !a->row_gain || !tmp || !prof || !fine.cell_sum || !fine.col_sum || !fine.row_sum) {
+    if (!a->tile_feat || !a->row_gain || !tmp || !prof || !fine.cell_sum || !fine.col_sum ||
+        !fine.row_sum) {
         free(tmp);
         free(prof);
         free(fine.cell_sum);

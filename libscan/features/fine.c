@@ -1,11 +1,11 @@
 /* fine.c — features finer than a tile: blobs on a grid of cells (a quarter tile) against the
  * ring around them, thin full-height and full-length lines from the box's pixel column and row
- * profiles, and a tile's texture and peak against its neighbours'. */
+ * profiles, a tile's texture and peak against its neighbours', and tiles against the rest of
+ * their own scan. */
 #include "features/feat.h"
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 void lscan__fine_band(lscan__fine *f, const uint16_t *abuf, size_t stride, uint32_t width,
                       uint32_t height, uint32_t y_off)
@@ -78,7 +78,14 @@ static double median_small(double *v, int n)
 #define LINE_OFFSET 4
 static double line_at(const double *p, uint32_t n, uint32_t i)
 {
-    return p[i] - 0.5 * (p[i >= LINE_OFFSET ? i - LINE_OFFSET : 0] + p[i + LINE_OFFSET < n ? i + LINE_OFFSET : n - 1]);
+    return p[i] - 0.5 * (p[i >= LINE_OFFSET ? i - LINE_OFFSET : 0] +
+                         p[i + LINE_OFFSET < n ? i + LINE_OFFSET : n - 1]);
+}
+
+/* sign(z) log(1 + |z|): keeps the order, tames the tails for a linear model. */
+static double signed_log1p(double z)
+{
+    return z >= 0 ? log1p(z) : -log1p(-z);
 }
 
 static int cmp_double(const void *x, const void *y)
@@ -95,8 +102,9 @@ static int cmp_double(const void *x, const void *y)
 #define TOP_GAP_RANK 10
 static int image_z(lscan_analysis *a)
 {
-    static const int src[] = {LSCAN__TF_MEAN, LSCAN__TF_STD, LSCAN__TF_MAX, LSCAN__TF_PEAK,
-                              LSCAN__TF_BLOB_S, LSCAN__TF_BLOB_L, LSCAN__TF_COL_LINE_PX, LSCAN__TF_ROW_LINE_PX};
+    static const int src[] = {LSCAN__TF_MEAN,        LSCAN__TF_STD,        LSCAN__TF_MAX,
+                              LSCAN__TF_PEAK,        LSCAN__TF_BLOB_S,     LSCAN__TF_BLOB_L,
+                              LSCAN__TF_COL_LINE_PX, LSCAN__TF_ROW_LINE_PX};
     const uint32_t cols = a->cols, rows = a->rows;
     const size_t nt = (size_t)cols * rows, nf = LSCAN__TILE_FEATURES;
     const int inner = cols > 2 * IMG_Z_EDGE && rows > 2 * IMG_Z_EDGE;
@@ -106,23 +114,25 @@ static int image_z(lscan_analysis *a)
         size_t n = 0;
         for (uint32_t r = 0; r < rows; r++)
             for (uint32_t c = 0; c < cols; c++)
-                if (!inner || (r >= IMG_Z_EDGE && r + IMG_Z_EDGE < rows && c >= IMG_Z_EDGE && c + IMG_Z_EDGE < cols))
+                if (!inner || (r >= IMG_Z_EDGE && r + IMG_Z_EDGE < rows && c >= IMG_Z_EDGE &&
+                               c + IMG_Z_EDGE < cols))
                     v[n++] = a->tile_feat[((size_t)r * cols + c) * nf + src[k]];
         qsort(v, n, sizeof *v, cmp_double);
-        a->image_feat[LSCAN__IF_TOP_GAP + k] = (float)(v[n - 1] - v[n > TOP_GAP_RANK ? n - TOP_GAP_RANK : 0]);
-        double med = v[(n - 1) / 2], spread = v[(size_t)(0.9 * (double)(n - 1))] - v[(size_t)(0.1 * (double)(n - 1))];
+        a->image_feat[LSCAN__IF_TOP_GAP + k] =
+            (float)(v[n - 1] - v[n > TOP_GAP_RANK ? n - TOP_GAP_RANK : 0]);
+        double med = v[(n - 1) / 2],
+               spread = v[(size_t)(0.9 * (double)(n - 1))] - v[(size_t)(0.1 * (double)(n - 1))];
         for (size_t t = 0; t < nt; t++) {
             float *ft = a->tile_feat + t * nf;
             double z = (ft[src[k]] - med) / (spread + IMG_Z_FLOOR);
-            ft[LSCAN__TF_MEAN_IMG_Z + k] = (float)(z >= 0 ? log1p(z) : -log1p(-z));
+            ft[LSCAN__TF_MEAN_IMG_Z + k] = (float)signed_log1p(z);
         }
-        /* The largest z: the most unusual tile (the same rank as the largest value). */
-        double z = (v[n - 1] - med) / (spread + IMG_Z_FLOOR);
-        a->image_feat[LSCAN__IF_IMG_Z_MAX + k] = (float)(z >= 0 ? log1p(z) : -log1p(-z));
-        if (src[k] == LSCAN__TF_MEAN) {
-            z = (v[0] - med) / (spread + IMG_Z_FLOOR);
-            a->image_feat[LSCAN__IF_MEAN_IMG_Z_MIN] = (float)(z >= 0 ? log1p(z) : -log1p(-z));
-        }
+        /* The largest z is the largest value's; for the mean also the smallest. */
+        a->image_feat[LSCAN__IF_IMG_Z_MAX + k] =
+            (float)signed_log1p((v[n - 1] - med) / (spread + IMG_Z_FLOOR));
+        if (src[k] == LSCAN__TF_MEAN)
+            a->image_feat[LSCAN__IF_MEAN_IMG_Z_MIN] =
+                (float)signed_log1p((v[0] - med) / (spread + IMG_Z_FLOOR));
     }
     free(v);
     return LSCAN_OK;
@@ -183,8 +193,10 @@ int lscan__fine_features(lscan_analysis *a, const lscan__fine *f)
     /* Pixel-resolution profiles: mean A of each column over the box height
      * and of each row over its width; a thin plane seen edge-on (a false wall
      * or floor) is a line in them. */
-    for (uint32_t x = 0; x < bw; x++) line_x[x] = (double)f->col_sum[x] / bh / one;
-    for (uint32_t y = 0; y < bh; y++) line_y[y] = (double)f->row_sum[y] / bw / one;
+    for (uint32_t x = 0; x < bw; x++)
+        line_x[x] = (double)f->col_sum[x] / bh / one;
+    for (uint32_t y = 0; y < bh; y++)
+        line_y[y] = (double)f->row_sum[y] / bw / one;
 
     for (uint32_t tr = 0; tr < rows; tr++)
         for (uint32_t tc = 0; tc < cols; tc++) {
@@ -199,7 +211,8 @@ int lscan__fine_features(lscan_analysis *a, const lscan__fine *f)
             for (int dr = -2; dr <= 2; dr++)
                 for (int dc = -2; dc <= 2; dc++) {
                     long rr = (long)tr + dr, cq = (long)tc + dc;
-                    if ((dr == 0 && dc == 0) || rr < 0 || cq < 0 || rr >= rows || cq >= cols) continue;
+                    if ((dr == 0 && dc == 0) || rr < 0 || cq < 0 || rr >= rows || cq >= cols)
+                        continue;
                     size_t u = (size_t)rr * cols + (size_t)cq;
                     if (dr == -2 || dr == 2 || dc == -2 || dc == 2) {
                         ns[kr] = abs_s[u] / cnt[u];
@@ -211,11 +224,13 @@ int lscan__fine_features(lscan_analysis *a, const lscan__fine *f)
                     if (fu[LSCAN__TF_MAX] > nmax) nmax = fu[LSCAN__TF_MAX];
                 }
             double bs = ft[LSCAN__TF_BLOB_S], bl = ft[LSCAN__TF_BLOB_L];
-            double ms = kr ? median_small(ns, kr) : abs_s[t] / cnt[t], ml = kr ? median_small(nl, kr) : abs_l[t] / cnt[t];
+            double ms = kr ? median_small(ns, kr) : abs_s[t] / cnt[t],
+                   ml = kr ? median_small(nl, kr) : abs_l[t] / cnt[t];
             ft[LSCAN__TF_BLOB_S_Z] = (float)log1p((bs > 0 ? bs : 0) / (ms + BLOB_SPREAD_FLOOR));
             ft[LSCAN__TF_BLOB_L_Z] = (float)log1p((bl > 0 ? bl : 0) / (ml + BLOB_SPREAD_FLOOR));
-            ft[LSCAN__TF_STD_VS_NBR] =
-                k ? (float)log((ft[LSCAN__TF_STD] + TEXTURE_FLOOR) / (median_small(nstd, k) + TEXTURE_FLOOR)) : 0.0f;
+            ft[LSCAN__TF_STD_VS_NBR] = k ? (float)log((ft[LSCAN__TF_STD] + TEXTURE_FLOOR) /
+                                                      (median_small(nstd, k) + TEXTURE_FLOOR))
+                                         : 0.0f;
             ft[LSCAN__TF_MAX_VS_NBR_MAX] = k ? (float)(ft[LSCAN__TF_MAX] - nmax) : 0.0f;
 
             double lx = -INFINITY, ly = -INFINITY;

@@ -86,14 +86,17 @@ static const struct feature_def tile_defs[LSCAN__TILE_FEATURES] = {
                                             "neighbours'"},
     [LSCAN__TF_MAX_VS_NBR_MAX] = {"max_vs_nbr_max", "max - the largest max of the up to 8 "
                                                     "neighbouring tiles"},
-    [LSCAN__TF_COL_LINE_PX] = {"col_line_px", "largest over the tile's pixel columns of the "
-                                              "column's mean A over the box height - the mean of "
-                                              "the columns 4 px either side: a thin vertical plane"},
+    [LSCAN__TF_COL_LINE_PX] = {"col_line_px",
+                               "largest over the tile's pixel columns of the "
+                               "column's mean A over the box height - the mean of "
+                               "the columns 4 px either side: a thin vertical plane"},
     [LSCAN__TF_ROW_LINE_PX] = {"row_line_px", "the same for the tile's pixel rows over the box "
                                               "length: a thin horizontal plane"},
-#define IMG_Z(f, n) [LSCAN__TF_##f##_IMG_Z] = {n "_img_z", "(" n " - its median over the " \
-    "container's inner tiles) / (their 90th - 10th percentile + 0.02), as sign(z) log(1 + |z|): " \
-    "unusual for this scan"}
+#define IMG_Z(f, n)                                                                                \
+    [LSCAN__TF_##f##_IMG_Z] = {n "_img_z", "(" n " - its median over the "                         \
+                                           "container's inner tiles) / (their 90th - 10th "        \
+                                           "percentile + 0.02), as sign(z) log(1 + |z|): "         \
+                                           "unusual for this scan"}
     IMG_Z(MEAN, "mean"),
     IMG_Z(STD, "std"),
     IMG_Z(MAX, "max"),
@@ -146,8 +149,10 @@ static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
     [LSCAN__IF_LENGTH_M] = {"length_m", "container length (box width x pitch), metres"},
     [LSCAN__IF_NO_AIR_MARGIN] = {"no_air_margin",
                                  "1 when the image had no air margin (cropped export), else 0"},
-#define Z_MAX(k, n) [LSCAN__IF_IMG_Z_MAX + k] = {n "_img_z_max", "largest tile " n "_img_z over " \
-    "the inner tiles (all tiles when the grid has no inner part)"}
+#define Z_MAX(k, n)                                                                                \
+    [LSCAN__IF_IMG_Z_MAX + k] = {n "_img_z_max",                                                   \
+                                 "largest tile " n "_img_z over "                                  \
+                                 "the inner tiles (all tiles when the grid has no inner part)"}
     Z_MAX(0, "mean"),
     Z_MAX(1, "std"),
     Z_MAX(2, "max"),
@@ -157,8 +162,11 @@ static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
     Z_MAX(6, "col_line_px"),
     Z_MAX(7, "row_line_px"),
 #undef Z_MAX
-#define TOP_GAP(k, n) [LSCAN__IF_TOP_GAP + k] = {n "_top_gap", "largest tile " n " over the " \
-    "inner tiles - the 10th largest: one unusual spot, not a whole load of them"}
+#define TOP_GAP(k, n)                                                                              \
+    [LSCAN__IF_TOP_GAP +                                                                           \
+        k] = {n "_top_gap",                                                                        \
+              "largest tile " n " over the "                                                       \
+              "inner tiles - the 10th largest: one unusual spot, not a whole load of them"}
     TOP_GAP(0, "mean"),
     TOP_GAP(1, "std"),
     TOP_GAP(2, "max"),
@@ -168,8 +176,9 @@ static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
     TOP_GAP(6, "col_line_px"),
     TOP_GAP(7, "row_line_px"),
 #undef TOP_GAP
-    [LSCAN__IF_MEAN_IMG_Z_MIN] = {"mean_img_z_min", "smallest tile mean_img_z over the inner tiles: "
-                                                    "a light block in the load"},
+    [LSCAN__IF_MEAN_IMG_Z_MIN] = {"mean_img_z_min",
+                                  "smallest tile mean_img_z over the inner tiles: "
+                                  "a light block in the load"},
 };
 
 static const struct feature_def *set_defs(uint32_t set, uint32_t *n)
