@@ -23,6 +23,8 @@ static void usage(FILE *f)
             "  --l2 L                  L2 penalty on standardised weights (1.0)\n"
             "  --tile-positive F       share of a tile in the mask to count it positive (0.3)\n"
             "  --negatives N           clean tiles sampled per image (400)\n"
+            "  --hard-negatives N      then each clean image's N highest-scoring tiles join the\n"
+            "                          negatives for a second fit of each tile model (60; 0 = none)\n"
             "  --name NAME             model name recorded in the file\n"
             "  --training TEXT         one-line description of the training data\n"
             "  --allow-failures        skip scans that cannot be read or analysed\n"
@@ -94,7 +96,7 @@ int cmd_train(int argc, char **argv)
     lscan_train_options o;
     lscan_train_options_init(&o);
     double val_fraction = 0.2;
-    unsigned long long jobs = cli_cpu_count(), negatives = o.max_negative_tiles;
+    unsigned long long jobs = cli_cpu_count(), negatives = o.max_negative_tiles, hard = o.hard_negative_tiles;
     bool allow_failures = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -121,6 +123,8 @@ int cmd_train(int argc, char **argv)
             if (!cli_parse_u64(a, v, 256, &jobs)) return EXIT_USAGE;
         } else if (!strcmp(a, "--negatives")) {
             if (!cli_parse_u64(a, v, 1000000, &negatives) || negatives == 0) return EXIT_USAGE;
+        } else if (!strcmp(a, "--hard-negatives")) {
+            if (!cli_parse_u64(a, v, 100000, &hard)) return EXIT_USAGE;
         } else if (!strcmp(a, "--val-fraction") || !strcmp(a, "--target-detection") || !strcmp(a, "--l2") ||
                    !strcmp(a, "--tile-positive")) {
             double x = strtod(v, &end);
@@ -142,6 +146,7 @@ int cmd_train(int argc, char **argv)
         return EXIT_USAGE;
     }
     o.max_negative_tiles = (uint32_t)negatives;
+    o.hard_negative_tiles = (uint32_t)hard;
     struct dataset train = {0}, val = {0};
     if (!dataset_read(labels, &train) || (validation && !dataset_read(validation, &val))) {
         dataset_free(&train);

@@ -740,6 +740,9 @@ typedef struct lscan_train_options {
     uint32_t max_negative_tiles; /* per image, sampled deterministically (default 400) */
     const char *name;         /* model name written to the file (default "unnamed") */
     const char *training;     /* one-line description of the training data */
+    uint32_t hard_negative_tiles; /* per clean image, its highest-scoring tiles added as
+                                   * negatives for a second fit of each tile model (default 60;
+                                   * 0 = one fit) */
 } lscan_train_options;
 
 LSCAN_API void lscan_train_options_init(lscan_train_options *o);

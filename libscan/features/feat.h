@@ -165,6 +165,9 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
 uint32_t lscan__tile_px(float pitch_mm);
 
 /* Feature indices; names and definitions in features/schema.c. */
+/* Tile features compared with the rest of their scan (LSCAN__TF_MEAN_IMG_Z ..). */
+#define LSCAN__IMG_Z_COUNT 8
+
 enum lscan__tile_feature {
     LSCAN__TF_MEAN,
     LSCAN__TF_STD,
@@ -208,7 +211,7 @@ enum lscan__tile_feature {
     LSCAN__TF_MAX_VS_NBR_MAX,
     LSCAN__TF_COL_LINE_PX,
     LSCAN__TF_ROW_LINE_PX,
-    LSCAN__TF_MEAN_IMG_Z,
+    LSCAN__TF_MEAN_IMG_Z, /* .. LSCAN__IMG_Z_COUNT features against the scan (fine.c) */
     LSCAN__TF_STD_IMG_Z,
     LSCAN__TF_MAX_IMG_Z,
     LSCAN__TF_PEAK_IMG_Z,
@@ -240,10 +243,13 @@ enum lscan__image_feature {
     LSCAN__IF_GRAD_Y,
     LSCAN__IF_LENGTH_M,
     LSCAN__IF_NO_AIR_MARGIN,
-    LSCAN__IF_IMG_Z_MAX, /* .. + 7: the largest of each tile *_img_z over the inner tiles */
-    LSCAN__IF_TOP_GAP =
-        LSCAN__IF_IMG_Z_MAX + 8, /* .. + 7: largest - 10th largest over the inner tiles */
-    LSCAN__IF_MEAN_IMG_Z_MIN = LSCAN__IF_TOP_GAP + 8,
+    LSCAN__IF_IMG_Z_MAX, /* the largest of each tile *_img_z over the inner tiles */
+    LSCAN__IF_TOP_GAP = LSCAN__IF_IMG_Z_MAX + LSCAN__IMG_Z_COUNT, /* largest - 10th largest */
+    LSCAN__IF_MEAN_IMG_Z_MIN = LSCAN__IF_TOP_GAP + LSCAN__IMG_Z_COUNT,
+    LSCAN__IF_EDGE_Z_MAX, /* the largest *_img_z of the outer rings' tiles (against their band) */
+    LSCAN__IF_END_LINE = LSCAN__IF_EDGE_Z_MAX + LSCAN__IMG_Z_COUNT,
+    LSCAN__IF_CEILING_LINE,
+    LSCAN__IF_FLOOR_LINE,
     LSCAN__IMAGE_FEATURES
 };
 

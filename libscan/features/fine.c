@@ -88,51 +88,120 @@ static double signed_log1p(double z)
     return z >= 0 ? log1p(z) : -log1p(-z);
 }
 
+/* A thin line standing above both its neighbours k samples away: the
+ * smaller of the two rises, so a step edge gives 0 or less. */
+static double thin_line(const double *p, uint32_t n, uint32_t i, uint32_t k)
+{
+    double l = p[i] - p[i >= k ? i - k : 0], r = p[i] - p[i + k < n ? i + k : n - 1];
+    return l < r ? l : r;
+}
+
+/* The strongest line of profile p[0..n) among samples [lo, hi) (clipped),
+ * 0 when the range is empty. k = 0: line_at, else thin_line with offset k. */
+static double strongest_line(const double *p, uint32_t n, double lo, double hi, uint32_t k)
+{
+    uint32_t a = lo > 0 ? (uint32_t)lo : 0, b = hi < n ? (uint32_t)hi : n;
+    double best = a < b ? -INFINITY : 0.0;
+    for (uint32_t i = a; i < b; i++) {
+        double l = k ? thin_line(p, n, i, k) : line_at(p, n, i);
+        if (l > best) best = l;
+    }
+    return best;
+}
+
+/* Planes parallel to the end walls, roof and floor, at the distances where
+ * false walls, ceilings and floors are built and clear of the container's
+ * own structure (corner posts, rails and end frames end within ~15 cm of
+ * the box edge on every size the generator draws). */
+/* log(max(l, 0) + 0.01): clean scans give lines of ~0.001-1 A, planes up to
+ * ~4; a linear model weighs their ratio better than their difference. */
+static double log_line(double l)
+{
+    return log((l > 0 ? l : 0) + 0.01);
+}
+
+static void structure_lines(lscan_analysis *a, const double *line_x, uint32_t bw,
+                            const double *line_y, uint32_t bh)
+{
+    const double px_per_mm = 1.0 / a->calib.pitch_mm;
+    double l = strongest_line(line_x, bw, 180 * px_per_mm, 1300 * px_per_mm, 2);
+    double r = strongest_line(line_x, bw, bw - 1300 * px_per_mm, bw - 180 * px_per_mm, 2);
+    double c = strongest_line(line_y, bh, 140 * px_per_mm, 380 * px_per_mm, 2);
+    a->image_feat[LSCAN__IF_END_LINE] = (float)log_line(l > r ? l : r);
+    a->image_feat[LSCAN__IF_CEILING_LINE] = (float)log_line(c);
+    a->image_feat[LSCAN__IF_FLOOR_LINE] =
+        (float)strongest_line(line_y, bh, bh - 400 * px_per_mm, bh - 120 * px_per_mm, 0);
+}
+
 static int cmp_double(const void *x, const void *y)
 {
     double u = *(const double *)x, v = *(const double *)y;
     return (u > v) - (u < v);
 }
 
-/* Tile features against their own distribution over the scan's inner tiles
- * (outside the two outer rings of walls, roof and floor): what is unusual
- * for this load, whatever the load. */
+/* Tile features against their own distribution in the same scan: the inner
+ * tiles against the inner tiles, the two outer rings (walls, roof, floor) by
+ * band: top and bottom (with the corners), left and right. What is unusual
+ * for this load and this part of the container, whatever the load. */
 #define IMG_Z_EDGE 2
 #define IMG_Z_FLOOR 0.02
 #define TOP_GAP_RANK 10
+enum { BAND_INNER, BAND_TOP, BAND_BOTTOM, BAND_LEFT, BAND_RIGHT, BANDS };
+
+static int band_of(uint32_t c, uint32_t r, uint32_t cols, uint32_t rows)
+{
+    if (cols <= 2 * IMG_Z_EDGE || rows <= 2 * IMG_Z_EDGE) return BAND_INNER; /* no inner part */
+    if (r < IMG_Z_EDGE) return BAND_TOP;
+    if (r + IMG_Z_EDGE >= rows) return BAND_BOTTOM;
+    if (c < IMG_Z_EDGE) return BAND_LEFT;
+    if (c + IMG_Z_EDGE >= cols) return BAND_RIGHT;
+    return BAND_INNER;
+}
+
 static int image_z(lscan_analysis *a)
 {
     static const int src[] = {LSCAN__TF_MEAN,        LSCAN__TF_STD,        LSCAN__TF_MAX,
                               LSCAN__TF_PEAK,        LSCAN__TF_BLOB_S,     LSCAN__TF_BLOB_L,
                               LSCAN__TF_COL_LINE_PX, LSCAN__TF_ROW_LINE_PX};
+    _Static_assert(sizeof src / sizeof *src == LSCAN__IMG_Z_COUNT,
+                   "one source per *_img_z feature");
     const uint32_t cols = a->cols, rows = a->rows;
     const size_t nt = (size_t)cols * rows, nf = LSCAN__TILE_FEATURES;
-    const int inner = cols > 2 * IMG_Z_EDGE && rows > 2 * IMG_Z_EDGE;
     double *v = malloc(nt * sizeof *v);
     if (!v) return LSCAN_ERR_NO_MEMORY;
     for (size_t k = 0; k < sizeof src / sizeof *src; k++) {
-        size_t n = 0;
-        for (uint32_t r = 0; r < rows; r++)
-            for (uint32_t c = 0; c < cols; c++)
-                if (!inner || (r >= IMG_Z_EDGE && r + IMG_Z_EDGE < rows && c >= IMG_Z_EDGE &&
-                               c + IMG_Z_EDGE < cols))
-                    v[n++] = a->tile_feat[((size_t)r * cols + c) * nf + src[k]];
-        qsort(v, n, sizeof *v, cmp_double);
-        a->image_feat[LSCAN__IF_TOP_GAP + k] =
-            (float)(v[n - 1] - v[n > TOP_GAP_RANK ? n - TOP_GAP_RANK : 0]);
-        double med = v[(n - 1) / 2],
-               spread = v[(size_t)(0.9 * (double)(n - 1))] - v[(size_t)(0.1 * (double)(n - 1))];
-        for (size_t t = 0; t < nt; t++) {
-            float *ft = a->tile_feat + t * nf;
-            double z = (ft[src[k]] - med) / (spread + IMG_Z_FLOOR);
-            ft[LSCAN__TF_MEAN_IMG_Z + k] = (float)signed_log1p(z);
+        double edge_max = -INFINITY;
+        for (int band = 0; band < BANDS; band++) {
+            size_t n = 0;
+            for (uint32_t r = 0; r < rows; r++)
+                for (uint32_t c = 0; c < cols; c++)
+                    if (band_of(c, r, cols, rows) == band)
+                        v[n++] = a->tile_feat[((size_t)r * cols + c) * nf + src[k]];
+            if (n == 0) continue;
+            qsort(v, n, sizeof *v, cmp_double);
+            double med = v[(n - 1) / 2],
+                   spread = v[(size_t)(0.9 * (double)(n - 1))] - v[(size_t)(0.1 * (double)(n - 1))];
+            for (uint32_t r = 0; r < rows; r++)
+                for (uint32_t c = 0; c < cols; c++) {
+                    if (band_of(c, r, cols, rows) != band) continue;
+                    float *ft = a->tile_feat + ((size_t)r * cols + c) * nf;
+                    ft[LSCAN__TF_MEAN_IMG_Z + k] =
+                        (float)signed_log1p((ft[src[k]] - med) / (spread + IMG_Z_FLOOR));
+                }
+            /* The largest z is the largest value's; for the mean also the smallest. */
+            double zmax = signed_log1p((v[n - 1] - med) / (spread + IMG_Z_FLOOR));
+            if (band != BAND_INNER) {
+                if (zmax > edge_max) edge_max = zmax;
+                continue;
+            }
+            a->image_feat[LSCAN__IF_TOP_GAP + k] =
+                (float)(v[n - 1] - v[n > TOP_GAP_RANK ? n - TOP_GAP_RANK : 0]);
+            a->image_feat[LSCAN__IF_IMG_Z_MAX + k] = (float)zmax;
+            if (src[k] == LSCAN__TF_MEAN)
+                a->image_feat[LSCAN__IF_MEAN_IMG_Z_MIN] =
+                    (float)signed_log1p((v[0] - med) / (spread + IMG_Z_FLOOR));
         }
-        /* The largest z is the largest value's; for the mean also the smallest. */
-        a->image_feat[LSCAN__IF_IMG_Z_MAX + k] =
-            (float)signed_log1p((v[n - 1] - med) / (spread + IMG_Z_FLOOR));
-        if (src[k] == LSCAN__TF_MEAN)
-            a->image_feat[LSCAN__IF_MEAN_IMG_Z_MIN] =
-                (float)signed_log1p((v[0] - med) / (spread + IMG_Z_FLOOR));
+        a->image_feat[LSCAN__IF_EDGE_Z_MAX + k] = isinf(edge_max) ? 0.0f : (float)edge_max;
     }
     free(v);
     return LSCAN_OK;
@@ -197,6 +266,7 @@ int lscan__fine_features(lscan_analysis *a, const lscan__fine *f)
         line_x[x] = (double)f->col_sum[x] / bh / one;
     for (uint32_t y = 0; y < bh; y++)
         line_y[y] = (double)f->row_sum[y] / bw / one;
+    structure_lines(a, line_x, bw, line_y, bh);
 
     for (uint32_t tr = 0; tr < rows; tr++)
         for (uint32_t tc = 0; tc < cols; tc++) {

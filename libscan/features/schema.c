@@ -179,6 +179,28 @@ static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
     [LSCAN__IF_MEAN_IMG_Z_MIN] = {"mean_img_z_min",
                                   "smallest tile mean_img_z over the inner tiles: "
                                   "a light block in the load"},
+#define EDGE_Z_MAX(k, n)                                                                           \
+    [LSCAN__IF_EDGE_Z_MAX + k] = {n "_edge_z_max", "largest tile " n "_img_z of the two outer "    \
+                                                   "rings (each tile against its band: roof, "     \
+                                                   "floor, either end)"}
+    EDGE_Z_MAX(0, "mean"),
+    EDGE_Z_MAX(1, "std"),
+    EDGE_Z_MAX(2, "max"),
+    EDGE_Z_MAX(3, "peak"),
+    EDGE_Z_MAX(4, "blob_s"),
+    EDGE_Z_MAX(5, "blob_l"),
+    EDGE_Z_MAX(6, "col_line_px"),
+    EDGE_Z_MAX(7, "row_line_px"),
+#undef EDGE_Z_MAX
+    [LSCAN__IF_END_LINE] = {"end_line", "log(0.01 + the strongest thin line, >= 0, of the column "
+                                        "profile 18-130 cm from either end of the box): the "
+                                        "smaller rise over the columns 2 px either side; a "
+                                        "false end or door wall"},
+    [LSCAN__IF_CEILING_LINE] = {"ceiling_line", "the same for the row profile 14-38 cm below the "
+                                                "box top: a false ceiling"},
+    [LSCAN__IF_FLOOR_LINE] = {"floor_line",
+                              "largest row-profile line (against the rows 4 px either "
+                              "side) 12-40 cm above the box bottom: a double floor"},
 };
 
 static const struct feature_def *set_defs(uint32_t set, uint32_t *n)

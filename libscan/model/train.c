@@ -1,4 +1,5 @@
-/* train.c — the trainer: stores analysed images, fits the tile model then the image model, chooses the threshold on validation images. */
+/* train.c — the trainer: stores analysed images, fits the tile model then the image model, chooses
+ * the threshold on validation images. */
 #include "model.h"
 
 #include <math.h>
@@ -44,7 +45,8 @@ static void entry_free(struct entry *e)
 LSCAN_API void lscan_trainer_free(lscan_trainer *t)
 {
     if (!t) return;
-    for (size_t i = 0; i < t->n; i++) entry_free(&t->e[i]);
+    for (size_t i = 0; i < t->n; i++)
+        entry_free(&t->e[i]);
     free(t->e);
     pthread_mutex_destroy(&t->mu);
     free(t);
@@ -59,23 +61,29 @@ LSCAN_API void lscan_train_options_init(lscan_train_options *o)
     o->target_detection = 0.99;
     o->tile_positive = 0.3;
     o->max_negative_tiles = 400;
+    o->hard_negative_tiles = 60;
 }
 
-LSCAN_API int lscan_trainer_add(lscan_trainer *t, lscan_ctx *ctx, const lscan_image *img, const uint8_t *mask,
-                                size_t mask_stride, int cls, uint32_t split, uint64_t key)
+LSCAN_API int lscan_trainer_add(lscan_trainer *t, lscan_ctx *ctx, const lscan_image *img,
+                                const uint8_t *mask, size_t mask_stride, int cls, uint32_t split,
+                                uint64_t key)
 {
     if (!t || !ctx || !img) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     lscan__error_clear(ctx);
-    if (!lscan_class_name(cls)) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "unknown class %d", cls);
-    if (split > LSCAN_SPLIT_VALIDATION) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "unknown split %u", split);
-    if (mask && mask_stride < img->width) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "mask stride < width");
+    if (!lscan_class_name(cls))
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "unknown class %d", cls);
+    if (split > LSCAN_SPLIT_VALIDATION)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "unknown split %u", split);
+    if (mask && mask_stride < img->width)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "mask stride < width");
     lscan_analysis *a;
     int rc = lscan_analyze(ctx, img, NULL, &a);
     if (rc) return rc;
     struct entry e = {.key = key, .cls = cls, .split = split};
     lscan_analysis_grid(a, &e.cols, &e.rows);
     size_t nt = (size_t)e.cols * e.rows;
-    uint32_t ntf = lscan_feature_count(LSCAN_FEATURES_TILE), nif = lscan_feature_count(LSCAN_FEATURES_IMAGE);
+    uint32_t ntf = lscan_feature_count(LSCAN_FEATURES_TILE),
+             nif = lscan_feature_count(LSCAN_FEATURES_IMAGE);
     e.tiles = malloc(nt * ntf * sizeof *e.tiles);
     e.mask_frac = calloc(nt, sizeof *e.mask_frac);
     e.image = malloc(nif * sizeof *e.image);
@@ -93,7 +101,8 @@ LSCAN_API int lscan_trainer_add(lscan_trainer *t, lscan_ctx *ctx, const lscan_im
                 lscan_analysis_tile_box(a, col, row, &b);
                 size_t on = 0, area = (size_t)(b.x1 - b.x0) * (b.y1 - b.y0);
                 for (uint32_t y = b.y0; y < b.y1; y++)
-                    for (uint32_t x = b.x0; x < b.x1; x++) on += mask[(size_t)y * mask_stride + x] != 0;
+                    for (uint32_t x = b.x0; x < b.x1; x++)
+                        on += mask[(size_t)y * mask_stride + x] != 0;
                 e.mask_frac[(size_t)row * e.cols + col] = area ? (float)on / (float)area : 0.0f;
             }
         }
@@ -146,11 +155,34 @@ static int by_double(const void *a, const void *b)
 /* Class weights that give both labels the same total weight. */
 static void balanced_weights(const uint8_t *y, size_t n, size_t npos, double *w)
 {
-    for (size_t i = 0; i < n; i++) w[i] = y[i] ? (double)n / (2.0 * npos) : (double)n / (2.0 * (n - npos));
+    for (size_t i = 0; i < n; i++)
+        w[i] = y[i] ? (double)n / (2.0 * npos) : (double)n / (2.0 * (n - npos));
+}
+
+/* The (up to) k highest-scoring tiles of a clean image under a tile model,
+ * into idx[0..k) (ties: the lower tile index first), their scores into
+ * v[0..k). Returns how many. */
+static size_t hardest_tiles(const lscan__linear *tm, const struct entry *e, uint32_t d, size_t k,
+                            uint64_t *idx, double *v)
+{
+    size_t nt = (size_t)e->cols * e->rows, n = 0;
+    for (size_t q = 0; q < nt; q++) {
+        double s = lscan__linear_score(tm, e->tiles + q * d);
+        if (n == k && !(s > v[k - 1])) continue;
+        size_t j = n < k ? n++ : k - 1;
+        for (; j > 0 && v[j - 1] < s; j--) {
+            v[j] = v[j - 1];
+            idx[j] = idx[j - 1];
+        }
+        v[j] = s;
+        idx[j] = q;
+    }
+    return n;
 }
 
 /* Fits the tile model of expert ex: tiles of that class's anomalies against clean tiles. */
-static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_options *o, lscan_model *m, int ex)
+static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_options *o,
+                          lscan_model *m, int ex)
 {
     const int cls = lscan__expert_class[ex];
     uint32_t d = lscan_feature_count(LSCAN_FEATURES_TILE);
@@ -162,8 +194,10 @@ static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_op
         if (e->split != LSCAN_SPLIT_TRAIN) continue;
         size_t nt = (size_t)e->cols * e->rows, neg = 0;
         for (size_t k = 0; k < nt; k++) {
-            if (e->mask_frac[k] >= o->tile_positive) rows += e->cls == cls;
-            else if (e->mask_frac[k] == 0) neg++;
+            if (e->mask_frac[k] >= o->tile_positive)
+                rows += e->cls == cls;
+            else if (e->mask_frac[k] == 0)
+                neg++;
         }
         rows += neg < o->max_negative_tiles ? neg : o->max_negative_tiles;
     }
@@ -194,7 +228,8 @@ static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_op
         }
         for (size_t k = 0; k < nt; k++) {
             if (e->mask_frac[k] >= o->tile_positive) {
-                if (e->cls != cls) continue; /* another expert's anomaly: neither positive nor clean */
+                if (e->cls != cls)
+                    continue; /* another expert's anomaly: neither positive nor clean */
                 memcpy(x + r * d, e->tiles + k * d, d * sizeof *x);
                 y[r++] = 1;
                 npos++;
@@ -211,12 +246,51 @@ static int fit_tile_model(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_op
         }
     }
     if (npos == 0 || npos == r) {
-        rc = lscan__error(ctx, LSCAN_ERR_TRAINING, "%s tile model needs positive and negative tiles (%zu of %zu positive)",
+        rc = lscan__error(ctx, LSCAN_ERR_TRAINING,
+                          "%s tile model needs positive and negative tiles (%zu of %zu positive)",
                           lscan_class_name(cls), npos, r);
         goto done;
     }
     balanced_weights(y, r, npos, w);
     rc = lscan__logreg_fit(ctx, x, y, w, r, d, o->l2, &m->tile[ex]);
+    if (!rc && o->hard_negative_tiles) {
+        /* Second fit: each clean image's highest-scoring tiles join the
+         * negatives, so the model learns the clean tiles that look most like
+         * the anomaly, not only typical ones. */
+        size_t nclean = 0;
+        for (size_t i = 0; i < t->n; i++)
+            nclean += t->e[i].split == LSCAN_SPLIT_TRAIN && !LSCAN_CLASS_IS_INSPECT(t->e[i].cls);
+        size_t cap = r + nclean * o->hard_negative_tiles;
+        float *x2 = realloc(x, cap * d * sizeof *x2);
+        if (x2) x = x2;
+        uint8_t *y2 = realloc(y, cap);
+        if (y2) y = y2;
+        double *w2 = realloc(w, cap * sizeof *w2);
+        if (w2) w = w2;
+        uint64_t *top =
+            realloc(neg, (neg_cap > o->hard_negative_tiles ? neg_cap : o->hard_negative_tiles) *
+                             sizeof *top);
+        if (top) neg = top;
+        double *score = malloc(o->hard_negative_tiles * sizeof *score);
+        if (!x2 || !y2 || !w2 || !top || !score) {
+            free(score);
+            rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory for hard negative tiles");
+            goto done;
+        }
+        for (size_t i = 0; i < t->n; i++) {
+            const struct entry *e = &t->e[i];
+            if (e->split != LSCAN_SPLIT_TRAIN || LSCAN_CLASS_IS_INSPECT(e->cls)) continue;
+            size_t k = hardest_tiles(&m->tile[ex], e, d, o->hard_negative_tiles, top, score);
+            for (size_t j = 0; j < k; j++) {
+                memcpy(x + r * d, e->tiles + top[j] * d, d * sizeof *x);
+                y[r++] = 0;
+            }
+        }
+        free(score);
+        lscan__linear_free(&m->tile[ex]);
+        balanced_weights(y, r, npos, w);
+        rc = lscan__logreg_fit(ctx, x, y, w, r, d, o->l2, &m->tile[ex]);
+    }
 done:
     free(x);
     free(y);
@@ -255,7 +329,8 @@ static int calibrate_tiles(lscan_trainer *t, lscan_ctx *ctx, lscan_model *m, int
             lscan__tile_logits_raw(m, e->tiles, e->cols, e->rows, raw);
             for (size_t q = 0; q < nt; q++) {
                 double v = raw[(size_t)ex * nt + q];
-                int g = lscan__tile_region((uint32_t)(q % e->cols), (uint32_t)(q / e->cols), e->cols, e->rows);
+                int g = lscan__tile_region((uint32_t)(q % e->cols), (uint32_t)(q / e->cols),
+                                           e->cols, e->rows);
                 if (pass == 0) {
                     sum[g] += v;
                     sum2[g] += v * v;
@@ -267,7 +342,8 @@ static int calibrate_tiles(lscan_trainer *t, lscan_ctx *ctx, lscan_model *m, int
         }
         if (pass == 0) {
             for (int g = 0; g < LSCAN__REGIONS; g++) {
-                double mu = cnt[g] ? sum[g] / cnt[g] : 0, var = cnt[g] ? sum2[g] / cnt[g] - mu * mu : 1;
+                double mu = cnt[g] ? sum[g] / cnt[g] : 0,
+                       var = cnt[g] ? sum2[g] / cnt[g] - mu * mu : 1;
                 m->region_mean[ex][g] = mu;
                 m->region_scale[ex][g] = var > 1e-12 ? sqrt(var) : 1.0;
             }
@@ -318,7 +394,8 @@ static char *one_line(const char *s, const char *fallback)
     return d;
 }
 
-LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_options *opts, lscan_model **out)
+LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_options *opts,
+                                lscan_model **out)
 {
     if (out) *out = NULL;
     if (!t || !ctx || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
@@ -326,7 +403,8 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
     lscan_train_options o;
     lscan_train_options_init(&o);
     if (opts) {
-        if (opts->size < sizeof(uint32_t)) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "train options not initialised");
+        if (opts->size < sizeof(uint32_t))
+            return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "train options not initialised");
         memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
     }
     if (!(o.l2 >= 0) || !(o.target_detection > 0 && o.target_detection <= 1) ||
@@ -335,13 +413,16 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
     if (t->n > 1) qsort(t->e, t->n, sizeof *t->e, by_key); /* qsort(NULL, 0) is undefined */
     for (size_t i = 1; i < t->n; i++)
         if (t->e[i].key == t->e[i - 1].key)
-            return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "two images share the key %llu", (unsigned long long)t->e[i].key);
+            return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "two images share the key %llu",
+                                (unsigned long long)t->e[i].key);
     size_t counts[2][2] = {{0, 0}, {0, 0}}; /* [split][inspect] */
-    for (size_t i = 0; i < t->n; i++) counts[t->e[i].split][LSCAN_CLASS_IS_INSPECT(t->e[i].cls)]++;
+    for (size_t i = 0; i < t->n; i++)
+        counts[t->e[i].split][LSCAN_CLASS_IS_INSPECT(t->e[i].cls)]++;
     if (!counts[0][0] || !counts[0][1] || !counts[1][0] || !counts[1][1])
-        return lscan__error(ctx, LSCAN_ERR_TRAINING,
-                            "need RELEASE and INSPECT images in both splits (train %zu/%zu, validation %zu/%zu)",
-                            counts[0][0], counts[0][1], counts[1][0], counts[1][1]);
+        return lscan__error(
+            ctx, LSCAN_ERR_TRAINING,
+            "need RELEASE and INSPECT images in both splits (train %zu/%zu, validation %zu/%zu)",
+            counts[0][0], counts[0][1], counts[1][0], counts[1][1]);
 
     lscan_model *m = calloc(1, sizeof *m);
     if (!m) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
@@ -374,14 +455,17 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
         size_t ntr = 0, ntr_pos = 0;
         for (size_t i = 0; i < t->n; i++) {
             int cls = t->e[i].cls;
-            if (t->e[i].split != LSCAN_SPLIT_TRAIN || (LSCAN_CLASS_IS_INSPECT(cls) && cls != lscan__expert_class[ex])) continue;
+            if (t->e[i].split != LSCAN_SPLIT_TRAIN ||
+                (LSCAN_CLASS_IS_INSPECT(cls) && cls != lscan__expert_class[ex]))
+                continue;
             memcpy(xt + ntr * nf, x + i * nf, nf * sizeof *x);
             y[ntr] = LSCAN_CLASS_IS_INSPECT(cls);
             ntr_pos += y[ntr];
             ntr++;
         }
         if (ntr_pos == 0) {
-            rc = lscan__error(ctx, LSCAN_ERR_TRAINING, "no %s scans to train on", lscan_class_name(lscan__expert_class[ex]));
+            rc = lscan__error(ctx, LSCAN_ERR_TRAINING, "no %s scans to train on",
+                              lscan_class_name(lscan__expert_class[ex]));
             break;
         }
         balanced_weights(y, ntr, ntr_pos, w);

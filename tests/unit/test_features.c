@@ -523,6 +523,54 @@ Test(features, constructed_scan_hand_computed_features)
     lscan_ctx_free(ctx);
 }
 
+/* Planes seen edge-on: the plain 300 x 200 box at A = 0.5 with a 1-px
+ * column of A = 1.5 over its whole height 107 px (50 cm) from the left end
+ * and a 1-px row of A = 1.5 over its whole length 53 px (25 cm) below the
+ * top: a false end wall and a false ceiling where they are built. */
+Test(features, false_wall_and_ceiling_lines)
+{
+    lscan_ctx *ctx = lscan_ctx_new();
+    uint16_t *px = malloc(CW * CH * 2);
+    const uint16_t v15 = (uint16_t)lround(60000.0 * exp(-1.5)),
+                   v05l = (uint16_t)lround(60000.0 * exp(-0.5));
+    for (uint32_t y = 0; y < CH; y++)
+        for (uint32_t x = 0; x < CW; x++) {
+            bool in = x >= 50 && x < 350 && y >= 50 && y < 250;
+            px[y * CW + x] = !in ? 60000 : (x == 50 + 107 || y == 50 + 53) ? v15 : v05l;
+        }
+    lscan_image *img = NULL;
+    cr_assert_eq(lscan_image_wrap(ctx, px, CW, CH, CW * 2, 16, NULL, &img), LSCAN_OK);
+    lscan_analyze_options o;
+    lscan_analyze_options_init(&o);
+    o.pitch_mm = 4.6875f;
+    lscan_analysis *a = NULL;
+    cr_assert_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    const float *im = lscan_analysis_image_features(a);
+    double rise = (a_fp(v15) - a_fp(v05l)) / 2048.0;
+    /* Column profile: 1.5 at the line, 0.5 + rise/200 beside it (the row
+     * crosses every column); row profile likewise with 300 columns. */
+    cr_expect_float_eq(im[LSCAN__IF_END_LINE], (float)log(rise * (1 - 1.0 / 200) + 0.01), 1e-5f);
+    cr_expect_float_eq(im[LSCAN__IF_CEILING_LINE], (float)log(rise * (1 - 1.0 / 300) + 0.01),
+                       1e-5f);
+    cr_expect_float_eq(im[LSCAN__IF_FLOOR_LINE], 0.0f, 1e-6f); /* 12-40 cm above the floor: flat */
+    lscan_analysis_free(a);
+    lscan_image_free(img);
+
+    /* The same line 10 cm from the end is the container's own structure: not counted. */
+    for (uint32_t y = 50; y < 250; y++) {
+        px[y * CW + 50 + 107] = y == 50 + 53 ? v15 : v05l;
+        px[y * CW + 50 + 21] = v15;
+    }
+    cr_assert_eq(lscan_image_wrap(ctx, px, CW, CH, CW * 2, 16, NULL, &img), LSCAN_OK);
+    cr_assert_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_OK);
+    cr_expect_float_eq(lscan_analysis_image_features(a)[LSCAN__IF_END_LINE], (float)log(0.01),
+                       1e-5f);
+    lscan_analysis_free(a);
+    lscan_image_free(img);
+    free(px);
+    lscan_ctx_free(ctx);
+}
+
 Test(features, options_and_arguments_are_checked)
 {
     lscan_ctx *ctx = lscan_ctx_new();

@@ -456,6 +456,22 @@ Test(model, training_is_deterministic_and_order_independent, .timeout = 300)
     }
     cr_expect_eq(len[0], len[1]);
     cr_expect(memcmp(text[0], text[1], len[0]) == 0, "the order of adds changed the model");
+    /* The hard-negative pass (on by default) refits the tile models: without
+     * it they differ, and the training still succeeds. */
+    cr_expect_gt(o.hard_negative_tiles, 0u);
+    o.hard_negative_tiles = 0;
+    lscan_trainer *tr = lscan_trainer_new();
+    add_generated(tr, ctx, 3, false);
+    lscan_model *m;
+    cr_assert_eq(lscan_trainer_fit(tr, ctx, &o, &m), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    size_t one_len;
+    char *one = model_text(ctx, m, &one_len);
+    const char *w0 = strstr(text[0], "tile-feature "), *w1 = strstr(one, "tile-feature ");
+    cr_assert(w0 && w1);
+    cr_expect_neq(strncmp(w0, w1, 2000), 0, "the hard-negative pass left the tile model unchanged");
+    free(one);
+    lscan_model_free(m);
+    lscan_trainer_free(tr);
     free(text[0]);
     free(text[1]);
     lscan_ctx_free(ctx);
