@@ -109,10 +109,6 @@ static double strongest_line(const double *p, uint32_t n, double lo, double hi, 
     return best;
 }
 
-/* Planes parallel to the end walls, roof and floor, at the distances where
- * false walls, ceilings and floors are built and clear of the container's
- * own structure (corner posts, rails and end frames end within ~15 cm of
- * the box edge on every size the generator draws). */
 /* log(max(l, 0) + 0.01): clean scans give lines of ~0.001-1 A, planes up to
  * ~4; a linear model weighs their ratio better than their difference. */
 static double log_line(double l)
@@ -120,6 +116,10 @@ static double log_line(double l)
     return log((l > 0 ? l : 0) + 0.01);
 }
 
+/* Planes parallel to the end walls, roof and floor, at the distances where
+ * false walls, ceilings and floors are built and clear of the container's
+ * own structure (corner posts, rails and end frames end within ~15 cm of
+ * the box edge on every size the generator draws). */
 static void structure_lines(lscan_analysis *a, const double *line_x, uint32_t bw,
                             const double *line_y, uint32_t bh)
 {
