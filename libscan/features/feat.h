@@ -277,6 +277,7 @@ typedef struct lscan__fine {
     uint32_t *cell_sum;    /* crows * ccols, zeroed before the sweep */
     uint64_t *col_sum;     /* box width, zeroed before the sweep */
     uint64_t *row_sum;     /* box height */
+    uint32_t *acc;         /* box width: scratch */
 } lscan__fine;
 
 /* Adds `height` rows of attenuation (box rows y_off..) to the fine sums. */

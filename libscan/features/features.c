@@ -323,6 +323,14 @@ static void sweep(const lscan__kernels *k, const lscan_image *img, const lscan__
     }
 }
 
+static void fine_free(lscan__fine *f)
+{
+    free(f->cell_sum);
+    free(f->col_sum);
+    free(f->row_sum);
+    free(f->acc);
+}
+
 LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
                             const lscan_analyze_options *opts, lscan_analysis **out)
 {
@@ -379,13 +387,12 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
     fine.cell_sum = calloc((size_t)fine.ccols * fine.crows, sizeof *fine.cell_sum);
     fine.col_sum = calloc(bw, sizeof *fine.col_sum);
     fine.row_sum = malloc(bh * sizeof *fine.row_sum);
+    fine.acc = malloc(bw * sizeof *fine.acc);
     if (!a->tile_feat || !a->row_gain || !tmp || !prof || !fine.cell_sum || !fine.col_sum ||
-        !fine.row_sum) {
+        !fine.row_sum || !fine.acc) {
         free(tmp);
         free(prof);
-        free(fine.cell_sum);
-        free(fine.col_sum);
-        free(fine.row_sum);
+        fine_free(&fine);
         lscan_analysis_free(a);
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate features for %zu tiles", nt);
     }
@@ -412,9 +419,7 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
     free(prof);
     rc = lscan__context_features(a);
     if (!rc) rc = lscan__fine_features(a, &fine);
-    free(fine.cell_sum);
-    free(fine.col_sum);
-    free(fine.row_sum);
+    fine_free(&fine);
     if (rc != LSCAN_OK) {
         lscan_analysis_free(a);
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate tile context features");
