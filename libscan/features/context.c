@@ -12,9 +12,19 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(double *v, size_t n)
+double lscan__median_d(double *v, size_t n)
 {
-    qsort(v, n, sizeof *v, cmp_double);
+    if (n <= 32) { /* insertion sort: the neighbourhoods of fine.c */
+        for (size_t i = 1; i < n; i++) {
+            double x = v[i];
+            size_t j = i;
+            for (; j > 0 && v[j - 1] > x; j--)
+                v[j] = v[j - 1];
+            v[j] = x;
+        }
+    } else {
+        qsort(v, n, sizeof *v, cmp_double);
+    }
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
@@ -26,16 +36,21 @@ int lscan__context_features(lscan_analysis *a)
     const uint32_t cols = a->cols, rows = a->rows;
     const size_t nf = LSCAN__TILE_FEATURES, nt = (size_t)cols * rows;
     size_t longest = cols > rows ? cols : rows;
-    double *col_gx = calloc(2 * ((size_t)cols + rows) + (longest > nt ? longest : nt) + nt, sizeof *col_gx);
+    double *col_gx =
+        calloc(2 * ((size_t)cols + rows) + (longest > nt ? longest : nt) + nt, sizeof *col_gx);
     if (!col_gx) return LSCAN_ERR_NO_MEMORY;
     double *row_gy = col_gx + cols, *col_mean = row_gy + rows, *row_mean = col_mean + cols,
            *means = row_mean + rows, *tmp = means + nt;
-    for (size_t i = 0; i < nt; i++) means[i] = a->tile_feat[i * nf + LSCAN__TF_MEAN];
+    for (size_t i = 0; i < nt; i++)
+        means[i] = a->tile_feat[i * nf + LSCAN__TF_MEAN];
     memcpy(tmp, means, nt * sizeof *tmp);
     qsort(tmp, nt, sizeof *tmp, cmp_double);
     /* Same quantile rule as the image features: linear interpolation. */
-    double pos50 = 0.5 * (double)(nt - 1), pos25 = 0.25 * (double)(nt - 1), pos75 = 0.75 * (double)(nt - 1);
-#define QUANT(p) (tmp[(size_t)(p)] + ((p) - (double)(size_t)(p)) * (tmp[(size_t)(p) + ((size_t)(p) + 1 < nt)] - tmp[(size_t)(p)]))
+    double pos50 = 0.5 * (double)(nt - 1), pos25 = 0.25 * (double)(nt - 1),
+           pos75 = 0.75 * (double)(nt - 1);
+#define QUANT(p)                                                                                   \
+    (tmp[(size_t)(p)] +                                                                            \
+     ((p) - (double)(size_t)(p)) * (tmp[(size_t)(p) + ((size_t)(p) + 1 < nt)] - tmp[(size_t)(p)]))
     double load_median = QUANT(pos50), load_iqr = QUANT(pos75) - QUANT(pos25);
 #undef QUANT
     for (uint32_t r = 0; r < rows; r++)
@@ -47,9 +62,9 @@ int lscan__context_features(lscan_analysis *a)
             row_mean[r] += f[LSCAN__TF_MEAN] / cols;
         }
     memcpy(tmp, col_gx, cols * sizeof *tmp);
-    double gx_med = median(tmp, cols);
+    double gx_med = lscan__median_d(tmp, cols);
     memcpy(tmp, row_gy, rows * sizeof *tmp);
-    double gy_med = median(tmp, rows);
+    double gy_med = lscan__median_d(tmp, rows);
 
     for (uint32_t r = 0; r < rows; r++)
         for (uint32_t c = 0; c < cols; c++) {
@@ -60,7 +75,8 @@ int lscan__context_features(lscan_analysis *a)
             for (int dr = -1; dr <= 1; dr++)
                 for (int dc = -1; dc <= 1; dc++) {
                     long rr = (long)r + dr, cc = (long)c + dc;
-                    if ((dr == 0 && dc == 0) || rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
+                    if ((dr == 0 && dc == 0) || rr < 0 || cc < 0 || rr >= rows || cc >= cols)
+                        continue;
                     double v = means[(size_t)rr * cols + (size_t)cc];
                     if (v > nmax) nmax = v;
                 }
@@ -84,8 +100,10 @@ int lscan__context_features(lscan_analysis *a)
             f[LSCAN__TF_BLOCK_ISOLATION] = isinf(rmax) ? 0.0f : (float)(bsum / bn - rmax);
             f[LSCAN__TF_COL_GX_EXCESS] = (float)(col_gx[c] - gx_med);
             f[LSCAN__TF_ROW_GY_EXCESS] = (float)(row_gy[r] - gy_med);
-            double cl = c > 0 ? col_mean[c - 1] : col_mean[c], cr = c + 1 < cols ? col_mean[c + 1] : col_mean[c];
-            double ru = r > 0 ? row_mean[r - 1] : row_mean[r], rd = r + 1 < rows ? row_mean[r + 1] : row_mean[r];
+            double cl = c > 0 ? col_mean[c - 1] : col_mean[c],
+                   cr = c + 1 < cols ? col_mean[c + 1] : col_mean[c];
+            double ru = r > 0 ? row_mean[r - 1] : row_mean[r],
+                   rd = r + 1 < rows ? row_mean[r + 1] : row_mean[r];
             f[LSCAN__TF_COL_LINE] = (float)(col_mean[c] - 0.5 * (cl + cr));
             f[LSCAN__TF_ROW_LINE] = (float)(row_mean[r] - 0.5 * (ru + rd));
             f[LSCAN__TF_MEAN_VS_MEDIAN_Z] = (float)((m - load_median) / (load_iqr + SPREAD_FLOOR));

@@ -268,6 +268,10 @@ struct lscan_analysis {
  * per-tile features already computed. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */
 int lscan__context_features(lscan_analysis *a);
 
+/* The median of v[0..n) (n >= 1; the mean of the middle two for even n),
+ * sorting v. */
+double lscan__median_d(double *v, size_t n);
+
 /* Sums finer than a tile, gathered by the sweep (scalar, exact integers):
  * per cell (a quarter tile square) the sum of A, per pixel column and row of
  * the box the sum of A. */

@@ -88,19 +88,6 @@ static double dob(const double *I, uint32_t ccols, uint32_t crows, long c, long 
     return sc / nc - (so - si) / (no - ni);
 }
 
-/* The median of v[0..n) (n >= 1, small), sorting v. */
-static double median_small(double *v, int n)
-{
-    for (int i = 1; i < n; i++) {
-        double x = v[i];
-        int j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* The spreads' floor (A) keeps the normalised blob scores finite over
  * noiseless uniform loads. */
 #define BLOB_SPREAD_FLOOR 0.01
@@ -326,12 +313,12 @@ int lscan__fine_features(lscan_analysis *a, const lscan__fine *f)
                     if (fu[LSCAN__TF_MAX] > nmax) nmax = fu[LSCAN__TF_MAX];
                 }
             double bs = ft[LSCAN__TF_BLOB_S], bl = ft[LSCAN__TF_BLOB_L];
-            double ms = kr ? median_small(ns, kr) : abs_s[t] / cnt[t],
-                   ml = kr ? median_small(nl, kr) : abs_l[t] / cnt[t];
+            double ms = kr ? lscan__median_d(ns, kr) : abs_s[t] / cnt[t],
+                   ml = kr ? lscan__median_d(nl, kr) : abs_l[t] / cnt[t];
             ft[LSCAN__TF_BLOB_S_Z] = (float)log1p((bs > 0 ? bs : 0) / (ms + BLOB_SPREAD_FLOOR));
             ft[LSCAN__TF_BLOB_L_Z] = (float)log1p((bl > 0 ? bl : 0) / (ml + BLOB_SPREAD_FLOOR));
             ft[LSCAN__TF_STD_VS_NBR] = k ? (float)log((ft[LSCAN__TF_STD] + TEXTURE_FLOOR) /
-                                                      (median_small(nstd, k) + TEXTURE_FLOOR))
+                                                      (lscan__median_d(nstd, k) + TEXTURE_FLOOR))
                                          : 0.0f;
             ft[LSCAN__TF_MAX_VS_NBR_MAX] = k ? (float)(ft[LSCAN__TF_MAX] - nmax) : 0.0f;
 
