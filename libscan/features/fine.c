@@ -119,7 +119,8 @@ static double thin_line(const double *p, uint32_t n, uint32_t i, uint32_t k)
  * 0 when the range is empty. k = 0: line_at, else thin_line with offset k. */
 static double strongest_line(const double *p, uint32_t n, double lo, double hi, uint32_t k)
 {
-    uint32_t a = lo > 0 ? (uint32_t)lo : 0, b = hi < n ? (uint32_t)hi : n;
+    uint32_t a = lo > 0 ? (lo < n ? (uint32_t)lo : n) : 0,
+             b = hi < n ? (hi > 0 ? (uint32_t)hi : 0) : n;
     double best = a < b ? -INFINITY : 0.0;
     for (uint32_t i = a; i < b; i++) {
         double l = k ? thin_line(p, n, i, k) : line_at(p, n, i);

@@ -566,6 +566,15 @@ Test(features, false_wall_and_ceiling_lines)
     cr_expect_float_eq(lscan_analysis_image_features(a)[LSCAN__IF_END_LINE], (float)log(0.01),
                        1e-5f);
     lscan_analysis_free(a);
+    /* Any pitch the options accept: the bands in pixels may lie far outside the box. */
+    const float pitches[] = {1e-9f, 1000.0f};
+    for (int k = 0; k < 2; k++) {
+        o.pitch_mm = pitches[k];
+        cr_assert_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+        cr_expect_float_eq(lscan_analysis_image_features(a)[LSCAN__IF_CEILING_LINE],
+                           (float)log(0.01), 1e-5f);
+        lscan_analysis_free(a);
+    }
     lscan_image_free(img);
     free(px);
     lscan_ctx_free(ctx);
