@@ -4,6 +4,7 @@
 
 #include "libscan.h"
 
+#include <float.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -46,5 +47,9 @@ char *cli_default_model(void);
 
 /* Parses a non-negative integer option value; false (and prints) if bad. */
 bool cli_parse_u64(const char *opt, const char *s, unsigned long long max, unsigned long long *out);
+
+/* Parses a number option value in [lo, hi] (hi = DBL_MAX: any finite number
+ * >= lo); false (and prints) if bad. */
+bool cli_parse_double(const char *opt, const char *s, double lo, double hi, double *out);
 
 #endif

@@ -60,7 +60,6 @@ int cmd_eval(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return EXIT_OK;
@@ -80,14 +79,10 @@ int cmd_eval(int argc, char **argv)
             if (!cli_parse_u64(a, v, 256, &jobs)) return EXIT_USAGE;
         } else if (!strcmp(a, "--roc-points")) {
             if (!cli_parse_u64(a, v, 100000, &roc_points)) return EXIT_USAGE;
-        } else if (!strcmp(a, "--threshold") || !strcmp(a, "--target-detection")) {
-            double x = strtod(v, &end);
-            if (*end || !(x >= 0 && x <= 1)) {
-                cli_error("eval: %s: '%s' is not a number in [0, 1]", a, v);
-                return EXIT_USAGE;
-            }
-            if (!strcmp(a, "--threshold")) threshold = x;
-            else target = x;
+        } else if (!strcmp(a, "--threshold")) {
+            if (!cli_parse_double(a, v, 0, 1, &threshold)) return EXIT_USAGE;
+        } else if (!strcmp(a, "--target-detection")) {
+            if (!cli_parse_double(a, v, 0, 1, &target)) return EXIT_USAGE;
         } else {
             cli_error("eval: unknown option '%s' (see --help)", a);
             return EXIT_USAGE;

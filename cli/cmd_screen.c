@@ -787,12 +787,7 @@ int cmd_screen(int argc, char **argv)
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             out_path = v;
         } else if (strcmp(a, "--threshold") == 0) {
-            char *end;
-            threshold = strtod(v, &end);
-            if (*end || end == v || !(threshold >= 0 && threshold <= 1)) {
-                cli_error("screen: --threshold must be a number in [0, 1], got '%s'", v);
-                goto done;
-            }
+            if (!cli_parse_double(a, v, 0, 1, &threshold)) goto done;
         } else if (strcmp(a, "--shard") == 0) {
             if (!parse_shard(v, &shard_k, &shard_n)) {
                 cli_error("screen: --shard must be K/N with 1 <= K <= N, got '%s'", v);

@@ -239,12 +239,8 @@ int cmd_synth(int argc, char **argv)
                 return EXIT_USAGE;
             }
         } else if (strcmp(a, "--inspect-fraction") == 0) {
-            char *end;
-            double f = strtod(val, &end);
-            if (*end || !(f >= 0 && f <= 1)) {
-                cli_error("synth: --inspect-fraction must be a number in [0, 1], got '%s'", val);
-                return EXIT_USAGE;
-            }
+            double f;
+            if (!cli_parse_double(a, val, 0, 1, &f)) return EXIT_USAGE;
             j.params.inspect_fraction = (float)f;
         } else if (strcmp(a, "--difficulty") == 0) {
             char *end;

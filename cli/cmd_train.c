@@ -1,7 +1,6 @@
 /* cmd_train.c — `scan train`: fits the tile and image models on labelled scans and writes a model file. */
 #include "dataset.h"
 
-#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +100,6 @@ int cmd_train(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return EXIT_OK;
@@ -127,15 +125,11 @@ int cmd_train(int argc, char **argv)
             if (!cli_parse_u64(a, v, 100000, &hard)) return EXIT_USAGE;
         } else if (!strcmp(a, "--val-fraction") || !strcmp(a, "--target-detection") || !strcmp(a, "--l2") ||
                    !strcmp(a, "--tile-positive")) {
-            double x = strtod(v, &end);
-            if (*end || !isfinite(x) || x < 0) {
-                cli_error("train: %s: '%s' is not a non-negative number", a, v);
-                return EXIT_USAGE;
-            }
-            if (!strcmp(a, "--val-fraction")) val_fraction = x;
-            else if (!strcmp(a, "--target-detection")) o.target_detection = x;
-            else if (!strcmp(a, "--l2")) o.l2 = x;
-            else o.tile_positive = x;
+            double *x = !strcmp(a, "--val-fraction")       ? &val_fraction
+                        : !strcmp(a, "--target-detection") ? &o.target_detection
+                        : !strcmp(a, "--l2")               ? &o.l2
+                                                           : &o.tile_positive;
+            if (!cli_parse_double(a, v, 0, DBL_MAX, x)) return EXIT_USAGE;
         } else {
             cli_error("train: unknown option '%s' (see --help)", a);
             return EXIT_USAGE;

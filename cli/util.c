@@ -2,6 +2,8 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +64,19 @@ bool cli_parse_u64(const char *opt, const char *s, unsigned long long max, unsig
 bad:
     cli_error("%s: expected an integer from 0 to %llu, got '%s'", opt, max, s ? s : "");
     return false;
+}
+
+bool cli_parse_double(const char *opt, const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = s && *s ? strtod(s, &end) : NAN;
+    if (!(v >= lo && v <= hi) || *end) {
+        if (hi == DBL_MAX) cli_error("%s: expected a number >= %g, got '%s'", opt, lo, s ? s : "");
+        else cli_error("%s: expected a number from %g to %g, got '%s'", opt, lo, hi, s ? s : "");
+        return false;
+    }
+    *out = v;
+    return true;
 }
 
 char *cli_default_model(void)

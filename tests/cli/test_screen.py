@@ -253,6 +253,18 @@ try:
                        (["data", "--frobnicate"], "unknown option")):
         rc, _, err = run("screen", *model, *args)
         check(rc == 2 and err.startswith("scan: "), f"{what}: exit 2 with a message (got {rc}, {err!r})")
+    # Number options share one parser: empty, non-numeric and out-of-range values are refused
+    # (an empty --threshold of eval, --l2 of train or --inspect-fraction of synth once read as 0).
+    for cmd, args in ((["screen", *model, "data"], ["--threshold", "abc"]),
+                      (["eval", *model, "--labels", "data/labels.csv"], ["--threshold", ""]),
+                      (["eval", *model, "--labels", "data/labels.csv"], ["--target-detection", "2"]),
+                      (["train", "--labels", "data/labels.csv", "--out", "x.model"], ["--l2", ""]),
+                      (["train", "--labels", "data/labels.csv", "--out", "x.model"], ["--l2", "inf"]),
+                      (["synth", "--out", "never", "--n", "1"], ["--inspect-fraction", ""])):
+        rc, _, err = run(*cmd, *args)
+        check(rc == 2 and args[0] in err and "expected a number" in err,
+              f"{cmd[0]} {' '.join(args)!r}: exit 2 naming the option (got {rc}, {err!r})")
+    check(not os.path.exists(os.path.join(WORK, "never")), "a refused synth writes nothing")
     rc, _, err = run("screen", "--model", "nope.model", "data")
     check(rc == 2 and "nope.model" in err, f"a missing model: exit 2 ({err!r})")
     with open(os.path.join(WORK, "bad.model"), "w") as f:
