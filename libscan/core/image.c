@@ -134,12 +134,9 @@ static lscan_format sniff(const uint8_t *d, size_t n)
     return LSCAN_FORMAT_UNKNOWN;
 }
 
-LSCAN_API int lscan_image_decode(lscan_ctx *ctx, const void *data, size_t size,
-                                 const lscan_load_options *opts, lscan_image **out)
+static int image_decode(lscan_ctx *ctx, const void *data, size_t size,
+                        const lscan_load_options *opts, lscan_image **out)
 {
-    if (out) *out = NULL;
-    if (!ctx || !out || (!data && size)) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
-    lscan__error_clear(ctx);
     lscan_load_options o;
     int rc = lscan__load_options(ctx, opts, &o);
     if (rc) return rc;
@@ -162,6 +159,18 @@ LSCAN_API int lscan_image_decode(lscan_ctx *ctx, const void *data, size_t size,
     }
     lscan__image_finish(*out, &o);
     return LSCAN_OK;
+}
+
+LSCAN_API int lscan_image_decode(lscan_ctx *ctx, const void *data, size_t size,
+                                 const lscan_load_options *opts, lscan_image **out)
+{
+    if (out) *out = NULL;
+    if (!ctx || !out || (!data && size)) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    lscan__deadline_begin(ctx);
+    int rc = image_decode(ctx, data, size, opts, out);
+    lscan__deadline_end(ctx);
+    return rc;
 }
 
 /* Reads a whole regular file. Scans are a few to a few hundred MB; the file
@@ -198,6 +207,12 @@ static int read_file(lscan_ctx *ctx, const char *path, const lscan_load_options 
                             (long long)st.st_size);
     }
     size_t n = (size_t)st.st_size, got = 0;
+    lscan__mem_need need = {.ws = {[LSCAN__WS_FILE] = n}};
+    int rc = lscan__mem_admit(ctx, &need, "a file of %zu bytes", n);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
     /* The context's file workspace: no fresh memory per file. */
     uint8_t *buf = lscan__ws_get(ctx, LSCAN__WS_FILE, n);
     if (!buf) {
@@ -235,11 +250,13 @@ LSCAN_API int lscan_image_load(lscan_ctx *ctx, const char *path, const lscan_loa
     }
     uint8_t *data;
     size_t size;
+    lscan__deadline_begin(ctx);
     rc = read_file(ctx, path, &o, &data, &size);
     if (rc == LSCAN_OK) {
-        rc = lscan_image_decode(ctx, data, size, &o, out);
+        rc = image_decode(ctx, data, size, &o, out);
         lscan__ws_done(ctx, LSCAN__WS_FILE);
     }
+    lscan__deadline_end(ctx);
     if (rc) lscan__error_path(ctx, path);
     return rc;
 }
@@ -275,6 +292,9 @@ LSCAN_API int lscan_image_wrap(lscan_ctx *ctx, const void *pixels, uint32_t widt
         img->flags = LSCAN_IMAGE_BORROWED;
         img->polarity = LSCAN_POLARITY_AUTO;
     } else {
+        lscan__mem_need need = {.other = lscan__size_mul((size_t)width * height, sizeof(uint16_t))};
+        rc = lscan__mem_admit(ctx, &need, "a %ux%u image", width, height);
+        if (rc) return rc;
         rc = lscan__image_new(ctx, width, height, 1, &img);
         if (rc) return rc;
         uint16_t *dst = lscan__image_plane_mut(img, 0);
