@@ -50,7 +50,10 @@ void *lscan__ws_get(lscan_ctx *ctx, enum lscan__ws_slot slot, size_t size)
 void lscan__ws_done(lscan_ctx *ctx, enum lscan__ws_slot slot)
 {
     ctx->ws_busy &= ~(1u << slot);
-    if (ctx->ws_cap[slot] > LSCAN__WS_KEEP_MAX) {
+    /* Nor may a kept buffer take much of the memory budget: what one input
+     * may cost would then depend on the inputs before it. */
+    if (ctx->ws_cap[slot] > LSCAN__WS_KEEP_MAX ||
+        (ctx->mem_budget > 0 && ctx->ws_cap[slot] > ctx->mem_budget / 4)) {
         free(ctx->ws[slot]);
         ctx->ws[slot] = NULL;
         ctx->ws_cap[slot] = 0;

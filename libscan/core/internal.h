@@ -51,8 +51,9 @@ enum lscan__ws_slot {
  * of memory (nothing recorded on ctx). Valid until the next call for the
  * same slot or lscan__ws_done. */
 void *lscan__ws_get(lscan_ctx *ctx, enum lscan__ws_slot slot, size_t size);
-/* Ends a use of the slot: buffers beyond LSCAN__WS_KEEP_MAX bytes are freed
- * rather than kept (a rare huge scan must not pin its memory). */
+/* Ends a use of the slot: buffers beyond LSCAN__WS_KEEP_MAX bytes, or a
+ * quarter of the memory budget, are freed rather than kept (a rare huge scan
+ * must not pin its memory). */
 void lscan__ws_done(lscan_ctx *ctx, enum lscan__ws_slot slot);
 #define LSCAN__WS_KEEP_MAX ((size_t)256 << 20)
 

@@ -395,8 +395,10 @@ static int read_pixels(struct png_state *st, const struct conv *c)
                 if ((y & 31) == 31 && lscan__deadline_passed(st->ctx)) goto over_time;
                 png_read_row(png, st->buf + (size_t)y * rowbytes, NULL);
             }
-        for (uint32_t y = 0; y < h; y++)
+        for (uint32_t y = 0; y < h; y++) {
+            if ((y & 255) == 255 && lscan__deadline_passed(st->ctx)) goto over_time;
             if (!convert_row(c, st->buf + (size_t)y * rowbytes, img, y)) goto bad_index;
+        }
     }
     if (c->inv) img->flags |= LSCAN_IMAGE_INVERTED;
     /* Reading to IEND makes a file cut after its last IDAT fail, and checks
