@@ -507,7 +507,8 @@ typedef struct lscan_analyze_options {
                           set on load, else detected from the air margins */
     float pitch_mm;    /* pixel pitch in mm; 0 (default) = estimated from the
                           container's height (2.591 m, or 2.896 m when the
-                          box's aspect is that of a high-cube 20/40 ft) */
+                          box's aspect is that of a high-cube 20/40 ft, or it
+                          is a 45 ft high cube: LSCAN_CALIB_45FT) */
     float air_level;   /* air level I0 in transmission units (1..65535);
                           0 (default) = estimated */
 } lscan_analyze_options;
@@ -548,8 +549,11 @@ typedef enum lscan_calib_flag {
     LSCAN_CALIB_ROW_GAIN = 1u << 3,        /* per-row gains estimated from air
                                               before/after the container */
     LSCAN_CALIB_POLARITY_DETECTED = 1u << 4, /* polarity decided from air margins */
-    LSCAN_CALIB_HIGH_CUBE = 1u << 5          /* pitch estimated for a 2.896 m high-cube
+    LSCAN_CALIB_HIGH_CUBE = 1u << 5,         /* pitch estimated for a 2.896 m high-cube
                                                 box (its aspect matched one) */
+    LSCAN_CALIB_45FT = 1u << 6               /* a 45 ft high cube: the aspect of a 40 ft
+                                                standard and a second set of corner
+                                                castings 762 mm in from each end */
 } lscan_calib_flag;
 
 /* Calibration results. Set `size` to sizeof(lscan_calibration) before
