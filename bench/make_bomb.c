@@ -1,4 +1,5 @@
-/* make_bomb.c — writes one decompression-bomb test file (PNG or JPEG, zeros or noise, any size) row by row, for scripts/bombs. */
+/* make_bomb.c — writes one decompression-bomb test file (PNG or JPEG, zeros or noise, any size) row
+ * by row, for scripts/bombs. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,23 +122,30 @@ int main(int argc, char **argv)
     const char *color = "grey";
     for (int i = 5; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--bits") == 0 && i + 1 < argc) bits = atoi(argv[++i]);
-        else if (strcmp(a, "--rgb") == 0) rgb = 1;
-        else if (strcmp(a, "--adam7") == 0) adam7 = 1;
-        else if (strcmp(a, "--noise") == 0) noise = 1;
-        else if (strcmp(a, "--level") == 0 && i + 1 < argc) level = atoi(argv[++i]);
-        else if (strcmp(a, "--color") == 0 && i + 1 < argc) color = argv[++i];
-        else if (strcmp(a, "--progressive") == 0) progressive = 1;
-        else if (strcmp(a, "--quality") == 0 && i + 1 < argc) quality = atoi(argv[++i]);
+        if (strcmp(a, "--bits") == 0 && i + 1 < argc)
+            bits = atoi(argv[++i]);
+        else if (strcmp(a, "--rgb") == 0)
+            rgb = 1;
+        else if (strcmp(a, "--adam7") == 0)
+            adam7 = 1;
+        else if (strcmp(a, "--noise") == 0)
+            noise = 1;
+        else if (strcmp(a, "--level") == 0 && i + 1 < argc)
+            level = atoi(argv[++i]);
+        else if (strcmp(a, "--color") == 0 && i + 1 < argc)
+            color = argv[++i];
+        else if (strcmp(a, "--progressive") == 0)
+            progressive = 1;
+        else if (strcmp(a, "--quality") == 0 && i + 1 < argc)
+            quality = atoi(argv[++i]);
         else {
             fprintf(stderr, "make_bomb: unknown option %s\n", a);
             return 2;
         }
     }
     if (level < 0) level = noise ? 0 : 9;
-    int rc = strcmp(kind, "png") == 0
-                 ? write_png(out, w, h, bits, rgb, adam7, noise, level)
-                 : write_jpeg(out, w, h, color, progressive, noise, quality);
+    int rc = strcmp(kind, "png") == 0 ? write_png(out, w, h, bits, rgb, adam7, noise, level)
+                                      : write_jpeg(out, w, h, color, progressive, noise, quality);
     if (rc) fprintf(stderr, "make_bomb: cannot write %s\n", out);
     return rc;
 }
