@@ -159,7 +159,7 @@ struct source {
     size_t depth, cap;
     char *line;
     size_t line_cap;
-    bool quiet;            /* the counting walk reports nothing */
+    bool quiet;              /* the counting walk reports nothing */
     const atomic_bool *stop; /* the counting walk stops early when set */
     unsigned walk_errors;
     bool list_error;
@@ -905,7 +905,8 @@ static void usage(FILE *f)
         "                       with status too_large, found from its header before it is\n"
         "                       decoded; --jobs N x MB bounds what the workers hold\n"
         "  --no-progress        no progress bar (it is shown only when stderr is a terminal;\n"
-        "                       count and rate until the inputs are counted, then total and ETA)\n\n"
+        "                       count and rate until the inputs are counted, then total and "
+        "ETA)\n\n"
         "exit codes: 0 every input screened; 1 some inputs failed (recorded as INSPECT) or\n"
         "some folders or overlays could not be read/written; 2 usage, model or output error.\n"
         "For batch use set OPENBLAS_NUM_THREADS=1: the batch already uses every core.\n");
@@ -1208,8 +1209,11 @@ int cmd_screen(int argc, char **argv)
     for (size_t i = 0; i < lists.n; i++)
         stdin_list |= strcmp(lists.v[i], "-") == 0;
     if (batch && run.progress && !stdin_list) {
-        counter.src = (struct source){.operands = &operands, .lists = &lists, .exts = &exts,
-                                      .quiet = true, .stop = &counter.stop};
+        counter.src = (struct source){.operands = &operands,
+                                      .lists = &lists,
+                                      .exts = &exts,
+                                      .quiet = true,
+                                      .stop = &counter.stop};
         counter.src.list_in = open_lists(&lists, true);
         counter.shard_k = shard_k;
         counter.shard_n = shard_n;

@@ -49,8 +49,10 @@ uint32_t cli_disable_list(const char *list)
                         name);
             }
         } else if (n >= 64 && !warned) {
-            fprintf(stderr, "scan: warning: LSCAN_DISABLE_CPU_FEATURES: ignoring an unknown feature "
-                            "name of %zu characters\n", n);
+            fprintf(stderr,
+                    "scan: warning: LSCAN_DISABLE_CPU_FEATURES: ignoring an unknown feature "
+                    "name of %zu characters\n",
+                    n);
         }
         p += n;
         while (*p == ',' || *p == ' ')

@@ -165,7 +165,8 @@ LSCAN_API int lscan_image_decode(lscan_ctx *ctx, const void *data, size_t size,
                                  const lscan_load_options *opts, lscan_image **out)
 {
     if (out) *out = NULL;
-    if (!ctx || !out || (!data && size)) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    if (!ctx || !out || (!data && size))
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     lscan__error_clear(ctx);
     lscan__deadline_begin(ctx);
     int rc = image_decode(ctx, data, size, opts, out);

@@ -338,9 +338,9 @@ void lscan__analysis_need(const lscan_image *img, const lscan_box *box, uint32_t
         /* lscan__feat_scratch and lscan__scratch_reserve(w, h, 0, 0). */
         size_t f = LSCAN__LUT_SIZE * sizeof(uint16_t) + (65536 + 256) * sizeof(uint32_t) +
                    (size_t)4 * 64 * 256 * sizeof(uint16_t);
-        f = lscan__size_add(f, lscan__size_mul(h, sizeof(int32_t) + sizeof(uint16_t) +
-                                                      sizeof(float) + sizeof(uint32_t) +
-                                                      2 * sizeof(uint16_t)));
+        f = lscan__size_add(f,
+                            lscan__size_mul(h, sizeof(int32_t) + sizeof(uint16_t) + sizeof(float) +
+                                                   sizeof(uint32_t) + 2 * sizeof(uint16_t)));
         f = lscan__size_add(f, lscan__size_mul(w, sizeof(uint16_t) + sizeof(uint32_t)));
         need->feat = f;
         need->other = other;

@@ -171,8 +171,8 @@ static size_t libjpeg_need(j_decompress_ptr cinfo)
         if (c->v_samp_factor > vmax) vmax = c->v_samp_factor;
     }
     /* Sample rows: an iMCU row of every component, context rows, upsampling. */
-    n = lscan__size_add(n, lscan__size_mul((size_t)cinfo->image_width, 4u * 8u * (size_t)vmax *
-                                                                        (size_t)cinfo->num_components));
+    n = lscan__size_add(n, lscan__size_mul((size_t)cinfo->image_width,
+                                           4u * 8u * (size_t)vmax * (size_t)cinfo->num_components));
     if (!cinfo->progressive_mode && !jpeg_has_multiple_scans(cinfo)) return n;
     for (int ci = 0; ci < cinfo->num_components; ci++) {
         const jpeg_component_info *c = &cinfo->comp_info[ci];
@@ -218,8 +218,8 @@ static int decode(struct jpeg_state *st, const uint8_t *data, size_t size)
     size_t image_bytes = lscan__size_mul((size_t)cinfo->image_width * cinfo->image_height, 2);
     lscan__mem_need need = {.other = lscan__size_add(image_bytes, libjpeg_need(cinfo))};
     rc = lscan__mem_admit(st->ctx, &need, "%s JPEG %ux%u",
-                          cinfo->progressive_mode ? "progressive" : "baseline",
-                          cinfo->image_width, cinfo->image_height);
+                          cinfo->progressive_mode ? "progressive" : "baseline", cinfo->image_width,
+                          cinfo->image_height);
     if (rc) return rc;
     if (st->ctx && st->ctx->mem_budget > 0) {
         /* libjpeg's own limit on its large buffers, should the estimate above
@@ -311,9 +311,11 @@ int lscan__jpeg_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     lscan_image_free(st->img);
     if (rc < 0) rc = st->code;
     if (st->msg[0] && rc == LSCAN_ERR_TOO_LARGE && st->limited)
-        rc = lscan__error(ctx, rc, "%s: libjpeg: %s (memory budget %.1f MiB)", lscan_status_name(rc),
-                          st->msg, (double)ctx->mem_budget / (1024.0 * 1024.0));
-    else if (st->msg[0]) rc = lscan__error(ctx, rc, "%s: libjpeg: %s", lscan_status_name(rc), st->msg);
+        rc =
+            lscan__error(ctx, rc, "%s: libjpeg: %s (memory budget %.1f MiB)", lscan_status_name(rc),
+                         st->msg, (double)ctx->mem_budget / (1024.0 * 1024.0));
+    else if (st->msg[0])
+        rc = lscan__error(ctx, rc, "%s: libjpeg: %s", lscan_status_name(rc), st->msg);
     /* Otherwise lscan__check_dimensions or lscan__image_new recorded it. */
     free(st);
     return rc;

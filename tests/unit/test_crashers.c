@@ -120,7 +120,8 @@ Test(crashers, bombs_refused_from_the_header, .init = setup, .fini = teardown)
  * find the damage (corrupt), as they did before there was a budget. */
 Test(crashers, huge_cut_files_without_a_memory_budget, .init = setup, .fini = teardown)
 {
-    static const char *files[] = {"huge-14000x14000-cut.too_large.png", "huge-14000x14000-cut.too_large.jpg"};
+    static const char *files[] = {"huge-14000x14000-cut.too_large.png",
+                                  "huge-14000x14000-cut.too_large.jpg"};
     cr_assert_eq(lscan_ctx_set_param(ctx, LSCAN_PARAM_MEMORY_BUDGET, 0), LSCAN_OK);
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char path[1024];
