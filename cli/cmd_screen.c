@@ -1302,10 +1302,10 @@ nomem:
     cli_error("screen: out of memory");
     ret = EXIT_USAGE;
 done:
-    list_free(&operands);
-    list_free(&lists);
     source_free(&src);
     close_lists(list_in, lists.n);
+    list_free(&operands);
+    list_free(&lists);
     list_free(&exts);
     return ret;
 }
