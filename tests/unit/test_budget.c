@@ -133,6 +133,42 @@ Test(budget, png_over_the_budget_is_too_large_with_need_and_budget)
     free(lib.p);
 }
 
+/* A file over 4 MiB is judged from its header before it is read whole: the
+ * file and the image it declares must fit (PNG IHDR, JPEG SOF after other
+ * segments, PNM with a comment). */
+Test(budget, large_files_refused_from_their_header_before_reading)
+{
+    static const uint8_t png[] = {0x89, 'P', 'N',  'G',  '\r', '\n', 0x1a, '\n', 0,    0,
+                                  0,    13,  'I',  'H',  'D',  'R',  0,    0,    0x1f, 0x40,
+                                  0,    0,   0x1f, 0x40, 16,   0,    0,    0,    0};
+    static const uint8_t jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0,    4,    'J',  'F', 0xff, 0xff, 0xc2,
+                                  0,    11,   8,    0x1f, 0x40, 0x1f, 0x40, 1,   1,    0x11, 0};
+    static const char pgm[] = "P5\n# a comment\n8000 8000\n255\n";
+    const struct {
+        const void *head;
+        size_t n;
+        const char *name;
+    } files[] = {{png, sizeof png, "PNG 8000x8000"},
+                 {jpg, sizeof jpg, "JPEG 8000x8000"},
+                 {pgm, sizeof pgm - 1, "PNM 8000x8000"}};
+    size_t size = (size_t)5 << 20;
+    uint8_t *d = calloc(size, 1);
+    cr_assert_not_null(d);
+    cr_assert_eq(lscan_ctx_set_param(ctx, LSCAN_PARAM_MEMORY_BUDGET, 64 * MIB), LSCAN_OK);
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        memcpy(d, files[i].head, files[i].n);
+        const char *path = tu_path("header-only.img");
+        cr_assert_eq(tu_write_file(path, d, size), 0);
+        lscan_image *img = NULL;
+        expect_too_large(lscan_image_load(ctx, path, NULL, &img), files[i].name);
+        cr_expect(strstr(lscan_ctx_error_message(ctx), files[i].name) &&
+                      strstr(lscan_ctx_error_message(ctx), "at least"),
+                  "%s", lscan_ctx_error_message(ctx));
+        memset(d, 0, files[i].n);
+    }
+    free(d);
+}
+
 Test(budget, pnm_and_wrapped_8bit_pixels_count)
 {
     uint32_t w = 1200, h = 1000;
