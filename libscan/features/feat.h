@@ -165,93 +165,80 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
 uint32_t lscan__tile_px(float pitch_mm);
 
 /* Feature indices; names and definitions in features/schema.c. */
-/* Tile features compared with the rest of their scan (LSCAN__TF_MEAN_IMG_Z ..). */
-#define LSCAN__IMG_Z_COUNT 8
-
 enum lscan__tile_feature {
+    /* From the tile sums (features.c). */
     LSCAN__TF_MEAN,
     LSCAN__TF_STD,
     LSCAN__TF_MAX,
     LSCAN__TF_PEAK,
-    LSCAN__TF_GRAD_X,
-    LSCAN__TF_GRAD_Y,
     LSCAN__TF_GRAD_DIR,
     LSCAN__TF_FLOOR_FRAC,
-    LSCAN__TF_NBR_MEAN,
-    LSCAN__TF_NBR_STD,
-    LSCAN__TF_CONTRAST,
-    LSCAN__TF_MAX_CONTRAST,
-    LSCAN__TF_MEAN_VS_MEDIAN,
-    LSCAN__TF_MEAN_VS_EMPTY,
-    LSCAN__TF_MEAN_VS_ROW,
-    LSCAN__TF_MEAN_VS_COL,
-    LSCAN__TF_POS_X,
-    LSCAN__TF_POS_Y,
     LSCAN__TF_DIST_END_M,
     LSCAN__TF_DIST_ROOF_M,
     LSCAN__TF_DIST_FLOOR_M,
     LSCAN__TF_COVERAGE,
-    /* From the tile grid around the tile (features/context.c). */
-    LSCAN__TF_ISOLATION,
-    LSCAN__TF_CONTRAST_Z,
-    LSCAN__TF_BLOCK_ISOLATION,
-    LSCAN__TF_COL_GX_EXCESS,
-    LSCAN__TF_ROW_GY_EXCESS,
-    LSCAN__TF_COL_LINE,
-    LSCAN__TF_ROW_LINE,
-    LSCAN__TF_MEAN_VS_MEDIAN_Z,
-    /* fine.c */
-    LSCAN__TF_BLOB_S,
-    LSCAN__TF_BLOB_S_LIGHT,
-    LSCAN__TF_BLOB_S_Z,
-    LSCAN__TF_BLOB_L,
-    LSCAN__TF_BLOB_L_LIGHT,
-    LSCAN__TF_BLOB_L_Z,
-    LSCAN__TF_STD_VS_NBR,
-    LSCAN__TF_MAX_VS_NBR_MAX,
-    LSCAN__TF_COL_LINE_PX,
-    LSCAN__TF_ROW_LINE_PX,
-    LSCAN__TF_MEAN_IMG_Z, /* .. LSCAN__IMG_Z_COUNT features against the scan (fine.c) */
-    LSCAN__TF_STD_IMG_Z,
-    LSCAN__TF_MAX_IMG_Z,
-    LSCAN__TF_PEAK_IMG_Z,
-    LSCAN__TF_BLOB_S_IMG_Z,
-    LSCAN__TF_BLOB_L_IMG_Z,
-    LSCAN__TF_COL_LINE_PX_IMG_Z,
-    LSCAN__TF_ROW_LINE_PX_IMG_Z,
-    LSCAN__TILE_FEATURES
+    /* Against the scan's own expected image (residual.c). */
+    LSCAN__TF_RES_MEAN,
+    LSCAN__TF_RES_MAX,
+    LSCAN__TF_RES_Z,
+    LSCAN__TF_LOAD_RES,
+    LSCAN__TF_LOAD_RES_ABS,
+    LSCAN__TF_IN_LOAD,
+    LSCAN__TF_BLOB_Z, /* .. + LSCAN__BLOB_SCALES */
+    LSCAN__TF_BLOB_EX = LSCAN__TF_BLOB_Z + 4,
+    LSCAN__TF_LIGHT_Z = LSCAN__TF_BLOB_EX + 4, /* scales 1 and 3 */
+    LSCAN__TF_FLOOR_REGION = LSCAN__TF_LIGHT_Z + 2,
+    LSCAN__TF_TEXTURE,
+    LSCAN__TF_MASS_Z,
+    /* Planes seen edge-on (planes.c). */
+    LSCAN__TF_ROW_PLANE,
+    LSCAN__TF_COL_PLANE,
+    /* Against the rest of the scan (scanrel.c): LSCAN__SCAN_Z_COUNT features. */
+    LSCAN__TF_SCAN_Z,
+    LSCAN__TILE_FEATURES = LSCAN__TF_SCAN_Z + 8
 };
+#define LSCAN__SCAN_Z_COUNT 8
+/* Blob scales: squares of 3, 6, 12 and 24 cells (~6, 12, 24, 48 cm). */
+#define LSCAN__BLOB_SCALES 4
+
 enum lscan__image_feature {
-    LSCAN__IF_MEAN,
-    LSCAN__IF_STD,
-    LSCAN__IF_P05,
-    LSCAN__IF_P25,
-    LSCAN__IF_P50,
-    LSCAN__IF_P75,
-    LSCAN__IF_P95,
-    LSCAN__IF_P99,
-    LSCAN__IF_FRAC_A0, /* .. LSCAN__IF_FRAC_A0 + 7 */
-    LSCAN__IF_FLOOR_FRAC = LSCAN__IF_FRAC_A0 + 8,
-    LSCAN__IF_EMPTY_FRAC,
-    LSCAN__IF_TILE_MEAN_STD,
-    LSCAN__IF_TILE_MEAN_IQR,
-    LSCAN__IF_COL_PROFILE_TV,
-    LSCAN__IF_ROW_PROFILE_TV,
-    LSCAN__IF_COL_PROFILE_STD,
-    LSCAN__IF_ROW_PROFILE_STD,
-    LSCAN__IF_GRAD_X,
-    LSCAN__IF_GRAD_Y,
-    LSCAN__IF_LENGTH_M,
-    LSCAN__IF_NO_AIR_MARGIN,
-    LSCAN__IF_IMG_Z_MAX, /* the largest of each tile *_img_z over the inner tiles */
-    LSCAN__IF_TOP_GAP = LSCAN__IF_IMG_Z_MAX + LSCAN__IMG_Z_COUNT, /* largest - 10th largest */
-    LSCAN__IF_MEAN_IMG_Z_MIN = LSCAN__IF_TOP_GAP + LSCAN__IMG_Z_COUNT,
-    LSCAN__IF_EDGE_Z_MAX, /* the largest *_img_z of the outer rings' tiles (against their band) */
-    LSCAN__IF_END_LINE = LSCAN__IF_EDGE_Z_MAX + LSCAN__IMG_Z_COUNT,
-    LSCAN__IF_CEILING_LINE,
-    LSCAN__IF_FLOOR_LINE,
+    /* Load against the empty container's structure (residual.c). */
+    LSCAN__IF_LOADED_FRAC,
+    LSCAN__IF_LOAD_MASS,
+    LSCAN__IF_LARGEST_OBJECT,
+    LSCAN__IF_OBJECTS,
+    LSCAN__IF_SMALL_LOAD,
+    LSCAN__IF_NO_LOAD,
+    LSCAN__IF_FLOOR_REGION,
+    LSCAN__IF_FLOOR_FRAC,
+    LSCAN__IF_BLOB_Z_MAX, /* .. + LSCAN__BLOB_SCALES */
+    LSCAN__IF_BLOB_GAP = LSCAN__IF_BLOB_Z_MAX + LSCAN__BLOB_SCALES,
+    LSCAN__IF_BLOB_HOT = LSCAN__IF_BLOB_GAP + LSCAN__BLOB_SCALES,
+    LSCAN__IF_LIGHT_Z_MAX = LSCAN__IF_BLOB_HOT + LSCAN__BLOB_SCALES, /* scales 1 and 3 */
+    LSCAN__IF_LOAD_SPREAD = LSCAN__IF_LIGHT_Z_MAX + 2,
+    LSCAN__IF_LOAD_LEVEL,
+    LSCAN__IF_MASS_Z_MAX, /* blocks of 8, 16, 32 cells */
+    LSCAN__IF_MASS_ZL_MAX = LSCAN__IF_MASS_Z_MAX + 3,
+    LSCAN__IF_MASS_GAP = LSCAN__IF_MASS_ZL_MAX + 3,
+    /* Planes (planes.c). */
+    LSCAN__IF_ROOF_PLANE,
+    LSCAN__IF_FLOOR_PLANE,
+    LSCAN__IF_END_PLANE,
+    LSCAN__IF_END_PLANE_ASYM,
+    LSCAN__IF_ROOF_PLANE_M,
+    LSCAN__IF_FLOOR_PLANE_M,
+    LSCAN__IF_END_PLANE_M,
+    /* scanrel.c: per source feature the largest inner-tile z, the top gap
+     * and the largest outer-ring z; then the smallest inner mean z. */
+    LSCAN__IF_SCAN_Z_MAX,
+    LSCAN__IF_SCAN_GAP = LSCAN__IF_SCAN_Z_MAX + LSCAN__SCAN_Z_COUNT,
+    LSCAN__IF_SCAN_EDGE_Z_MAX = LSCAN__IF_SCAN_GAP + LSCAN__SCAN_Z_COUNT,
+    LSCAN__IF_MEAN_SCAN_Z_MIN = LSCAN__IF_SCAN_EDGE_Z_MAX + LSCAN__SCAN_Z_COUNT,
     LSCAN__IMAGE_FEATURES
 };
+
+/* Load descriptors for commodity recognition (load.c). */
+#define LSCAN__LOAD_DESC 4
 
 struct lscan_analysis {
     lscan_calibration calib;
@@ -262,34 +249,68 @@ struct lscan_analysis {
     float *row_gain;
     float *tile_feat; /* rows*cols*LSCAN__TILE_FEATURES */
     float image_feat[LSCAN__IMAGE_FEATURES];
+    float load_desc[LSCAN__LOAD_DESC]; /* load descriptors (load.c) */
 };
 
-/* Fills the grid-context tile features (LSCAN__TF_ISOLATION ..) from the
- * per-tile features already computed. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */
-int lscan__context_features(lscan_analysis *a);
-
 /* The median of v[0..n) (n >= 1; the mean of the middle two for even n),
- * sorting v. */
+ * reordering v. */
 double lscan__median_d(double *v, size_t n);
+/* The k-th smallest of v[0..n) (k < n), reordering v. */
+float lscan__select_f(float *v, size_t n, size_t k);
 
-/* Sums finer than a tile, gathered by the sweep (scalar, exact integers):
- * per cell (a quarter tile square) the sum of A, per pixel column and row of
- * the box the sum of A. */
+/* Sums finer than a tile, gathered by the sweep (scalar, exact integers). */
+#define LSCAN__ROW_SEGS 16 /* length segments of the per-row profiles */
+#define LSCAN__COL_BANDS 8 /* height bands of the per-column profiles */
 typedef struct lscan__fine {
-    uint32_t cell;         /* cell side in pixels: tile / 4 */
-    uint32_t ccols, crows; /* cells over the box, the last ones cut */
-    uint32_t *cell_sum;    /* crows * ccols, zeroed before the sweep */
-    uint64_t *col_sum;     /* box width, zeroed before the sweep */
-    uint64_t *row_sum;     /* box height */
-    uint32_t *acc;         /* box width: scratch */
+    uint32_t cell;              /* cell side in pixels: tile / 8 */
+    uint32_t ccols, crows;      /* cells over the box, the last ones cut */
+    uint32_t *cell_sum;         /* crows * ccols sums of A, zeroed before the sweep */
+    uint16_t *cell_floor;       /* crows * ccols pixels at the noise floor, zeroed */
+    uint64_t *row_seg;          /* box height * LSCAN__ROW_SEGS: sums of A per row and segment */
+    uint64_t *col_band;         /* box width * LSCAN__COL_BANDS: sums per column and band */
+    uint32_t seg_x[LSCAN__ROW_SEGS + 1];   /* segment edges along the box, pixels */
+    uint32_t band_y[LSCAN__COL_BANDS + 1]; /* band edges, pixels (at cell rows) */
+    uint8_t *band_of_cell_row;  /* crows */
+    uint32_t *acc;              /* box width: scratch */
+    uint16_t *floor_acc;        /* box width: scratch */
 } lscan__fine;
 
-/* Adds `height` rows of attenuation (box rows y_off..) to the fine sums. */
+/* Adds `height` rows of attenuation (box rows y_off..) to the fine sums;
+ * pixels with A >= floor_thr count as at the noise floor. */
 void lscan__fine_band(lscan__fine *f, const uint16_t *abuf, size_t stride, uint32_t width,
-                      uint32_t height, uint32_t y_off);
-/* Fills the fine tile features (LSCAN__TF_BLOB_S ..) from the sums and the
- * tile features already computed. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */
-int lscan__fine_features(lscan_analysis *a, const lscan__fine *f);
+                      uint32_t height, uint32_t y_off, uint16_t floor_thr);
+
+/* The residual features (residual.c): the scan's expected image from its own
+ * structure and load, the residual against it in noise units, blobs, load
+ * regularity, emptiness and floor regions. `tile_gx` holds each tile's sum
+ * of |A(x+1,y) - A(x,y)| (Q4.11) for the noise model. LSCAN_OK or
+ * LSCAN_ERR_NO_MEMORY. */
+int lscan__residual_features(lscan_analysis *a, const lscan__fine *f, const uint64_t *tile_gx);
+
+/* The residual stage's maps (residual.c), read by the load descriptors. */
+typedef struct lscan__residual_maps {
+    uint32_t W, H;        /* cells of the box */
+    double cell_cm;       /* cell side, cm */
+    const float *M;       /* mean A per cell */
+    const float *r2;      /* M - the empty container's row and column structure */
+    const float *r4;      /* r2 - the load's row level (0 off the load) */
+    const float *r5;      /* r4 - the load's column level (0 off the load) */
+    const float *sig;     /* noise standard deviation of a cell mean */
+    const uint8_t *load;  /* the load mask */
+    uint32_t band_top, band_bottom, band_left, band_right; /* structure bands, cells */
+} lscan__residual_maps;
+
+/* Fills a->load_desc from the residual maps: what the load is, independent
+ * of the container and the scanner. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */
+int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a);
+
+/* Planes seen edge-on (planes.c): thin lines running the box's whole length
+ * or height in the per-segment profiles. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */
+int lscan__plane_features(lscan_analysis *a, const lscan__fine *f);
+
+/* Tile features against the rest of their scan (scanrel.c), from the
+ * features already computed. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */
+int lscan__scan_relative_features(lscan_analysis *a);
 
 /* The memory an analysis of `img` and the decision on it need at their peak,
  * worked out before they allocate (features/features.c): with box NULL, what

@@ -37,93 +37,14 @@ static int analyze_options(lscan_ctx *ctx, const lscan_analyze_options *o,
     return LSCAN_OK;
 }
 
-static int cmp_float(const void *a, const void *b)
+/* The basic tile features from the exact tile sums. */
+static void tile_basics(lscan_analysis *a, const lscan__tile_acc *acc)
 {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-/* The q-quantile (linear interpolation) of sorted v[0..n). */
-static float quantile_sorted(const float *v, size_t n, double q)
-{
-    if (n == 0) return 0.0f;
-    double pos = q * (double)(n - 1);
-    size_t i = (size_t)pos;
-    if (i + 1 >= n) return v[n - 1];
-    double f = pos - (double)i;
-    return (float)((double)v[i] + f * ((double)v[i + 1] - (double)v[i]));
-}
-
-/* The k-th smallest of v[0..n) (k < n), partially reordering v. */
-static float select_f(float *v, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        float p = v[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < p)
-                i++;
-            while (v[j] > p)
-                j--;
-            if (i <= j) {
-                float t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                if (j == 0) break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return v[k];
-    }
-    return v[k];
-}
-
-/* The median of v[0..n) (the mean of the middle two for even n), as
- * quantile_sorted(sorted v, n, 0.5) gives it; reorders v. */
-static float median_f(float *v, size_t n)
-{
-    if (n == 0) return 0.0f;
-    float upper = select_f(v, n, n / 2);
-    if (n & 1) return upper;
-    /* After the selection v[0..n/2) holds the smaller half. */
-    float lower = v[0];
-    for (size_t i = 1; i < n / 2; i++)
-        if (v[i] > lower) lower = v[i];
-    return (float)((double)lower + 0.5 * ((double)upper - (double)lower));
-}
-
-/* The q-quantile of A from the 1/16-A histogram, interpolated in its bin. */
-static double hist_quantile(const uint64_t *hist, uint64_t total, double q)
-{
-    double want = q * (double)total, cum = 0;
-    for (int b = 0; b < 256; b++) {
-        double c = (double)hist[b];
-        if (c > 0 && cum + c >= want) return ((double)b + (want - cum) / c) / 16.0;
-        cum += c;
-    }
-    return 16.0;
-}
-
-/* Tile and image features from the exact tile sums. */
-static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, const uint64_t *hist,
-                             float *tmp, double *colp)
-{
-    const uint32_t cols = a->cols, rows = a->rows, T = a->tile, nt = cols * rows;
+    const uint32_t cols = a->cols, rows = a->rows, T = a->tile;
     const lscan_box *bx = &a->box;
     const double pitch_m = a->calib.pitch_mm / 1000.0;
     const double bw = bx->x1 - bx->x0, bh = bx->y1 - bx->y0;
     const double one = LSCAN__A_ONE;
-    float *means = tmp;       /* nt: tile means */
-    float *sorted = tmp + nt; /* nt: scratch for quantiles */
-    double tot_sum = 0, tot_sum2 = 0, tot_gx = 0, tot_gy = 0, tot_floor = 0, tot_n = 0;
-
     for (uint32_t r = 0; r < rows; r++)
         for (uint32_t c = 0; c < cols; c++) {
             const lscan__tile_acc *t = &acc[r * cols + c];
@@ -134,155 +55,33 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
             /* Exact integer variance numerator: n*sum2 - sum^2 < 2^63 for
              * tiles up to 256x256 of 15-bit values. */
             uint64_t var_num = n * t->sum2 - t->sum * t->sum;
-            double mean = (double)t->sum / (double)n / one;
-            means[r * cols + c] = (float)mean;
-            f[LSCAN__TF_MEAN] = (float)mean;
+            f[LSCAN__TF_MEAN] = (float)((double)t->sum / (double)n / one);
             f[LSCAN__TF_STD] = (float)(sqrt((double)var_num) / (double)n / one);
             f[LSCAN__TF_MAX] = (float)(t->max / one);
-            f[LSCAN__TF_PEAK] = (float)(t->max / one - mean);
-            f[LSCAN__TF_GRAD_X] = (float)((double)t->gx / (double)n / one);
-            f[LSCAN__TF_GRAD_Y] = (float)((double)t->gy / (double)n / one);
+            f[LSCAN__TF_PEAK] = (float)(t->max / one - f[LSCAN__TF_MEAN]);
             f[LSCAN__TF_GRAD_DIR] =
                 t->gx + t->gy
                     ? (float)(((double)t->gx - (double)t->gy) / ((double)t->gx + (double)t->gy))
                     : 0.0f;
             f[LSCAN__TF_FLOOR_FRAC] = (float)((double)t->floor / (double)n);
             double xc = (tb.x0 + tb.x1) / 2.0 - bx->x0, yc = (tb.y0 + tb.y1) / 2.0 - bx->y0;
-            f[LSCAN__TF_POS_X] = (float)(xc / bw);
-            f[LSCAN__TF_POS_Y] = (float)(yc / bh);
             f[LSCAN__TF_DIST_END_M] = (float)((xc < bw - xc ? xc : bw - xc) * pitch_m);
             f[LSCAN__TF_DIST_ROOF_M] = (float)(yc * pitch_m);
             f[LSCAN__TF_DIST_FLOOR_M] = (float)((bh - yc) * pitch_m);
             f[LSCAN__TF_COVERAGE] = (float)((double)n / ((double)T * T));
-            tot_sum += (double)t->sum;
-            tot_sum2 += (double)t->sum2;
-            tot_gx += (double)t->gx;
-            tot_gy += (double)t->gy;
-            tot_floor += t->floor;
-            tot_n += (double)n;
         }
-
-    /* The load's level and the empty-container level. */
-    memcpy(sorted, means, nt * sizeof *sorted);
-    qsort(sorted, nt, sizeof *sorted, cmp_float);
-    float med = quantile_sorted(sorted, nt, 0.5);
-    float p05 = quantile_sorted(sorted, nt, 0.05);
-    float q25 = quantile_sorted(sorted, nt, 0.25), q75 = quantile_sorted(sorted, nt, 0.75);
-    float empty = p05 < 0.5f ? p05 : 0.5f;
-    float *row_med = sorted + nt; /* rows */
-    float *col_med = row_med + rows;
-    float *line = col_med + cols; /* max(rows, cols) */
-    for (uint32_t r = 0; r < rows; r++) {
-        for (uint32_t c = 0; c < cols; c++)
-            line[c] = means[r * cols + c];
-        row_med[r] = median_f(line, cols);
-    }
-    for (uint32_t c = 0; c < cols; c++) {
-        for (uint32_t r = 0; r < rows; r++)
-            line[r] = means[r * cols + c];
-        col_med[c] = median_f(line, rows);
-    }
-
-    double empty_area = 0;
-    for (uint32_t r = 0; r < rows; r++)
-        for (uint32_t c = 0; c < cols; c++) {
-            float *f = a->tile_feat + (size_t)(r * cols + c) * LSCAN__TILE_FEATURES;
-            double m = means[r * cols + c], s = 0, s2 = 0;
-            int k = 0;
-            for (int dr = -1; dr <= 1; dr++)
-                for (int dc = -1; dc <= 1; dc++) {
-                    long rr = (long)r + dr, cc = (long)c + dc;
-                    if ((dr == 0 && dc == 0) || rr < 0 || cc < 0 || rr >= rows || cc >= cols)
-                        continue;
-                    double v = means[rr * cols + cc];
-                    s += v;
-                    s2 += v * v;
-                    k++;
-                }
-            double nm = k ? s / k : m, nv = k ? s2 / k - nm * nm : 0;
-            f[LSCAN__TF_NBR_MEAN] = (float)nm;
-            f[LSCAN__TF_NBR_STD] = (float)sqrt(nv > 0 ? nv : 0);
-            f[LSCAN__TF_CONTRAST] = (float)(m - nm);
-            f[LSCAN__TF_MAX_CONTRAST] = (float)(f[LSCAN__TF_MAX] - nm);
-            f[LSCAN__TF_MEAN_VS_MEDIAN] = (float)(m - med);
-            f[LSCAN__TF_MEAN_VS_EMPTY] = (float)(m - empty);
-            f[LSCAN__TF_MEAN_VS_ROW] = (float)(m - row_med[r]);
-            f[LSCAN__TF_MEAN_VS_COL] = (float)(m - col_med[c]);
-            if (m <= empty + 0.15) empty_area += f[LSCAN__TF_COVERAGE];
-        }
-
-    /* Profiles: area-weighted mean A per tile column and per tile row. */
-    float *g = a->image_feat;
-    double mean = tot_sum / tot_n / one;
-    double var = tot_sum2 / tot_n / (one * one) - mean * mean;
-    g[LSCAN__IF_MEAN] = (float)mean;
-    g[LSCAN__IF_STD] = (float)sqrt(var > 0 ? var : 0);
-    static const double pq[6] = {0.05, 0.25, 0.50, 0.75, 0.95, 0.99};
-    uint64_t hist_n = 0;
-    for (int b = 0; b < 256; b++)
-        hist_n += hist[b];
-    for (int i = 0; i < 6; i++)
-        g[LSCAN__IF_P05 + i] = (float)hist_quantile(hist, hist_n, pq[i]);
-    for (int band = 0; band < 8; band++) {
-        uint64_t cnt = 0;
-        for (int b = band * 16; b < (band == 7 ? 256 : band * 16 + 16); b++)
-            cnt += hist[b];
-        g[LSCAN__IF_FRAC_A0 + band] = (float)((double)cnt / (double)hist_n);
-    }
-    g[LSCAN__IF_FLOOR_FRAC] = (float)(tot_floor / tot_n);
-    double area = 0;
-    for (uint32_t i = 0; i < nt; i++)
-        area += a->tile_feat[(size_t)i * LSCAN__TILE_FEATURES + LSCAN__TF_COVERAGE];
-    g[LSCAN__IF_EMPTY_FRAC] = (float)(empty_area / area);
-    double ms = 0, ms2 = 0;
-    for (uint32_t i = 0; i < nt; i++) {
-        ms += means[i];
-        ms2 += (double)means[i] * means[i];
-    }
-    double mv = ms2 / nt - (ms / nt) * (ms / nt);
-    g[LSCAN__IF_TILE_MEAN_STD] = (float)sqrt(mv > 0 ? mv : 0);
-    g[LSCAN__IF_TILE_MEAN_IQR] = q75 - q25;
-    for (int axis = 0; axis < 2; axis++) {
-        uint32_t n = axis == 0 ? cols : rows;
-        double tv = 0, s = 0, s2 = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            double num = 0, den = 0;
-            for (uint32_t j = 0; j < (axis == 0 ? rows : cols); j++) {
-                uint32_t idx = axis == 0 ? j * cols + i : i * cols + j;
-                double wgt = a->tile_feat[(size_t)idx * LSCAN__TILE_FEATURES + LSCAN__TF_COVERAGE];
-                num += means[idx] * wgt;
-                den += wgt;
-            }
-            double v = num / den;
-            colp[(axis == 0 ? 0 : cols) + i] = v;
-            if (i > 0) tv += fabs(v - colp[(axis == 0 ? 0 : cols) + i - 1]);
-            s += v;
-            s2 += v * v;
-        }
-        double pv = s2 / n - (s / n) * (s / n);
-        g[LSCAN__IF_COL_PROFILE_TV + axis] = n > 1 ? (float)(tv / (n - 1)) : 0.0f;
-        g[LSCAN__IF_COL_PROFILE_STD + axis] = (float)sqrt(pv > 0 ? pv : 0);
-    }
-    g[LSCAN__IF_GRAD_X] = (float)(tot_gx / tot_n / one);
-    g[LSCAN__IF_GRAD_Y] = (float)(tot_gy / tot_n / one);
-    g[LSCAN__IF_LENGTH_M] = (float)(bw * pitch_m);
-    g[LSCAN__IF_NO_AIR_MARGIN] = (a->calib.flags & LSCAN_CALIB_NO_AIR_MARGIN) ? 1.0f : 0.0f;
 }
 
-/* Accumulates the tile sums and the A histogram over the box: one sweep of
+/* Accumulates the tile sums and the fine sums over the box: one sweep of
  * bands of tile rows, each converted to attenuation once into a buffer
- * that stays in cache while the tile kernel reads it. */
+ * that stays in cache while the kernels read it. */
 static int sweep(lscan_ctx *ctx, const lscan__kernels *k, const lscan_image *img,
                  const lscan__calib *c, const uint16_t *lut, const lscan_box *bx, uint32_t T,
-                 uint32_t cols, uint16_t *abuf, lscan__tile_acc *acc, uint64_t *hist,
-                 lscan__fine *fine)
+                 uint32_t cols, uint16_t *abuf, lscan__tile_acc *acc, lscan__fine *fine)
 {
     const uint32_t bw = bx->x1 - bx->x0;
     const size_t as = lscan__a_stride(bw);
     const uint16_t *src0 = img->plane[0] + (size_t)bx->y0 * img->stride + bx->x0;
-    uint32_t h4[4][256];
-    memset(h4, 0, sizeof h4);
-    uint64_t pending = 0;
     for (uint32_t y = bx->y0, r = 0; y < bx->y1; y += T, r++) {
         /* One clock read per band of tile rows. */
         if (lscan__deadline_passed(ctx)) return lscan__deadline_error(ctx, "the tile sweep");
@@ -299,31 +98,8 @@ static int sweep(lscan_ctx *ctx, const lscan__kernels *k, const lscan_image *img
             for (size_t x = bw; x < as; x++)
                 row[x] = row[bw - 1];
         }
-        /* The histogram takes the box's even rows (half the cost, the same
-         * bits for every ISA); four interleaved copies keep runs of equal
-         * values from serialising on one counter. */
-        for (uint32_t i = (y - bx->y0) & 1; i < h; i += 2) {
-            const uint16_t *row = abuf + (size_t)i * as;
-            uint32_t x = 0;
-            for (; x + 4 <= bw; x += 4) {
-                h4[0][row[x] >> 7]++;
-                h4[1][row[x + 1] >> 7]++;
-                h4[2][row[x + 2] >> 7]++;
-                h4[3][row[x + 3] >> 7]++;
-            }
-            for (; x < bw; x++)
-                h4[0][row[x] >> 7]++;
-        }
-        /* Flush before the 32-bit bins could overflow. */
-        pending += (uint64_t)h * bw;
-        if (pending + (uint64_t)T * bw >= 0xF0000000u || y + T >= bx->y1) {
-            pending = 0;
-            for (int b = 0; b < 256; b++)
-                hist[b] += (uint64_t)h4[0][b] + h4[1][b] + h4[2][b] + h4[3][b];
-            memset(h4, 0, sizeof h4);
-        }
         k->tiles(abuf, as, bw, h, T, c->floor_thr, acc + (size_t)r * cols);
-        lscan__fine_band(fine, abuf, as, bw, h, y - bx->y0);
+        lscan__fine_band(fine, abuf, as, bw, h, y - bx->y0, c->floor_thr);
     }
     return LSCAN_OK;
 }
@@ -348,24 +124,28 @@ void lscan__analysis_need(const lscan_image *img, const lscan_box *box, uint32_t
     }
     const size_t T = tile, bw = box->x1 - box->x0, bh = box->y1 - box->y0;
     const size_t cols = (bw + T - 1) / T, rows = (bh + T - 1) / T, nt = cols * rows;
-    const size_t C = T / 4, ccols = (bw + C - 1) / C, crows = (bh + C - 1) / C;
-    const size_t longest = cols > rows ? cols : rows;
+    const size_t C = T / 8, ccols = (bw + C - 1) / C, crows = (bh + C - 1) / C;
+    const size_t cells = lscan__size_mul(ccols, crows);
     need->keep_feat = true;
     /* The sweep's band buffer and tile sums (lscan__scratch_reserve). */
     need->feat = lscan__size_add(lscan__size_mul(lscan__a_stride((uint32_t)bw), (T + 1) * 2),
                                  lscan__size_mul(nt, sizeof(lscan__tile_acc)));
-    /* lscan_analyze: the analysis, its features and temporaries, the fine sums. */
+    /* lscan_analyze: the analysis and its features, the tiles' gradient
+     * sums, the fine sums (fine_alloc). */
     size_t n = sizeof(lscan_analysis) + h * sizeof(float);
-    n = lscan__size_add(n, lscan__size_mul(nt, LSCAN__TILE_FEATURES * sizeof(float)));
-    n = lscan__size_add(n, lscan__size_mul(2 * nt + 3 * (rows + cols), sizeof(float)));
-    n = lscan__size_add(n, (rows + cols) * sizeof(double));
-    n = lscan__size_add(n, lscan__size_mul(lscan__size_mul(ccols, crows), sizeof(uint32_t)));
-    n = lscan__size_add(n, bw * (sizeof(uint64_t) + sizeof(uint32_t)) + bh * sizeof(uint64_t));
-    /* lscan__context_features and lscan__fine_features (counted together). */
-    n = lscan__size_add(
-        n, lscan__size_mul(2 * (cols + rows) + (longest > nt ? longest : nt) + nt, sizeof(double)));
-    n = lscan__size_add(
-        n, lscan__size_mul((ccols + 1) * (crows + 1) + 4 * nt + bw + bh, sizeof(double)));
+    n = lscan__size_add(n, lscan__size_mul(nt, LSCAN__TILE_FEATURES * sizeof(float) +
+                                                   sizeof(uint64_t)));
+    n = lscan__size_add(n, lscan__size_mul(cells, sizeof(uint32_t) + sizeof(uint16_t) + 1));
+    n = lscan__size_add(n, lscan__size_mul(bh, LSCAN__ROW_SEGS * sizeof(uint64_t)));
+    n = lscan__size_add(n, lscan__size_mul(bw, LSCAN__COL_BANDS * sizeof(uint64_t) +
+                                                   sizeof(uint32_t) + sizeof(uint16_t)));
+    /* lscan__residual_features: five maps and scratch of floats, three of
+     * bytes and three of labels, three integral images; lscan__plane_features:
+     * the profiles and their scores. */
+    n = lscan__size_add(n, lscan__size_mul(cells, 7 * sizeof(float) + 3 + 3 * sizeof(uint32_t)));
+    n = lscan__size_add(n, lscan__size_mul((ccols + 1) * (crows + 1), 3 * sizeof(double)));
+    n = lscan__size_add(n, lscan__size_mul(bh, (LSCAN__ROW_SEGS + 1) * sizeof(double)));
+    n = lscan__size_add(n, lscan__size_mul(bw, (LSCAN__COL_BANDS + 1) * sizeof(double)));
     /* The decision (model/screen.c): a logit per tile and expert, the heat
      * map, the image model's input. */
     n = lscan__size_add(n, lscan__size_mul(nt, LSCAN__EXPERTS * sizeof(double) + sizeof(float)));
@@ -376,9 +156,45 @@ void lscan__analysis_need(const lscan_image *img, const lscan_box *box, uint32_t
 static void fine_free(lscan__fine *f)
 {
     free(f->cell_sum);
-    free(f->col_sum);
-    free(f->row_sum);
+    free(f->cell_floor);
+    free(f->row_seg);
+    free(f->col_band);
+    free(f->band_of_cell_row);
     free(f->acc);
+    free(f->floor_acc);
+}
+
+/* Allocates the fine sums of a bw x bh box with tiles of T pixels. */
+static bool fine_alloc(lscan__fine *f, uint32_t bw, uint32_t bh, uint32_t T)
+{
+    memset(f, 0, sizeof *f);
+    f->cell = T / 8;
+    f->ccols = (bw + f->cell - 1) / f->cell;
+    f->crows = (bh + f->cell - 1) / f->cell;
+    const size_t cells = (size_t)f->ccols * f->crows;
+    f->cell_sum = calloc(cells, sizeof *f->cell_sum);
+    f->cell_floor = calloc(cells, sizeof *f->cell_floor);
+    f->row_seg = calloc((size_t)bh * LSCAN__ROW_SEGS, sizeof *f->row_seg);
+    f->col_band = calloc((size_t)bw * LSCAN__COL_BANDS, sizeof *f->col_band);
+    f->band_of_cell_row = malloc(f->crows);
+    f->acc = malloc((size_t)bw * sizeof *f->acc);
+    f->floor_acc = malloc((size_t)bw * sizeof *f->floor_acc);
+    if (!f->cell_sum || !f->cell_floor || !f->row_seg || !f->col_band || !f->band_of_cell_row ||
+        !f->acc || !f->floor_acc)
+        return false;
+    for (uint32_t s = 0; s <= LSCAN__ROW_SEGS; s++)
+        f->seg_x[s] = (uint32_t)((uint64_t)bw * s / LSCAN__ROW_SEGS);
+    /* Bands end at cell rows, so that a cell row lies in one band. */
+    for (uint32_t b = 0; b <= LSCAN__COL_BANDS; b++)
+        f->band_y[b] = b == LSCAN__COL_BANDS
+                           ? bh
+                           : (uint32_t)((uint64_t)f->crows * b / LSCAN__COL_BANDS) * f->cell;
+    for (uint32_t r = 0, b = 0; r < f->crows; r++) {
+        while (b + 1 < LSCAN__COL_BANDS && r * f->cell >= f->band_y[b + 1])
+            b++;
+        f->band_of_cell_row[r] = (uint8_t)b;
+    }
+    return true;
 }
 
 static int analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_options *opts,
@@ -425,9 +241,7 @@ static int analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_o
     if (rc) return rc;
     memset(s->acc, 0, nt * sizeof *s->acc);
 
-    /* The analysis owns its arrays in one block; the feature scratch
-     * (floats, then doubles) is freed before returning. */
-    size_t feat_n, tmp_n = 2 * nt + 3 * ((size_t)rows + cols);
+    size_t feat_n;
     lscan_analysis *a = calloc(1, sizeof *a);
     if (!a || !lscan__mul_size(nt, LSCAN__TILE_FEATURES, &feat_n)) {
         free(a);
@@ -435,29 +249,20 @@ static int analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_o
     }
     a->tile_feat = malloc(feat_n * sizeof *a->tile_feat);
     a->row_gain = malloc((size_t)h * sizeof *a->row_gain);
-    float *tmp = malloc(tmp_n * sizeof *tmp);
-    double *prof = malloc(((size_t)rows + cols) * sizeof *prof);
-    lscan__fine fine = {
-        .cell = T / 4, .ccols = (bw + T / 4 - 1) / (T / 4), .crows = (bh + T / 4 - 1) / (T / 4)};
-    fine.cell_sum = calloc((size_t)fine.ccols * fine.crows, sizeof *fine.cell_sum);
-    fine.col_sum = calloc(bw, sizeof *fine.col_sum);
-    fine.row_sum = malloc(bh * sizeof *fine.row_sum);
-    fine.acc = malloc(bw * sizeof *fine.acc);
-    if (!a->tile_feat || !a->row_gain || !tmp || !prof || !fine.cell_sum || !fine.col_sum ||
-        !fine.row_sum || !fine.acc) {
-        free(tmp);
-        free(prof);
+    uint64_t *tile_gx = malloc(nt * sizeof *tile_gx);
+    lscan__fine fine;
+    bool fine_ok = fine_alloc(&fine, bw, bh, T);
+    if (!a->tile_feat || !a->row_gain || !tile_gx || !fine_ok) {
+        free(tile_gx);
         fine_free(&fine);
         lscan_analysis_free(a);
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate features for %zu tiles", nt);
     }
 
-    uint64_t hist[256] = {0};
     rc = sweep(ctx, ctx->kernels ? ctx->kernels : lscan__kernels_ref(), img, &c, s->lut, &bx, T,
-               cols, s->abuf, s->acc, hist, &fine);
+               cols, s->abuf, s->acc, &fine);
     if (rc) {
-        free(tmp);
-        free(prof);
+        free(tile_gx);
         fine_free(&fine);
         lscan_analysis_free(a);
         return rc;
@@ -476,15 +281,17 @@ static int analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_o
     a->height = h;
     a->calib_seconds = calib_seconds;
     memcpy(a->row_gain, c.row_gain, (size_t)h * sizeof *a->row_gain);
-    compute_features(a, s->acc, hist, tmp, prof);
-    free(tmp);
-    free(prof);
-    rc = lscan__context_features(a);
-    if (!rc) rc = lscan__fine_features(a, &fine);
+    tile_basics(a, s->acc);
+    for (size_t i = 0; i < nt; i++)
+        tile_gx[i] = s->acc[i].gx;
+    rc = lscan__residual_features(a, &fine, tile_gx);
+    if (!rc) rc = lscan__plane_features(a, &fine);
+    if (!rc) rc = lscan__scan_relative_features(a);
+    free(tile_gx);
     fine_free(&fine);
     if (rc != LSCAN_OK) {
         lscan_analysis_free(a);
-        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate tile context features");
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate the residual features");
     }
     if (lscan__deadline_passed(ctx)) {
         lscan_analysis_free(a);

@@ -124,7 +124,7 @@ double lscan__image_score(const lscan_model *m, const float *x, int *expert)
     double best = -INFINITY;
     int arg = 0;
     for (int e = 0; e < LSCAN__EXPERTS; e++) {
-        double z = lscan__linear_score(&m->image[e], x);
+        double z = lscan__linear_score(&m->image[e], x) - m->image_offset[e];
         if (z > best) {
             best = z;
             arg = e;

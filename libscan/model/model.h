@@ -71,10 +71,16 @@ struct lscan_model {
     double region_mean[LSCAN__EXPERTS][LSCAN__REGIONS], region_scale[LSCAN__EXPERTS][LSCAN__REGIONS];
     double tile_hot[LSCAN__EXPERTS]; /* calibrated score over which a tile counts as hot */
     lscan__linear image[LSCAN__EXPERTS];
+    /* Per expert, the logit subtracted before the largest is taken: chosen on
+     * validation scans so that each expert alone flags the target share of
+     * its own class, so that an easy class's detector does not flag clean
+     * scans just because a hard class needs a low threshold. */
+    double image_offset[LSCAN__EXPERTS];
     double threshold;
 };
 
-/* Scores an image-model input: the largest expert probability, and which expert gave it. */
+/* Scores an image-model input: sigmoid of the largest expert logit less its offset, and which
+ * expert gave it. */
 double lscan__image_score(const lscan_model *m, const float *x, int *expert);
 
 /* Names of the image model's features (image features + aggregates) and the

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define MODEL_MAGIC "libscan-model"
-#define MODEL_VERSION 1
+#define MODEL_VERSION 2
 #define MODEL_MAX_BYTES (16u << 20)
 
 const char *const lscan__info_keys[LSCAN__INFO_COUNT] = {
@@ -158,6 +158,7 @@ static int model_to_text(lscan_ctx *ctx, const lscan_model *m, char **out, size_
     for (int e = 0; e < LSCAN__EXPERTS; e++) {
         put(&t, "image-model %s\n", lscan_class_name(lscan__expert_class[e]));
         put_linear(&t, "image", &m->image[e], lscan__model_schema_hash(), lscan__model_feature_name);
+        put(&t, "image-offset %.17g\n", m->image_offset[e]);
     }
     if (!t.failed) {
         uint64_t sum = lscan__fnv1a(LSCAN__FNV_OFFSET, t.p, t.len);
@@ -368,9 +369,12 @@ static int parse_model(struct parser *ps, lscan_model *m)
                 }
                 if ((rc = expect_key(ps, "tile-hot", &v))) return rc;
                 if ((rc = parse_only_double(ps, v, "tile-hot", &m->tile_hot[e]))) return rc;
-            } else if ((rc = parse_linear(ps, "image", lscan__model_feature_count(), lscan__model_schema_hash(),
-                                          lscan__model_feature_name, &m->image[e]))) {
-                return rc;
+            } else {
+                if ((rc = parse_linear(ps, "image", lscan__model_feature_count(), lscan__model_schema_hash(),
+                                       lscan__model_feature_name, &m->image[e])))
+                    return rc;
+                if ((rc = expect_key(ps, "image-offset", &v))) return rc;
+                if ((rc = parse_only_double(ps, v, "image-offset", &m->image_offset[e]))) return rc;
             }
         }
     }

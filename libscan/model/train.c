@@ -373,6 +373,72 @@ static int image_vectors(lscan_trainer *t, lscan_ctx *ctx, const lscan_model *m,
     return LSCAN_OK;
 }
 
+/* Release rate of the validation scans at the target detection, with the
+ * experts' logits z (nv x LSCAN__EXPERTS) less the offsets; scratch sc[nv]. */
+static double release_with(const double *z, const int *pos, size_t nv, const double *off,
+                           double target, double *sc)
+{
+    for (size_t i = 0; i < nv; i++) {
+        double b = -INFINITY;
+        for (int e = 0; e < LSCAN__EXPERTS; e++)
+            if (z[i * LSCAN__EXPERTS + e] - off[e] > b) b = z[i * LSCAN__EXPERTS + e] - off[e];
+        sc[i] = b;
+    }
+    double thr = lscan__threshold_for_detection(sc, pos, nv, target);
+    size_t rel = 0, nc = 0;
+    for (size_t i = 0; i < nv; i++)
+        if (!pos[i]) {
+            nc++;
+            rel += sc[i] < thr;
+        }
+    return nc ? (double)rel / nc : 0;
+}
+
+/* The experts' offsets: coordinate ascent of the validation release rate at
+ * the target detection over a grid of offsets, a few rounds. The largest
+ * logit alone lets an easy class's detector (an empty container's) flag
+ * clean scans at the low threshold a hard class needs. */
+#define OFFSET_GRID_MIN -8.0
+#define OFFSET_GRID_STEP 2.0
+#define OFFSET_GRID_N 9
+#define OFFSET_ROUNDS 3
+static int choose_offsets(const lscan_trainer *t, lscan_model *m, const float *x, double target,
+                          double *sc, int *pos)
+{
+    const uint32_t nf = lscan__model_feature_count();
+    size_t nv = 0;
+    for (size_t i = 0; i < t->n; i++)
+        nv += t->e[i].split == LSCAN_SPLIT_VALIDATION;
+    double *z = malloc((nv ? nv : 1) * LSCAN__EXPERTS * sizeof *z);
+    if (!z) return LSCAN_ERR_NO_MEMORY;
+    for (size_t i = 0, k = 0; i < t->n; i++) {
+        if (t->e[i].split != LSCAN_SPLIT_VALIDATION) continue;
+        for (int e = 0; e < LSCAN__EXPERTS; e++)
+            z[k * LSCAN__EXPERTS + e] = lscan__linear_score(&m->image[e], x + i * nf);
+        pos[k++] = LSCAN_CLASS_IS_INSPECT(t->e[i].cls);
+    }
+    double off[LSCAN__EXPERTS] = {0};
+    double best = release_with(z, pos, nv, off, target, sc);
+    for (int round = 0; round < OFFSET_ROUNDS; round++)
+        for (int e = 0; e < LSCAN__EXPERTS; e++) {
+            double keep = off[e];
+            for (int g = 0; g < OFFSET_GRID_N; g++) {
+                off[e] = OFFSET_GRID_MIN + g * OFFSET_GRID_STEP;
+                double r = release_with(z, pos, nv, off, target, sc);
+                /* Ties keep the offset nearest 0. */
+                if (r > best || (r == best && fabs(off[e]) < fabs(keep))) {
+                    best = r;
+                    keep = off[e];
+                }
+            }
+            off[e] = keep;
+        }
+    for (int e = 0; e < LSCAN__EXPERTS; e++)
+        m->image_offset[e] = off[e];
+    free(z);
+    return LSCAN_OK;
+}
+
 static char *dup_printf(const char *fmt, ...) LSCAN_PRINTF(1, 2);
 static char *dup_printf(const char *fmt, ...)
 {
@@ -473,6 +539,10 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
     }
     if (rc) goto fail;
 
+    if ((rc = choose_offsets(t, m, x, o.target_detection, scores, pos))) {
+        lscan__error(ctx, rc, "out of memory choosing the expert offsets");
+        goto fail;
+    }
     /* Threshold and figures on the validation images only. */
     size_t nv = 0;
     for (size_t i = 0; i < t->n; i++) {
