@@ -250,6 +250,11 @@ struct lscan_analysis {
     float *tile_feat; /* rows*cols*LSCAN__TILE_FEATURES */
     float image_feat[LSCAN__IMAGE_FEATURES];
     float load_desc[LSCAN__LOAD_DESC]; /* load descriptors (load.c) */
+    /* The container's own structure as the residual stage found it: the
+     * roof, floor, left and right structure bands (cells), the cell side
+     * (cm) and the side walls' attenuation between them. */
+    uint32_t band[4];
+    float cell_cm, wall_level;
 };
 
 /* The median of v[0..n) (n >= 1; the mean of the middle two for even n),

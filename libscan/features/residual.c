@@ -25,6 +25,7 @@ typedef struct grid {
     uint8_t *load;   /* the load mask: sig_on closed */
     uint32_t *label; /* component labels (scratch) */
     float *R, *Cx;   /* row (H) and column (W) structure levels */
+    float wall;      /* the side walls' level between the bands */
     uint32_t band_top, band_bottom, band_left, band_right; /* structure bands, cells */
     float *tmp;      /* max(W, H) * 2 + W*H scratch */
     double *I, *IL, *ILn; /* integral images (W+1)(H+1): r2; r4 and the cell count over the load */
@@ -185,6 +186,7 @@ static void structure(grid *g)
     const uint32_t m0 = H / 5, m1 = H - H / 5;
     memcpy(row, Rq + m0, (m1 - m0) * sizeof *row);
     const float wall = m1 > m0 ? quantile(row, m1 - m0, 0.1) : Rq[H / 2];
+    g->wall = wall;
 
     /* The roof and floor bands: from each edge, the last row within a
      * container's roof or floor depth that stands above the walls, plus a
@@ -696,6 +698,10 @@ int lscan__residual_features(lscan_analysis *a, const lscan__fine *f, const uint
                                        .band_top = g.band_top, .band_bottom = g.band_bottom,
                                        .band_left = g.band_left, .band_right = g.band_right};
     int rc = lscan__load_descriptors(&maps, a);
+    a->band[0] = g.band_top, a->band[1] = g.band_bottom, a->band[2] = g.band_left,
+    a->band[3] = g.band_right;
+    a->cell_cm = (float)g.cm;
+    a->wall_level = g.wall;
     tiles(&g, a, f, stack, sizes);
 #ifdef LSCAN_DEBUG_DUMP
     {
