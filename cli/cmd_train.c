@@ -12,13 +12,17 @@ static void usage(FILE *f)
             "usage: scan train --labels FILE --out MODEL [options]\n\n"
             "Trains the tile model (on tiles labelled by the masks/ beside the labels file)\n"
             "and the image model, then chooses the decision threshold on validation scans\n"
-            "so that the target share of INSPECT scans is flagged.\n\n"
+            "for the operating point below.\n\n"
             "  --labels FILE           training scans: labels.csv as written by `scan synth`\n"
             "  --validation FILE       validation scans (threshold and figures); without it a\n"
             "                          deterministic --val-fraction of --labels is held out\n"
             "  --val-fraction F        share held out when --validation is absent (0.2)\n"
             "  --out MODEL             model file to write\n"
-            "  --target-detection D    share of INSPECT validation scans to flag (0.99)\n"
+            "  --target-detection D    share of the INSPECT validation scans that are not subtle\n"
+            "                          to flag (0.99)\n"
+            "  --target-subtle D       share of the subtle ones to flag (0.90)\n"
+            "  --subtle-difficulty F   difficulty from which a scan counts as subtle (0.67)\n"
+            "  --min-class-detection D share of every INSPECT class to flag (0.97)\n"
             "  --l2 L                  L2 penalty on standardised weights (1.0)\n"
             "  --tile-positive F       share of a tile in the mask to count it positive (0.3)\n"
             "  --negatives N           clean tiles sampled per image (400)\n"
@@ -67,7 +71,17 @@ static void add_one(void *arg, size_t i, lscan_ctx *ctx)
                 for (uint32_t x = 0; x < w; x++) mask[(size_t)y * w + x] = px[(size_t)y * stride + x] != 0;
         }
     }
-    if (!rc) rc = lscan_trainer_add(j->tr, ctx, img, mask, lscan_image_width(img), s->cls, j->split[i], i);
+    if (!rc) {
+        lscan_train_sample ts;
+        lscan_train_sample_init(&ts);
+        ts.mask = mask;
+        ts.mask_stride = lscan_image_width(img);
+        ts.cls = s->cls;
+        ts.split = j->split[i];
+        ts.key = i;
+        ts.difficulty = s->difficulty;
+        rc = lscan_trainer_add_sample(j->tr, ctx, img, &ts);
+    }
     if (rc) {
         cli_ctx_error(ctx, rc);
         atomic_fetch_add(&j->failed, 1);
@@ -124,11 +138,15 @@ int cmd_train(int argc, char **argv)
         } else if (!strcmp(a, "--hard-negatives")) {
             if (!cli_parse_u64(a, v, 100000, &hard)) return EXIT_USAGE;
         } else if (!strcmp(a, "--val-fraction") || !strcmp(a, "--target-detection") || !strcmp(a, "--l2") ||
-                   !strcmp(a, "--tile-positive")) {
-            double *x = !strcmp(a, "--val-fraction")       ? &val_fraction
-                        : !strcmp(a, "--target-detection") ? &o.target_detection
-                        : !strcmp(a, "--l2")               ? &o.l2
-                                                           : &o.tile_positive;
+                   !strcmp(a, "--tile-positive") || !strcmp(a, "--target-subtle") ||
+                   !strcmp(a, "--subtle-difficulty") || !strcmp(a, "--min-class-detection")) {
+            double *x = !strcmp(a, "--val-fraction")          ? &val_fraction
+                        : !strcmp(a, "--target-detection")    ? &o.target_detection
+                        : !strcmp(a, "--target-subtle")       ? &o.target_subtle
+                        : !strcmp(a, "--subtle-difficulty")   ? &o.subtle_difficulty
+                        : !strcmp(a, "--min-class-detection") ? &o.min_class_detection
+                        : !strcmp(a, "--l2")                  ? &o.l2
+                                                              : &o.tile_positive;
             if (!cli_parse_double(a, v, 0, DBL_MAX, x)) return EXIT_USAGE;
         } else {
             cli_error("train: unknown option '%s' (see --help)", a);

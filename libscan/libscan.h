@@ -762,6 +762,28 @@ LSCAN_API int lscan_trainer_add(lscan_trainer *t, lscan_ctx *ctx, const lscan_im
                                 const uint8_t *mask, size_t mask_stride, int cls, uint32_t split,
                                 uint64_t key);
 
+/* A labelled scan for lscan_trainer_add_sample(): the arguments of
+ * lscan_trainer_add plus what a richer label carries. Initialise with
+ * lscan_train_sample_init() (split TRAIN, class -1: must be set, difficulty
+ * unknown). */
+typedef struct lscan_train_sample {
+    uint32_t size;        /* sizeof, set by init */
+    uint32_t split;       /* lscan_split */
+    int32_t cls;          /* lscan_class */
+    uint32_t reserved;    /* 0 */
+    uint64_t key;         /* orders the images; unique per image */
+    const uint8_t *mask;  /* anomaly mask as for lscan_trainer_add, or NULL */
+    size_t mask_stride;
+    double difficulty;    /* the generator's 0 (obvious) .. 1 (subtle) of an INSPECT
+                             scan, NaN when unknown (counted as not subtle) */
+} lscan_train_sample;
+
+LSCAN_API void lscan_train_sample_init(lscan_train_sample *s);
+
+/* lscan_trainer_add with a sample struct; the same rules and thread safety. */
+LSCAN_API int lscan_trainer_add_sample(lscan_trainer *t, lscan_ctx *ctx, const lscan_image *img,
+                                       const lscan_train_sample *s);
+
 typedef struct lscan_train_options {
     uint32_t size;            /* sizeof, set by init */
     double l2;                /* L2 penalty on standardised weights (default 1.0) */
@@ -773,12 +795,21 @@ typedef struct lscan_train_options {
     uint32_t hard_negative_tiles; /* per clean image, its highest-scoring tiles added as
                                    * negatives for a second fit of each tile model (default 60;
                                    * 0 = one fit) */
+    /* The operating point is the largest threshold that flags, on the
+     * validation scans, target_detection of the INSPECT scans that are not
+     * subtle (difficulty < subtle_difficulty or unknown), target_subtle of the
+     * subtle ones and min_class_detection of every INSPECT class. Defaults
+     * 0.67, 0.90 and 0.97: the figures the project states for its models. */
+    double subtle_difficulty;
+    double target_subtle;
+    double min_class_detection;
 } lscan_train_options;
 
 LSCAN_API void lscan_train_options_init(lscan_train_options *o);
 
-/* Fits both models and chooses the threshold. Needs INSPECT and RELEASE
- * images in both splits. */
+/* Fits both models and chooses the threshold (the operating point of the
+ * options) on the validation images. Needs INSPECT and RELEASE images in
+ * both splits. */
 LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_options *o,
                                 lscan_model **out);
 

@@ -43,6 +43,9 @@ enum {
     LSCAN__INFO_VAL_DET,    /* validation-detection */
     LSCAN__INFO_VAL_REL,    /* validation-release */
     LSCAN__INFO_VAL_AUC,    /* validation-auc */
+    LSCAN__INFO_SUBTLE,     /* subtle-difficulty: the operating point's strata */
+    LSCAN__INFO_TARGET_SUBTLE, /* target-subtle */
+    LSCAN__INFO_MIN_CLASS,  /* min-class-detection */
     LSCAN__INFO_COUNT
 };
 extern const char *const lscan__info_keys[LSCAN__INFO_COUNT];

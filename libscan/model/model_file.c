@@ -14,7 +14,8 @@
 
 const char *const lscan__info_keys[LSCAN__INFO_COUNT] = {
     "name", "training", "target-detection", "validation-scans",
-    "validation-detection", "validation-release", "validation-auc",
+    "validation-detection", "validation-release", "validation-auc", "subtle-difficulty",
+    "target-subtle", "min-class-detection",
 };
 
 const int lscan__expert_class[LSCAN__EXPERTS] = {

@@ -11,6 +11,7 @@
 struct entry {
     uint64_t key;
     int cls;
+    double difficulty;
     uint32_t split;
     uint32_t cols, rows;
     float *tiles;     /* cols*rows*tile feature count */
@@ -62,14 +63,51 @@ LSCAN_API void lscan_train_options_init(lscan_train_options *o)
     o->tile_positive = 0.3;
     o->max_negative_tiles = 400;
     o->hard_negative_tiles = 60;
+    o->subtle_difficulty = 0.67;
+    o->target_subtle = 0.90;
+    o->min_class_detection = 0.97;
+}
+
+LSCAN_API void lscan_train_sample_init(lscan_train_sample *s)
+{
+    if (!s) return;
+    memset(s, 0, sizeof *s);
+    s->size = sizeof *s;
+    s->split = LSCAN_SPLIT_TRAIN;
+    s->cls = -1;
+    s->difficulty = NAN;
 }
 
 LSCAN_API int lscan_trainer_add(lscan_trainer *t, lscan_ctx *ctx, const lscan_image *img,
                                 const uint8_t *mask, size_t mask_stride, int cls, uint32_t split,
                                 uint64_t key)
 {
-    if (!t || !ctx || !img) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan_train_sample s;
+    lscan_train_sample_init(&s);
+    s.mask = mask;
+    s.mask_stride = mask_stride;
+    s.cls = cls;
+    s.split = split;
+    s.key = key;
+    return lscan_trainer_add_sample(t, ctx, img, &s);
+}
+
+LSCAN_API int lscan_trainer_add_sample(lscan_trainer *t, lscan_ctx *ctx, const lscan_image *img,
+                                       const lscan_train_sample *sample)
+{
+    if (!t || !ctx || !img || !sample)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     lscan__error_clear(ctx);
+    lscan_train_sample smp;
+    lscan_train_sample_init(&smp);
+    if (sample->size < sizeof(uint32_t))
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "train sample not initialised");
+    memcpy(&smp, sample, sample->size < sizeof smp ? sample->size : sizeof smp);
+    const uint8_t *mask = smp.mask;
+    const size_t mask_stride = smp.mask_stride;
+    const int cls = smp.cls;
+    const uint32_t split = smp.split;
+    const uint64_t key = smp.key;
     if (!lscan_class_name(cls))
         return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "unknown class %d", cls);
     if (split > LSCAN_SPLIT_VALIDATION)
@@ -79,7 +117,7 @@ LSCAN_API int lscan_trainer_add(lscan_trainer *t, lscan_ctx *ctx, const lscan_im
     lscan_analysis *a;
     int rc = lscan_analyze(ctx, img, NULL, &a);
     if (rc) return rc;
-    struct entry e = {.key = key, .cls = cls, .split = split};
+    struct entry e = {.key = key, .cls = cls, .split = split, .difficulty = smp.difficulty};
     lscan_analysis_grid(a, &e.cols, &e.rows);
     size_t nt = (size_t)e.cols * e.rows;
     uint32_t ntf = lscan_feature_count(LSCAN_FEATURES_TILE),
@@ -373,21 +411,57 @@ static int image_vectors(lscan_trainer *t, lscan_ctx *ctx, const lscan_model *m,
     return LSCAN_OK;
 }
 
-/* Release rate of the validation scans at the target detection, with the
- * experts' logits z (nv x LSCAN__EXPERTS) less the offsets; scratch sc[nv]. */
-static double release_with(const double *z, const int *pos, size_t nv, const double *off,
-                           double target, double *sc)
+/* The validation scans as the operating point sees them. */
+struct valset {
+    size_t n;
+    const int *cls;      /* lscan_class */
+    const double *diff;  /* difficulty, NaN unknown */
+    int *flags;          /* scratch: n */
+};
+
+/* The operating point (lscan_train_options): the largest threshold on the
+ * scores that flags target_detection of the INSPECT scans that are not
+ * subtle, target_subtle of the subtle ones and min_class_detection of each
+ * INSPECT class. */
+static double operating_threshold(const double *sc, const struct valset *v,
+                                  const lscan_train_options *o)
 {
-    for (size_t i = 0; i < nv; i++) {
+    double thr = INFINITY;
+    for (int k = -2; k < LSCAN_MAX_CLASS; k++) {
+        /* k = -2: not subtle, -1: subtle, else the class k. */
+        if (k >= 0 && (!LSCAN_CLASS_IS_INSPECT(k) || !lscan_class_name(k))) continue;
+        size_t np = 0;
+        for (size_t i = 0; i < v->n; i++) {
+            bool subtle = v->diff[i] >= o->subtle_difficulty;
+            bool in = LSCAN_CLASS_IS_INSPECT(v->cls[i]) &&
+                      (k == -2 ? !subtle : k == -1 ? subtle : v->cls[i] == k);
+            v->flags[i] = in;
+            np += in;
+        }
+        if (!np) continue;
+        double target = k == -2 ? o->target_detection : k == -1 ? o->target_subtle
+                                                                : o->min_class_detection;
+        double t = lscan__threshold_for_detection(sc, v->flags, v->n, target);
+        if (t < thr) thr = t;
+    }
+    return isinf(thr) ? 0.5 : thr;
+}
+
+/* Release rate of the validation scans at the operating point, with the
+ * experts' logits z (n x LSCAN__EXPERTS) less the offsets; scratch sc[n]. */
+static double release_with(const double *z, const struct valset *v, const double *off,
+                           const lscan_train_options *o, double *sc)
+{
+    for (size_t i = 0; i < v->n; i++) {
         double b = -INFINITY;
         for (int e = 0; e < LSCAN__EXPERTS; e++)
             if (z[i * LSCAN__EXPERTS + e] - off[e] > b) b = z[i * LSCAN__EXPERTS + e] - off[e];
         sc[i] = b;
     }
-    double thr = lscan__threshold_for_detection(sc, pos, nv, target);
+    double thr = operating_threshold(sc, v, o);
     size_t rel = 0, nc = 0;
-    for (size_t i = 0; i < nv; i++)
-        if (!pos[i]) {
+    for (size_t i = 0; i < v->n; i++)
+        if (!LSCAN_CLASS_IS_INSPECT(v->cls[i])) {
             nc++;
             rel += sc[i] < thr;
         }
@@ -395,36 +469,34 @@ static double release_with(const double *z, const int *pos, size_t nv, const dou
 }
 
 /* The experts' offsets: coordinate ascent of the validation release rate at
- * the target detection over a grid of offsets, a few rounds. The largest
- * logit alone lets an easy class's detector (an empty container's) flag
- * clean scans at the low threshold a hard class needs. */
+ * the operating point over a coarse grid of offsets, a few rounds. The
+ * largest logit alone lets an easy class's detector (an empty container's)
+ * flag clean scans at the low threshold a hard class needs; a coarse grid
+ * keeps the choice from fitting the validation set's few weakest scans. */
 #define OFFSET_GRID_MIN -8.0
 #define OFFSET_GRID_STEP 2.0
 #define OFFSET_GRID_N 9
 #define OFFSET_ROUNDS 3
-static int choose_offsets(const lscan_trainer *t, lscan_model *m, const float *x, double target,
-                          double *sc, int *pos)
+static int choose_offsets(const lscan_trainer *t, lscan_model *m, const float *x,
+                          const struct valset *v, const lscan_train_options *o, double *sc)
 {
     const uint32_t nf = lscan__model_feature_count();
-    size_t nv = 0;
-    for (size_t i = 0; i < t->n; i++)
-        nv += t->e[i].split == LSCAN_SPLIT_VALIDATION;
-    double *z = malloc((nv ? nv : 1) * LSCAN__EXPERTS * sizeof *z);
+    double *z = malloc((v->n ? v->n : 1) * LSCAN__EXPERTS * sizeof *z);
     if (!z) return LSCAN_ERR_NO_MEMORY;
     for (size_t i = 0, k = 0; i < t->n; i++) {
         if (t->e[i].split != LSCAN_SPLIT_VALIDATION) continue;
         for (int e = 0; e < LSCAN__EXPERTS; e++)
             z[k * LSCAN__EXPERTS + e] = lscan__linear_score(&m->image[e], x + i * nf);
-        pos[k++] = LSCAN_CLASS_IS_INSPECT(t->e[i].cls);
+        k++;
     }
     double off[LSCAN__EXPERTS] = {0};
-    double best = release_with(z, pos, nv, off, target, sc);
+    double best = release_with(z, v, off, o, sc);
     for (int round = 0; round < OFFSET_ROUNDS; round++)
         for (int e = 0; e < LSCAN__EXPERTS; e++) {
             double keep = off[e];
             for (int g = 0; g < OFFSET_GRID_N; g++) {
                 off[e] = OFFSET_GRID_MIN + g * OFFSET_GRID_STEP;
-                double r = release_with(z, pos, nv, off, target, sc);
+                double r = release_with(z, v, off, o, sc);
                 /* Ties keep the offset nearest 0. */
                 if (r > best || (r == best && fabs(off[e]) < fabs(keep))) {
                     best = r;
@@ -474,7 +546,10 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
         memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
     }
     if (!(o.l2 >= 0) || !(o.target_detection > 0 && o.target_detection <= 1) ||
-        !(o.tile_positive > 0 && o.tile_positive <= 1) || o.max_negative_tiles == 0)
+        !(o.tile_positive > 0 && o.tile_positive <= 1) || o.max_negative_tiles == 0 ||
+        !(o.subtle_difficulty >= 0 && o.subtle_difficulty <= 1) ||
+        !(o.target_subtle > 0 && o.target_subtle <= 1) ||
+        !(o.min_class_detection > 0 && o.min_class_detection <= 1))
         return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "training options out of range");
     if (t->n > 1) qsort(t->e, t->n, sizeof *t->e, by_key); /* qsort(NULL, 0) is undefined */
     for (size_t i = 1; i < t->n; i++)
@@ -495,7 +570,7 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
     uint32_t nf = lscan__model_feature_count();
     float *x = NULL, *xt = NULL;
     uint8_t *y = NULL;
-    double *w = NULL, *scores = NULL;
+    double *w = NULL, *scores = NULL, *diffs = NULL;
     int *pos = NULL, *classes = NULL;
     int rc = LSCAN_OK;
     for (int e = 0; e < LSCAN__EXPERTS && !rc; e++) {
@@ -511,7 +586,8 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
     scores = malloc(t->n * sizeof *scores);
     pos = malloc(t->n * sizeof *pos);
     classes = malloc(t->n * sizeof *classes);
-    if (!x || !xt || !y || !w || !scores || !pos || !classes) {
+    diffs = malloc(t->n * sizeof *diffs);
+    if (!x || !xt || !y || !w || !scores || !pos || !classes || !diffs) {
         rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
         goto fail;
     }
@@ -539,20 +615,22 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
     }
     if (rc) goto fail;
 
-    if ((rc = choose_offsets(t, m, x, o.target_detection, scores, pos))) {
-        lscan__error(ctx, rc, "out of memory choosing the expert offsets");
-        goto fail;
-    }
-    /* Threshold and figures on the validation images only. */
+    /* The validation scans, for the offsets and the operating point. */
     size_t nv = 0;
     for (size_t i = 0; i < t->n; i++) {
         if (t->e[i].split != LSCAN_SPLIT_VALIDATION) continue;
-        scores[nv] = lscan__image_score(m, x + i * nf, NULL);
-        pos[nv] = LSCAN_CLASS_IS_INSPECT(t->e[i].cls);
         classes[nv] = t->e[i].cls;
-        nv++;
+        diffs[nv++] = t->e[i].difficulty;
     }
-    m->threshold = lscan__threshold_for_detection(scores, pos, nv, o.target_detection);
+    const struct valset vs = {.n = nv, .cls = classes, .diff = diffs, .flags = pos};
+    if ((rc = choose_offsets(t, m, x, &vs, &o, scores))) {
+        lscan__error(ctx, rc, "out of memory choosing the expert offsets");
+        goto fail;
+    }
+    for (size_t i = 0, k = 0; i < t->n; i++)
+        if (t->e[i].split == LSCAN_SPLIT_VALIDATION)
+            scores[k++] = lscan__image_score(m, x + i * nf, NULL);
+    m->threshold = operating_threshold(scores, &vs, &o);
     lscan_metrics mt = {.size = sizeof mt};
     if ((rc = lscan_metrics_compute(scores, classes, nv, m->threshold, o.target_detection, &mt))) {
         lscan__error(ctx, rc, "cannot compute validation figures");
@@ -565,6 +643,9 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
     m->info[LSCAN__INFO_VAL_DET] = dup_printf("%.6f", mt.detection);
     m->info[LSCAN__INFO_VAL_REL] = dup_printf("%.6f", mt.release_rate);
     m->info[LSCAN__INFO_VAL_AUC] = dup_printf("%.6f", mt.auc);
+    m->info[LSCAN__INFO_SUBTLE] = dup_printf("%.17g", o.subtle_difficulty);
+    m->info[LSCAN__INFO_TARGET_SUBTLE] = dup_printf("%.17g", o.target_subtle);
+    m->info[LSCAN__INFO_MIN_CLASS] = dup_printf("%.17g", o.min_class_detection);
     for (int i = 0; i < LSCAN__INFO_COUNT; i++)
         if (!m->info[i]) {
             rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
@@ -579,6 +660,7 @@ fail:
     free(scores);
     free(pos);
     free(classes);
+    free(diffs);
     if (rc) {
         lscan_model_free(m);
         return rc;
