@@ -37,6 +37,14 @@ static inline double clampd(double v, double lo, double hi)
 {
     return v < lo ? lo : v > hi ? hi : v;
 }
+static inline double fmin_(double a, double b)
+{
+    return a < b ? a : b;
+}
+static inline double fmax_(double a, double b)
+{
+    return a > b ? a : b;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Primitive constructors (append to a list) and load bookkeeping            */
@@ -158,6 +166,60 @@ static inline void note_load(lscan__scene *s, double x0, double x1, double top)
     if (top < s->load_top) s->load_top = top;
 }
 
+/* Constructors that also say the material (so the energy dependence
+ * follows it); rho < 0 means the material's solid density. The material is
+ * set only when a primitive was actually added. */
+static inline double mat_mu(int mat, double rho)
+{
+    return rho < 0 ? lscan__synth_mu_solid(mat) : lscan__synth_mu(mat, rho);
+}
+
+static inline void set_mat(lscan__prim_list *l, size_t before, int mat)
+{
+    if (!l->failed && l->n > before) l->v[l->n - 1].mat = (uint8_t)(mat + 1);
+}
+
+static inline void mbox(lscan__prim_list *l, int mat, double rho, double x0, double y0, double x1,
+                        double y1, double depth)
+{
+    size_t n = l->n;
+    lscan__synth_add_box(l, mat_mu(mat, rho), x0, y0, x1, y1, depth);
+    set_mat(l, n, mat);
+}
+
+static inline void mcyl_x(lscan__prim_list *l, int mat, double rho, double x0, double x1, double cy,
+                          double r, double r_in, int count)
+{
+    size_t n = l->n;
+    if (x1 > x0 && r > 0) add_cyl_x(l, mat_mu(mat, rho), x0, x1, cy, r, r_in, count);
+    set_mat(l, n, mat);
+}
+
+static inline void mcyl_y(lscan__prim_list *l, int mat, double rho, double cx, double y0, double y1,
+                          double r, double r_in, int count)
+{
+    size_t n = l->n;
+    if (y1 > y0 && r > 0) add_cyl_y(l, mat_mu(mat, rho), cx, y0, y1, r, r_in, count);
+    set_mat(l, n, mat);
+}
+
+static inline void mdisc(lscan__prim_list *l, int mat, double rho, double cx, double cy, double r,
+                         double r_in, double depth)
+{
+    size_t n = l->n;
+    if (r > 0 && depth > 0) add_disc(l, mat_mu(mat, rho), cx, cy, r, r_in, depth);
+    set_mat(l, n, mat);
+}
+
+static inline void mell(lscan__prim_list *l, int mat, double rho, double cx, double cy, double rx,
+                        double ry, double depth, bool flat)
+{
+    size_t n = l->n;
+    if (rx > 0 && ry > 0 && depth > 0)
+        add_ellipsoid(l, mat_mu(mat, rho), cx, cy, rx, ry, depth, flat);
+    set_mat(l, n, mat);
+}
+
 /* The free space cargo may fill. */
 struct area {
     double x0, x1; /* free interior along x */
@@ -169,6 +231,10 @@ struct area {
 /* Container and chassis (container.c). */
 void lscan__synth_container_classic(lscan__scene *s, rng_t *r);
 void lscan__synth_chassis(lscan__scene *s, rng_t *r);
+/* Worlds: the interior of build b (sets floor_y, iy0, iy1, ix0, ix1,
+ * inner_width from the outer box and door side), and the container. */
+void lscan__synth_container_interior(lscan__scene *s, const lscan__build *b);
+void lscan__synth_container_build(lscan__scene *s, rng_t *r, const lscan__build *b);
 
 /* Cargo (cargo.c): the clean load of class `cls` (an lscan_class below 16),
  * and the loads that anomalous masses are hidden in. */
@@ -179,5 +245,13 @@ void lscan__synth_load_pallets(lscan__scene *s, rng_t *r, const struct area *a, 
 void lscan__synth_load_bags(lscan__scene *s, rng_t *r, const struct area *a, double t);
 void lscan__synth_load_bulk(lscan__scene *s, rng_t *r, const struct area *a, double t,
                             double payload);
+/* Worlds: the clean load of commodity `c` (sets s->cspec, s->commodity and
+ * the subclass). */
+void lscan__synth_load_commodity(lscan__scene *s, rng_t *r, const struct area *a, double t,
+                                 double payload, int commodity);
+/* Worlds: draws a commodity of class `cls` (an lscan_class below 16) for a
+ * container of build kind `kind` (lscan__build_kind): its index. With
+ * `regular`, only loads of regular units (for an anomalous mass). */
+int lscan__synth_draw_commodity(rng_t *r, int cls, int kind, bool regular);
 
 #endif

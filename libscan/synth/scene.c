@@ -28,6 +28,24 @@ void lscan__synth_prims_add(lscan__prim_list *l, const lscan__prim *p)
     l->v[l->n++] = *p;
 }
 
+void lscan__synth_prims_material(lscan__prim_list *l, int mat)
+{
+    if (!l->failed && l->n) l->v[l->n - 1].mat = (uint8_t)(mat + 1);
+}
+
+int lscan__synth_prim_basis(const lscan__prim *p)
+{
+    if (p->mat) return lscan__synth_material(p->mat - 1)->basis;
+    float m = p->mu < 0 ? -p->mu : p->mu;
+    if (m >= 0.035f) return LSCAN__BASIS_LEAD;
+    if (m >= 0.0115f) return LSCAN__BASIS_IRON;
+    if (m == (float)lscan__synth_mu_solid(LSCAN__MAT_ALUMINIUM) ||
+        m == (float)lscan__synth_mu_solid(LSCAN__MAT_GLASS) ||
+        m == (float)lscan__synth_mu_solid(LSCAN__MAT_CONCRETE))
+        return LSCAN__BASIS_LIGHT;
+    return LSCAN__BASIS_ORGANIC;
+}
+
 void lscan__synth_add_box(lscan__prim_list *l, double mu, double x0, double y0, double x1,
                           double y1, double depth)
 {
@@ -199,7 +217,7 @@ static void anomaly_dense_object(lscan__scene *s, rng_t *r, double t)
     /* Keep it visible: background plus object stays under the floor
      * (an object at the floor would be the impenetrable class). */
     double bg = background(s, x, y, x + w, y + h, true);
-    double room = s->scanner.floor_a - 1.0 - bg;
+    double room = s->floor_under - 1.0 - bg;
     if (a_obj > room) a_obj = room > 0.25 ? room : 0.25;
     int mat = sub == 1 ? LSCAN__MAT_LEAD : LSCAN__MAT_STEEL;
     double mu = lscan__synth_mu_solid(mat);
@@ -239,8 +257,11 @@ static void anomaly_impenetrable(lscan__scene *s, rng_t *r, double t)
         x = R(r, s->ix0 + 300, s->ix1 - 300 - w);
         y = s->cargo_floor_y - h;
     }
-    double bg = background(s, x, y, x + w, y + h, false);
-    double need = s->scanner.floor_a + R(r, 1.5, 4.0) - bg;
+    /* The background's minimum over 25 samples can miss narrow gaps (between
+     * layers of pipes, say), which then stay above the floor; the worlds
+     * count no background at all. Classic keeps its arithmetic (bytes). */
+    double bg = s->world ? 0.0 : background(s, x, y, x + w, y + h, false);
+    double need = s->floor_over + R(r, 1.5, 4.0) - bg;
     if (need < 2.0) need = 2.0;
     int mat = sub == 0 ? LSCAN__MAT_LEAD : LSCAN__MAT_STEEL;
     double mu = lscan__synth_mu_solid(mat);
@@ -336,8 +357,8 @@ static void anomaly_mass(lscan__scene *s, rng_t *r, double t)
     double dmu = q->mu * ratio * (denser ? 1.0 : -1.0);
     /* Keep it under the noise floor. */
     double bg = background(s, x0, y0, x1, y1, true);
-    if (denser && bg + dmu * depth > s->scanner.floor_a - 1.0)
-        depth = (s->scanner.floor_a - 1.0 - bg) / dmu;
+    if (denser && bg + dmu * depth > s->floor_under - 1.0)
+        depth = (s->floor_under - 1.0 - bg) / dmu;
     if (depth < 50) depth = 50;
     snprintf(s->subclass, sizeof s->subclass, "%s", denser ? "denser_block" : "lighter_block");
     if (P(r, 0.5))
@@ -408,10 +429,76 @@ void lscan__synth_scene_frame(lscan__scene *s, uint32_t width, uint32_t height)
     s->pitch_y = s->height_mm / height;
 }
 
+/* The free space for cargo: inside the walls, over the floor or dunnage,
+ * with an end gap sometimes, and room left for a hidden compartment. */
+static void cargo_area(lscan__scene *s, rng_t *rc, const struct plan *pl, struct area *a)
+{
+    *a = (struct area){s->ix0 + 20, s->ix1 - 20, s->floor_y, s->iy0 + R(rc, 60, 200),
+                       s->inner_width};
+    /* Cargo on dunnage sometimes; always raised for a double floor, so that
+     * the false floor can go under it without moving anything. */
+    double raise = 0;
+    if (pl->cls == LSCAN_CLASS_HIDDEN_COMPARTMENT && pl->hidden == HC_DOUBLE_FLOOR)
+        raise = pl->cavity;
+    else if (P(rc, 0.15))
+        raise = R(rc, 60, 250);
+    if (raise > 0 && pl->cls != LSCAN_CLASS_LOAD_IN_EMPTY && pl->cls != LSCAN_CLASS_EMPTY) {
+        if (!(pl->cls == LSCAN_CLASS_HIDDEN_COMPARTMENT && pl->hidden == HC_DOUBLE_FLOOR))
+            for (double x = a->x0 + 100; x < a->x1; x += R(rc, 900, 1500))
+                lscan__synth_add_box(&s->base, lscan__synth_mu(LSCAN__MAT_WOOD, 0.6), x,
+                                     s->floor_y - raise, x + 100, s->floor_y, s->inner_width * 0.9);
+        a->floor -= raise;
+    }
+    s->cargo_floor_y = a->floor;
+    /* Gaps at the ends are common in clean loads too, so a cavity next to
+     * an end wall is not by itself a sign of a hidden compartment. */
+    if (P(rc, 0.35)) {
+        double g = R(rc, 100, 900);
+        if (s->door_left)
+            a->x0 += g;
+        else
+            a->x1 -= g;
+    }
+    if (pl->cls == LSCAN_CLASS_HIDDEN_COMPARTMENT) {
+        double c = pl->cavity + 80;
+        if (pl->hidden == HC_FRONT_WALL) {
+            if (s->door_left)
+                a->x1 = a->x1 < s->ix1 - c ? a->x1 : s->ix1 - c;
+            else
+                a->x0 = a->x0 > s->ix0 + c ? a->x0 : s->ix0 + c;
+        } else if (pl->hidden == HC_DOOR_WALL) {
+            if (s->door_left)
+                a->x0 = a->x0 > s->ix0 + c ? a->x0 : s->ix0 + c;
+            else
+                a->x1 = a->x1 < s->ix1 - c ? a->x1 : s->ix1 - c;
+        } else if (pl->hidden == HC_CEILING) {
+            double cl = s->iy0 + pl->cavity + 80;
+            a->ceil = a->ceil > cl ? a->ceil : cl;
+        }
+    }
+}
+
+/* The anomaly of the plan's class (nothing for clean classes). */
+static void place_anomaly(lscan__scene *s, rng_t *ra, const struct plan *pl, int cls, double t)
+{
+    switch (cls) {
+    case LSCAN_CLASS_DENSE_OBJECT: anomaly_dense_object(s, ra, t); break;
+    case LSCAN_CLASS_IMPENETRABLE: anomaly_impenetrable(s, ra, t); break;
+    case LSCAN_CLASS_HIDDEN_COMPARTMENT: anomaly_hidden(s, ra, pl); break;
+    case LSCAN_CLASS_ANOMALOUS_MASS: anomaly_mass(s, ra, t); break;
+    case LSCAN_CLASS_LOAD_IN_EMPTY: anomaly_load_in_empty(s, ra, t); break;
+    default: break;
+    }
+}
+
+static int world_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64_t seed,
+                             lscan__scene *s);
+
 int lscan__synth_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64_t seed,
                              lscan__scene *s)
 {
     memset(s, 0, sizeof *s);
+    if (p->world != 0) return world_scene_build(ctx, p, seed, s);
     rng_t rl, rs, rc, ra;
     lscan__synth_rng_seed(&rl, seed, LSCAN__STREAM_LABEL);
     lscan__synth_rng_seed(&rs, seed, LSCAN__STREAM_SCANNER);
@@ -424,10 +511,13 @@ int lscan__synth_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64
     s->difficulty_target = pl.t;
     s->container = pl.size;
     make_scanner(&rs, &s->scanner);
+    s->floor_under = s->floor_over = s->scanner.floor_a;
+    snprintf(s->export_spec, sizeof s->export_spec, "png16");
 
     /* Geometry. */
     double pitch = pl.hires ? 3.0 : 5.0;
     double L = pl.size == LSCAN_SYNTH_40FT ? LEN_40FT : LEN_20FT;
+    s->length_ft = pl.size == LSCAN_SYNTH_40FT ? 40 : 20;
     s->high_cube = pl.size == LSCAN_SYNTH_40FT ? P(&rc, 0.5) : P(&rc, 0.05);
     double Hc = s->high_cube ? HEIGHT_HC : HEIGHT_STD;
     if (p->flags & LSCAN_SYNTH_NO_CHASSIS)
@@ -460,48 +550,8 @@ int lscan__synth_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64
 
     /* Cargo. */
     double payload = pl.size == LSCAN_SYNTH_40FT ? PAYLOAD_40FT : PAYLOAD_20FT;
-    struct area a = {s->ix0 + 20, s->ix1 - 20, s->floor_y, s->iy0 + R(&rc, 60, 200), INNER_WIDTH};
-    /* Cargo on dunnage sometimes; always raised for a double floor, so that
-     * the false floor can go under it without moving anything. */
-    double raise = 0;
-    if (pl.cls == LSCAN_CLASS_HIDDEN_COMPARTMENT && pl.hidden == HC_DOUBLE_FLOOR)
-        raise = pl.cavity;
-    else if (P(&rc, 0.15))
-        raise = R(&rc, 60, 250);
-    if (raise > 0 && pl.cls != LSCAN_CLASS_LOAD_IN_EMPTY && pl.cls != LSCAN_CLASS_EMPTY) {
-        if (!(pl.cls == LSCAN_CLASS_HIDDEN_COMPARTMENT && pl.hidden == HC_DOUBLE_FLOOR))
-            for (double x = a.x0 + 100; x < a.x1; x += R(&rc, 900, 1500))
-                lscan__synth_add_box(&s->base, lscan__synth_mu(LSCAN__MAT_WOOD, 0.6), x,
-                                     s->floor_y - raise, x + 100, s->floor_y, INNER_WIDTH * 0.9);
-        a.floor -= raise;
-    }
-    s->cargo_floor_y = a.floor;
-    /* Gaps at the ends are common in clean loads too, so a cavity next to
-     * an end wall is not by itself a sign of a hidden compartment. */
-    if (P(&rc, 0.35)) {
-        double g = R(&rc, 100, 900);
-        if (s->door_left)
-            a.x0 += g;
-        else
-            a.x1 -= g;
-    }
-    if (pl.cls == LSCAN_CLASS_HIDDEN_COMPARTMENT) {
-        double c = pl.cavity + 80;
-        if (pl.hidden == HC_FRONT_WALL) {
-            if (s->door_left)
-                a.x1 = a.x1 < s->ix1 - c ? a.x1 : s->ix1 - c;
-            else
-                a.x0 = a.x0 > s->ix0 + c ? a.x0 : s->ix0 + c;
-        } else if (pl.hidden == HC_DOOR_WALL) {
-            if (s->door_left)
-                a.x0 = a.x0 > s->ix0 + c ? a.x0 : s->ix0 + c;
-            else
-                a.x1 = a.x1 < s->ix1 - c ? a.x1 : s->ix1 - c;
-        } else if (pl.hidden == HC_CEILING) {
-            double cl = s->iy0 + pl.cavity + 80;
-            a.ceil = a.ceil > cl ? a.ceil : cl;
-        }
-    }
+    struct area a;
+    cargo_area(s, &rc, &pl, &a);
 
     int cls = pl.cls;
     double t = pl.t;
@@ -530,14 +580,261 @@ int lscan__synth_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64
     default: lscan__synth_release_cargo(s, &rc, cls, &a, t, payload); break;
     }
 
-    switch (cls) {
-    case LSCAN_CLASS_DENSE_OBJECT: anomaly_dense_object(s, &ra, t); break;
-    case LSCAN_CLASS_IMPENETRABLE: anomaly_impenetrable(s, &ra, t); break;
-    case LSCAN_CLASS_HIDDEN_COMPARTMENT: anomaly_hidden(s, &ra, &pl); break;
-    case LSCAN_CLASS_ANOMALOUS_MASS: anomaly_mass(s, &ra, t); break;
-    case LSCAN_CLASS_LOAD_IN_EMPTY: anomaly_load_in_empty(s, &ra, t); break;
-    default: break;
+    place_anomaly(s, &ra, &pl, cls, t);
+    if (s->base.failed || s->anomaly.failed || s->failed) {
+        lscan__synth_scene_free(s);
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "synth: out of memory building the scene");
     }
+    return LSCAN_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Worlds                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* A draw from a world's weighted component list, restricted by `ok`
+ * (NULL: all). Returns the component index, or -1 if none qualifies. */
+static int draw_part(rng_t *r, const lscan__world_part *parts, bool (*ok)(int, const void *),
+                     const void *arg)
+{
+    double total = 0;
+    for (int k = 0; k < LSCAN__WORLD_MAX_PARTS && parts[k].index >= 0; k++)
+        if (!ok || ok(parts[k].index, arg)) total += parts[k].weight;
+    double u = U(r) * total;
+    int last = -1;
+    for (int k = 0; k < LSCAN__WORLD_MAX_PARTS && parts[k].index >= 0; k++) {
+        if (ok && !ok(parts[k].index, arg)) continue;
+        last = parts[k].index;
+        if (u < parts[k].weight) return last;
+        u -= parts[k].weight;
+    }
+    return last;
+}
+
+struct build_need {
+    unsigned length_bit;
+    int cls;
+    bool strict; /* also the class (reefers carry clean pallet loads, not bulk or machines) */
+};
+
+static bool build_ok(int i, const void *arg)
+{
+    const struct build_need *n = arg;
+    const lscan__build *b = lscan__synth_build(i);
+    if (!(b->lengths & n->length_bit)) return false;
+    if (n->strict && b->kind == LSCAN__BUILD_REEFER)
+        return n->cls == LSCAN_CLASS_EMPTY || n->cls == LSCAN_CLASS_HOMOGENEOUS ||
+               LSCAN_CLASS_IS_INSPECT(n->cls);
+    return true;
+}
+
+static double draw_range(rng_t *r, const double *v)
+{
+    return v[1] > v[0] ? R(r, v[0], v[1]) : v[0];
+}
+
+/* A count with mean m: floor(m), plus one with probability frac(m). */
+static uint32_t draw_count(rng_t *r, double m)
+{
+    uint32_t n = (uint32_t)m;
+    return n + (P(r, m - n) ? 1u : 0u);
+}
+
+static void make_scanner_profile(rng_t *r, const lscan__profile *pr, lscan__scanner *sc, double *px,
+                                 double *py)
+{
+    sc->poly = true;
+    lscan__synth_spectrum_make(&sc->spectrum, pr->endpoint, pr->filter);
+    *px = draw_range(r, pr->px);
+    *py = draw_range(r, pr->py);
+    sc->i0 = draw_range(r, pr->i0);
+    sc->quanta = draw_range(r, pr->quanta);
+    sc->floor_a = draw_range(r, pr->floor_a);
+    sc->floor_level = sc->i0 * lscan__synth_exp(-sc->floor_a);
+    sc->floor_sigma = sc->floor_level * R(r, 0.25, 0.5) + 0.8;
+    sc->pedestal = draw_range(r, pr->pedestal);
+    sc->gain_sigma = draw_range(r, pr->gain);
+    sc->module_sigma = draw_range(r, pr->module);
+    sc->module_rows = (uint32_t)pr->module_rows;
+    sc->dose_sigma = draw_range(r, pr->dose);
+    sc->blur = draw_range(r, pr->blur_x);
+    sc->blur_y = draw_range(r, pr->blur_y);
+    sc->blur_passes = pr->blur_passes;
+    double sp = draw_range(r, pr->speed);
+    sc->speed_amp = P(r, 0.5) ? sp : -sp;
+    sc->speed_phase = R(r, 0.2, 0.8);
+    sc->haze = draw_range(r, pr->haze) * lscan__synth_exp(-sc->floor_a);
+    sc->haze_mm = pr->haze_mm;
+    sc->glow = draw_range(r, pr->glow);
+    sc->tau = draw_range(r, pr->tau);
+    sc->dead_rows = draw_count(r, pr->dead_rows);
+    sc->hot_rows = draw_count(r, pr->hot_rows);
+    sc->flip = P(r, pr->flip);
+    sc->smear_top = draw_range(r, pr->smear_top);
+    sc->smear_bot = draw_range(r, pr->smear_bot);
+    sc->noise_key = lscan__synth_rng_next(r);
+    sc->gain_key = lscan__synth_rng_next(r);
+}
+
+/* The reference (4 MeV) attenuation at which a ray through basis `c` alone
+ * reaches an effective attenuation `target` through the spectrum. */
+static double reference_for(const lscan__spectrum *sp, int c, double target)
+{
+    double lo = 0, hi = 60;
+    for (int it = 0; it < 60; it++) {
+        double mid = 0.5 * (lo + hi), a[LSCAN__BASIS_COUNT] = {0};
+        a[c] = mid;
+        if (lscan__synth_spectrum_attenuation(sp, a) < target)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+/* Spec of a drawn export style, e.g. "jpeg-crop-gamma2.1-s0.55-q72": the
+ * style's tokens, the mapping's parameter appended to its token. */
+static void draw_export(rng_t *r, const lscan__export_style *e, char *buf, size_t size)
+{
+    double param = e->param[1] > 0 ? R(r, e->param[0], e->param[1]) : 0;
+    double scale = e->scale[0] < 1 && !P(r, e->full_scale) ? R(r, e->scale[0], e->scale[1]) : 1;
+    int q = e->quality[1] > 0 ? (int)R(r, e->quality[0], e->quality[1] + 1) : 0;
+    size_t n = 0;
+    buf[0] = '\0';
+    for (const char *p = e->name; *p && n + 1 < size;) {
+        size_t k = strcspn(p, "-");
+        bool mapping = (k == 3 && !strncmp(p, "log", 3)) || (k == 5 && !strncmp(p, "gamma", 5));
+        n += (size_t)snprintf(buf + n, size - n, "%s%.*s", n ? "-" : "", (int)k, p);
+        if (mapping && param > 0 && n < size)
+            n += (size_t)snprintf(buf + n, size - n, "%.1f", param);
+        p += k;
+        if (*p == '-') p++;
+    }
+    if (scale < 1 && n < size) n += (size_t)snprintf(buf + n, size - n, "-s%.2f", scale);
+    if (q > 0 && n < size) snprintf(buf + n, size - n, "-q%d", q);
+}
+
+static int world_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64_t seed,
+                             lscan__scene *s)
+{
+    const lscan__world *w = lscan__synth_world(p->world);
+    if (!w)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "synth: unknown world %u", p->world);
+    rng_t rl, rs, rc, ra, rw;
+    lscan__synth_rng_seed(&rl, seed, LSCAN__STREAM_LABEL);
+    lscan__synth_rng_seed(&rs, seed, LSCAN__STREAM_SCANNER);
+    lscan__synth_rng_seed(&rc, seed, LSCAN__STREAM_SCENE);
+    lscan__synth_rng_seed(&ra, seed, LSCAN__STREAM_ANOMALY);
+    lscan__synth_rng_seed(&rw, seed, LSCAN__STREAM_WORLD);
+    s->world = p->world;
+    struct plan pl;
+    make_plan(&rl, p, &pl);
+    s->cls = pl.cls;
+    s->difficulty_target = pl.t;
+
+    /* Length, build, scanner profile, export: the world stream. */
+    double len_ft;
+    switch (p->container) {
+    case LSCAN_SYNTH_20FT: len_ft = 20; break;
+    case LSCAN_SYNTH_40FT: len_ft = 40; break;
+    case LSCAN_SYNTH_45FT: len_ft = 45; break;
+    default: {
+        double u = U(&rw) * (w->length[0] + w->length[1] + w->length[2]);
+        len_ft = u < w->length[0] ? 20 : u < w->length[0] + w->length[1] ? 40 : 45;
+        break;
+    }
+    }
+    struct build_need need = {len_ft == 20 ? 1u : len_ft == 40 ? 2u : 4u, pl.cls, true};
+    int bi = draw_part(&rw, w->builds, build_ok, &need);
+    if (bi < 0) {
+        need.strict = false;
+        bi = draw_part(&rw, w->builds, build_ok, &need);
+    }
+    if (bi < 0)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                            "synth: world %s has no %.0f ft containers", w->name, len_ft);
+    const lscan__build *b = lscan__synth_build(bi);
+    const lscan__profile *pr = lscan__synth_profile(draw_part(&rw, w->profiles, NULL, NULL));
+    int ei = draw_part(&rw, w->exports, NULL, NULL);
+    draw_export(&rw, lscan__synth_export_style(ei), s->export_spec, sizeof s->export_spec);
+    s->build = b;
+    s->profile = pr;
+    s->length_ft = len_ft;
+
+    double px, py;
+    make_scanner_profile(&rs, pr, &s->scanner, &px, &py);
+    if (p->container == LSCAN_SYNTH_HIRES) px = py = 3.0;
+    if (p->flags & LSCAN_SYNTH_NO_SPEED_VARIATION) s->scanner.speed_amp = 0;
+    /* Floors for anomaly placement: under by the basis that hardens least
+     * (reaches the floor first), over by the one that reaches it last. */
+    double under = 1e9, over = 0;
+    for (int c = 0; c < LSCAN__BASIS_COUNT; c++) {
+        double u = reference_for(&s->scanner.spectrum, c, s->scanner.floor_a - 1.0) + 1.0;
+        double o = reference_for(&s->scanner.spectrum, c, s->scanner.floor_a);
+        under = u < under ? u : under;
+        over = o > over ? o : over;
+    }
+    s->floor_under = under, s->floor_over = over;
+
+    /* Geometry. */
+    double L = len_ft == 20 ? LEN_20FT : len_ft == 40 ? LEN_40FT : 13716.0;
+    s->container = len_ft == 20 ? LSCAN_SYNTH_20FT : LSCAN_SYNTH_40FT;
+    s->high_cube = len_ft == 45 ? true : P(&rc, len_ft == 40 ? b->hc : b->hc * 0.1);
+    double Hc = s->high_cube ? HEIGHT_HC : HEIGHT_STD;
+    if (p->flags & LSCAN_SYNTH_NO_CHASSIS)
+        s->chassis = false;
+    else if (p->flags & LSCAN_SYNTH_ALWAYS_CHASSIS)
+        s->chassis = true;
+    else
+        s->chassis = P(&rc, w->chassis);
+    double top_margin = R(&rc, 150, 450);
+    double left = R(&rc, 300, 1200), right = R(&rc, 300, 1200);
+    double below = s->chassis ? R(&rc, 1150, 1450) : R(&rc, 120, 400);
+    s->door_left = P(&rc, 0.5);
+    s->cx0 = left, s->cx1 = left + L;
+    s->cy0 = top_margin, s->cy1 = top_margin + Hc;
+    s->width_mm = left + L + right;
+    s->height_mm = s->cy1 + below;
+    lscan__synth_container_interior(s, b);
+    uint32_t W = p->width ? p->width : (uint32_t)(s->width_mm / px + 0.5);
+    uint32_t H = p->height ? p->height : (uint32_t)(s->height_mm / py + 0.5);
+    lscan__synth_scene_frame(s, W, H);
+    lscan__synth_container_build(s, &rc, b);
+    if (s->chassis) lscan__synth_chassis(s, &rc);
+
+    /* Cargo: a commodity for the clean load (or the anomaly's host). */
+    double payload = len_ft == 20 ? PAYLOAD_20FT : PAYLOAD_40FT;
+    struct area a;
+    cargo_area(s, &rc, &pl, &a);
+    int cls = pl.cls;
+    double t = pl.t;
+    int kind = b->kind;
+    s->commodity = lscan__synth_commodity_find("empty");
+    switch (cls) {
+    case LSCAN_CLASS_DENSE_OBJECT:
+    case LSCAN_CLASS_IMPENETRABLE:
+    case LSCAN_CLASS_HIDDEN_COMPARTMENT: {
+        int host = I(&rc, 1, 4);
+        if (cls == LSCAN_CLASS_DENSE_OBJECT && P(&rc, 0.3)) host = LSCAN_CLASS_MACHINERY;
+        if (kind == LSCAN__BUILD_REEFER) host = LSCAN_CLASS_HOMOGENEOUS;
+        int c = lscan__synth_draw_commodity(&rw, host, kind, false);
+        lscan__synth_load_commodity(s, &rc, &a, t * 0.7, payload, c);
+        break;
+    }
+    case LSCAN_CLASS_ANOMALOUS_MASS: {
+        int c = lscan__synth_draw_commodity(&rw, LSCAN_CLASS_HOMOGENEOUS, kind, true);
+        lscan__synth_load_commodity(s, &rc, &a, t * 0.5, payload, c);
+        break;
+    }
+    case LSCAN_CLASS_LOAD_IN_EMPTY: break;
+    case LSCAN_CLASS_EMPTY: snprintf(s->subclass, sizeof s->subclass, "empty"); break;
+    default: {
+        int c = lscan__synth_draw_commodity(&rw, cls, kind, false);
+        lscan__synth_load_commodity(s, &rc, &a, t, payload, c);
+        break;
+    }
+    }
+    place_anomaly(s, &ra, &pl, cls, t);
     if (s->base.failed || s->anomaly.failed || s->failed) {
         lscan__synth_scene_free(s);
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "synth: out of memory building the scene");
