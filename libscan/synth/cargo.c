@@ -862,10 +862,15 @@ static void load_big_bags(lscan__scene *s, rng_t *r, const struct area *a, doubl
             double cap = hb * R(r, 0.12, 0.2);
             double sag = R(r, 10, 40); /* the sides bulge: narrower at the bottom */
             double f = 1.0 + lerp(0.01, 0.05, t) * N(r);
-            mbox(l, c->mat, rho * f, x + sag, base - hb + cap, x + size - sag, base, d);
+            double top = base - hb + cap;
+            mbox(l, c->mat, rho * f, x + sag, top, x + size - sag, base, d);
             textured(l, r, R(r, 0.02, 0.06), R(r, 20, 60));
-            mbox(l, c->mat, rho * f, x, base - hb + cap, x + size, base - sag * 4, d * 0.35);
-            mell(l, c->mat, rho * f, x + size * 0.5, base - hb + cap, size * 0.5, cap, d, false);
+            mbox(l, c->mat, rho * f, x, top, x + size, base - sag * 4, d * 0.35);
+            /* The filled top: a dome of two steps above the body. */
+            mbox(l, c->mat, rho * f, x + size * 0.06, top - cap * 0.5, x + size * 0.94, top,
+                 d * 0.9);
+            mbox(l, c->mat, rho * f, x + size * 0.2, top - cap, x + size * 0.8, top - cap * 0.5,
+                 d * 0.7);
             /* Lifting loops and the discharge spout. */
             mbox(l, LSCAN__MAT_PLASTIC, -1, x + 40, base - hb - 60, x + 70, base - hb + cap,
                  d * 0.1);
@@ -1264,7 +1269,22 @@ static double car(lscan__scene *s, rng_t *r, double x, double len, double floor,
     double a0 = x + 100, a1 = x + len - 100;
     mbox(l, LSCAN__MAT_STEEL, -1, a0 + 200, sill - 1.2, a1 - 200, sill, W * 0.9);
     mbox(l, LSCAN__MAT_STEEL, -1, a0 + 400, sill - 140, a1 - 400, sill - 20, 2 * 2 * 1.6);
+    /* Side panels, doors double-skinned with intrusion beams, firewall,
+     * crash beams and subframes. */
     mbox(l, LSCAN__MAT_STEEL, -1, a0, top + h * 0.25, a1, sill - 20, 2 * 0.8);
+    double d0 = fmin_(XN(len * 0.3), XN(len * 0.75)), d1 = fmax_(XN(len * 0.3), XN(len * 0.75));
+    mbox(l, LSCAN__MAT_STEEL, -1, d0, belt, d1, sill - 40, 2 * 2 * 0.8);
+    mcyl_x(l, LSCAN__MAT_STEEL, -1, d0 + 80, d1 - 80, belt + (sill - belt) * 0.45, 16, 13, 2);
+    double fw = XN(len * 0.3);
+    mbox(l, LSCAN__MAT_STEEL, -1, fw - 1, belt - 50, fw + 1, sill - 60, W * 0.8);
+    for (int k = 0; k < 2; k++) {
+        double bx = k ? XN(len - 70) : XN(70), by = sill - 280;
+        mbox(l, LSCAN__MAT_STEEL, -1, bx - 50, by, bx + 50, by + 2, W * 0.75);
+        mbox(l, LSCAN__MAT_STEEL, -1, bx - 50, by + 78, bx + 50, by + 80, W * 0.75);
+        mbox(l, LSCAN__MAT_STEEL, -1, bx - 50, by, bx + 50, by + 80, 2 * 2.0);
+        double sx = XN(k ? wb1 : wb0);
+        mbox(l, LSCAN__MAT_STEEL, -1, sx - 350, sill - 120, sx + 350, sill - 40, 2 * 2 * 3.0);
+    }
     /* Roof over the cabin, bonnet and boot lids. */
     double c0 = fmin_(XN(len * 0.32), XN(len * 0.78)), c1 = fmax_(XN(len * 0.32), XN(len * 0.78));
     mbox(l, LSCAN__MAT_STEEL, -1, c0, top, c1, top + 1.2, W * 0.85);
