@@ -864,7 +864,8 @@ static void load_big_bags(lscan__scene *s, rng_t *r, const struct area *a, doubl
             double f = 1.0 + lerp(0.01, 0.05, t) * N(r);
             double top = base - hb + cap;
             mbox(l, c->mat, rho * f, x + sag, top, x + size - sag, base, d);
-            textured(l, r, R(r, 0.02, 0.06), R(r, 20, 60));
+            double tamp = R(r, 0.02, 0.06), tsc = R(r, 20, 60); /* one draw per statement */
+            textured(l, r, tamp, tsc);
             mbox(l, c->mat, rho * f, x, top, x + size, base - sag * 4, d * 0.35);
             /* The filled top: a dome of two steps above the body. */
             mbox(l, c->mat, rho * f, x + size * 0.06, top - cap * 0.5, x + size * 0.94, top,
@@ -1486,22 +1487,26 @@ static void load_crates(lscan__scene *s, rng_t *r, const struct area *a, double 
                     double px = x + 40 + i * cw, py = y0 + 40 + j * chh;
                     double cxm = px + cw * 0.5, cym = py + chh * 0.5;
                     double rr = fmin_(cw, chh) * 0.45;
-                    switch (I(r, 0, 3)) {
+                    /* Draws into named values first: argument order is unspecified. */
+                    int kind = I(r, 0, 3);
+                    double u1 = R(r, 0, 1), u2 = R(r, 0, 1);
+                    int k1 = I(r, 1, 6);
+                    switch (kind) {
                     case 0: /* stacked brake discs (along the beam) */
                         mdisc(l, LSCAN__MAT_STEEL, -1, cxm, cym, rr, rr * 0.4,
-                              cap_path(mu_s, R(r, 25, 35) * I(r, 2, 6), 2.8));
+                              cap_path(mu_s, lerp(25, 35, u1) * (1 + k1 % 5), 2.8));
                         break;
                     case 1: /* gears */
-                        mdisc(l, LSCAN__MAT_STEEL, -1, cxm, cym, rr * R(r, 0.5, 1.0), 30,
-                              cap_path(mu_s, R(r, 30, 80), 2.5));
+                        mdisc(l, LSCAN__MAT_STEEL, -1, cxm, cym, rr * lerp(0.5, 1.0, u1), 30,
+                              cap_path(mu_s, lerp(30, 80, u2), 2.5));
                         break;
                     case 2: /* shafts lying along the crate */
-                        mcyl_x(l, LSCAN__MAT_STEEL, -1, px + 10, px + cw - 10, cym, R(r, 15, 40), 0,
-                               I(r, 1, 3));
+                        mcyl_x(l, LSCAN__MAT_STEEL, -1, px + 10, px + cw - 10, cym,
+                               lerp(15, 40, u1), 0, 1 + k1 % 3);
                         break;
                     default: /* castings */
                         mbox(l, LSCAN__MAT_STEEL, -1, cxm - rr, cym - rr * 0.7, cxm + rr,
-                             cym + rr * 0.7, cap_path(mu_s, R(r, 60, 150), 2.8));
+                             cym + rr * 0.7, cap_path(mu_s, lerp(60, 150, u2), 2.8));
                         break;
                     }
                 }

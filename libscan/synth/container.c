@@ -451,10 +451,10 @@ void lscan__synth_container_build(lscan__scene *s, rng_t *r, const lscan__build 
         double rh = rt + st;
         double ry = b->rail == LSCAN__RAIL_FLUSH ? top : top + b->rail_h * 0.35;
         size_t n = l->n;
+        double rp = b->roof_pitch * R(r, 0.97, 1.03), rph = R(r, 0, 200);
         if (b->roof_amp > 0)
             add_box_wave(l, mat_mu(LSCAN__MAT_STEEL, -1), x0 + 40, ry, x1 - 40, ry + rh,
-                         W * rt / rh, LSCAN__WAVE_Y_BY_X, b->roof_amp,
-                         b->roof_pitch * R(r, 0.97, 1.03), R(r, 0, 200));
+                         W * rt / rh, LSCAN__WAVE_Y_BY_X, b->roof_amp, rp, rph);
         else
             lscan__synth_add_box(l, mat_mu(LSCAN__MAT_STEEL, -1), x0 + 40, ry, x1 - 40, ry + rh,
                                  W * rt / rh);
@@ -469,9 +469,10 @@ void lscan__synth_container_build(lscan__scene *s, rng_t *r, const lscan__build 
             mbox(l, LSCAN__MAT_STEEL, -1, bx, top + 5, bx + 50, top + 8, W);
         }
         size_t n = l->n;
+        double tp = R(r, 950, 1150), tph = R(r, 0, 500);
         add_box_wave(l, mat_mu(LSCAN__MAT_PLASTIC, 1.3), x0 + 20, top - 10, x1 - 20,
-                     top - 8 + st * 0.3, W * 2.0 / (2.0 + st * 0.3), LSCAN__WAVE_Y_BY_X, 12.0,
-                     R(r, 950, 1150), R(r, 0, 500));
+                     top - 8 + st * 0.3, W * 2.0 / (2.0 + st * 0.3), LSCAN__WAVE_Y_BY_X, 12.0, tp,
+                     tph);
         set_mat(l, n, LSCAN__MAT_PLASTIC);
     }
     /* Floor, seen edge-on across the full width, smeared like the roof. */
