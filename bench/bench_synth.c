@@ -1,4 +1,5 @@
-/* bench_synth.c — generation time of the synthetic generator per world and size (median of N seeds, one core). */
+/* bench_synth.c — generation time of the synthetic generator per world and size (median of N seeds,
+ * one core). */
 #include <libscan.h>
 
 #include <stdio.h>
@@ -25,17 +26,22 @@ int main(int argc, char **argv)
     int n = 15;
     unsigned long long seed = 5000;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--world")) world = argv[i + 1];
-        else if (!strcmp(argv[i], "--size")) size = argv[i + 1];
-        else if (!strcmp(argv[i], "--n")) n = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[i + 1], NULL, 10);
+        if (!strcmp(argv[i], "--world"))
+            world = argv[i + 1];
+        else if (!strcmp(argv[i], "--size"))
+            size = argv[i + 1];
+        else if (!strcmp(argv[i], "--n"))
+            n = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--seed"))
+            seed = strtoull(argv[i + 1], NULL, 10);
     }
     lscan_synth_params p;
     lscan_synth_params_init(&p);
     int w = lscan_synth_world_find(world);
     if (w < 0 || n < 1 || n > 1000) {
-        fprintf(stderr, "usage: bench_synth [--world W] [--size 20ft|40ft|45ft|hires|mixed] [--n N] "
-                        "[--seed S]\n");
+        fprintf(stderr,
+                "usage: bench_synth [--world W] [--size 20ft|40ft|45ft|hires|mixed] [--n N] "
+                "[--seed S]\n");
         return 2;
     }
     p.world = (uint32_t)w;

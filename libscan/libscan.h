@@ -490,8 +490,9 @@ typedef struct lscan_synth_truth lscan_synth_truth;
  * LSCAN_ERR_INVALID_ARGUMENT for bad parameters, LSCAN_ERR_TOO_LARGE for
  * a forced size beyond 65536 per side, LSCAN_ERR_NO_MEMORY.
  * The result depends only on (p, seed). Use one context per thread; calls on
- * different contexts may run concurrently. A 40 ft scan takes ~0.1-0.2 s on
- * one core. */
+ * different contexts may run concurrently. A 40 ft scan takes ~0.07 s (classic,
+ * 5 mm) to ~0.25 s (2.6 x 4.2 mm pixels) on one core; docs/synth.md has the
+ * figures per world. */
 LSCAN_API int lscan_synth_generate(lscan_ctx *ctx, const lscan_synth_params *p, uint64_t seed,
                                    lscan_image **image, lscan_synth_truth **truth);
 
@@ -531,9 +532,12 @@ LSCAN_API float lscan_synth_truth_air_level(const lscan_synth_truth *t);
  * about I0 * gain[y]). All 1 with LSCAN_SYNTH_NO_ROW_GAIN. */
 LSCAN_API const float *lscan_synth_truth_row_gain(const lscan_synth_truth *t);
 /* The noise floor: the dark level (counts) that pixels behind impenetrable
- * matter sit at, i.e. I0 * exp(-floor_attenuation). */
+ * matter sit at, i.e. I0 * exp(-floor_attenuation), plus the scanner's dark
+ * pedestal outside classic (where scatter haze can lift dense regions next
+ * to bright ones by up to about the dark level again). */
 LSCAN_API float lscan_synth_truth_noise_floor(const lscan_synth_truth *t);
-/* The attenuation at which the signal meets the noise floor (8.5..10). */
+/* The attenuation at which the signal meets the noise floor (classic
+ * 8.5..10; other worlds 9..11, depending on the scanner profile). */
 LSCAN_API float lscan_synth_truth_floor_attenuation(const lscan_synth_truth *t);
 /* The container size drawn (never LSCAN_SYNTH_MIXED). */
 LSCAN_API uint32_t lscan_synth_truth_container_size(const lscan_synth_truth *t);

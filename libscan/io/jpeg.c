@@ -1,4 +1,4 @@
-/* jpeg.c — JPEG decoding through libjpeg-turbo's libjpeg API from memory, to 16-bit luminance; 8-bit grey encoding for the generator's archive exports. */
+/* jpeg.c — JPEG via libjpeg-turbo: decoding to 16-bit luminance, 8-bit grey encoding. */
 #include "../core/internal.h"
 
 #include <stdio.h>
@@ -305,8 +305,8 @@ static void on_enc_error_exit(j_common_ptr cinfo)
     longjmp(st->jb, 1);
 }
 
-static int run_encode(struct jpeg_enc_state *st, const uint8_t *px, uint32_t width,
-                      uint32_t height, size_t stride, int quality)
+static int run_encode(struct jpeg_enc_state *st, const uint8_t *px, uint32_t width, uint32_t height,
+                      size_t stride, int quality)
 {
     if (setjmp(st->jb)) return -1;
     st->cinfo.err = jpeg_std_error(&st->jerr);
@@ -344,7 +344,8 @@ int lscan__jpeg_encode_gray(lscan_ctx *ctx, const uint8_t *px, uint32_t width, u
                             height);
     struct jpeg_enc_state *st = calloc(1, sizeof *st);
     if (!st) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
-    int rc = run_encode(st, px, width, height, stride, quality < 1 ? 1 : quality > 100 ? 100 : quality);
+    int q = quality < 1 ? 1 : quality > 100 ? 100 : quality;
+    int rc = run_encode(st, px, width, height, stride, q);
     if (st->created) jpeg_destroy_compress(&st->cinfo);
     if (rc == LSCAN_OK) {
         *out = st->buf;

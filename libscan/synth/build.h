@@ -1,5 +1,4 @@
-/* build.h — shared by the scene builders (scene.c, container.c, cargo.c): random-draw shorthand,
- * ISO dimensions, primitive constructors, the cargo area. */
+/* build.h — shared by the scene builders: draw shorthand, ISO sizes, constructors, cargo area. */
 #ifndef LSCAN_SYNTH_BUILD_H
 #define LSCAN_SYNTH_BUILD_H
 

@@ -1,5 +1,4 @@
-/* cargo.c — clean loads: the commodity catalogue and its loading patterns (pallets, bags, bulk,
- * coils, reels, bales, vehicles...). */
+/* cargo.c — clean loads: the commodity catalogue and its loading patterns. */
 #include "build.h"
 
 /* The catalogue's indices (the table is at the end of the file). */

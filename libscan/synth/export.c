@@ -1,5 +1,4 @@
-/* export.c — archive exports of generated scans: crop, downscale, display mapping, 8-bit PNG or
- * JPEG, and the truth moved onto the exported pixels. */
+/* export.c — archive exports: crop, downscale, display mapping, 8-bit PNG or JPEG, moved truth. */
 #include "synth.h"
 
 #include <errno.h>

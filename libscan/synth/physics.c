@@ -1,5 +1,4 @@
-/* physics.c — deterministic exp/log and the material table (mass attenuation at ~4 MeV, densities).
- */
+/* physics.c — deterministic exp/log, materials, XCOM energy dependence, linac spectra. */
 #include "synth.h"
 
 #include <string.h>

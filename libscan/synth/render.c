@@ -1,5 +1,4 @@
-/* render.c — projects the scene's primitives into attenuation maps, applies scanner effects,
- * derives the mask. */
+/* render.c — rasterises the scene, applies the scanner's effects, derives the mask. */
 #include "synth.h"
 
 #include <stdlib.h>

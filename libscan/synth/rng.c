@@ -1,5 +1,4 @@
-/* rng.c — the generator's random streams: splitmix64 seeding, xoshiro256**, counter-based hashing.
- */
+/* rng.c — random streams: splitmix64 seeding, xoshiro256**, counter-based hashing. */
 #include "synth.h"
 
 /* splitmix64 (Steele, Lea, Flood 2014): the recommended seeder for xoshiro. */

@@ -1,5 +1,4 @@
-/* scene.c — lays out one scan in millimetres: the plan, the scanner, the anomaly, and the assembly
- * of container, chassis and cargo. */
+/* scene.c — lays out one scan: plan, scanner, anomaly; assembles container, chassis, cargo. */
 #include "build.h"
 
 /* ------------------------------------------------------------------------ */

@@ -1,5 +1,4 @@
-/* world.c — the generator's worlds: container builds, scanner profiles, export styles, and which
- * world uses which. */
+/* world.c — worlds: container builds, scanner profiles, export styles, which world uses which. */
 #include "synth.h"
 
 #include <stdio.h>
