@@ -396,7 +396,7 @@ Test(synth, mask_is_exactly_the_pixels_the_anomaly_changed)
 
 /* Every world, every INSPECT class, and every export style a world uses
  * (plus the forms --export can ask for) keep the mask exact. */
-Test(synth, masks_are_exact_in_every_world_and_export, .timeout = 600)
+Test(synth, masks_are_exact_in_every_world_and_export)
 {
     static const char *const specs[] = {"png16-crop-inv-s0.5",
                                         "png8-lin",
@@ -769,7 +769,7 @@ Test(synth, commodities_have_hs_chapters_and_span_the_clean_classes)
     }
 }
 
-Test(synth, every_world_labels_world_components_and_commodity, .timeout = 300)
+Test(synth, every_world_labels_world_components_and_commodity)
 {
     lscan_ctx *ctx = ctx_new();
     for (uint32_t w = 0; w < lscan_synth_world_count(); w++) {
@@ -897,7 +897,7 @@ static void *world_thread(void *arg)
 
 /* Worlds are as deterministic as classic: same bytes in any thread, and
  * pinned hashes of one seed per world (scan and its export). */
-Test(synth, world_scans_are_deterministic_and_pinned, .timeout = 300)
+Test(synth, world_scans_are_deterministic_and_pinned)
 {
     static const uint64_t golden[] = {0xd371aa85328085bcull, 0x9a94191428e97af0ull,
                                       0xaa57149b7789d63cull, 0x9e39bbc687a78b94ull,
@@ -1121,7 +1121,7 @@ Test(synth, export_pixels_are_the_stated_function_of_the_raw_value)
 
 /* Clean loads of every world stay penetrable, and impenetrable anomalies
  * reach the floor, whatever the scanner's spectrum and floor. */
-Test(synth, worlds_keep_clean_loads_penetrable_and_impenetrable_ones_at_the_floor, .timeout = 600)
+Test(synth, worlds_keep_clean_loads_penetrable_and_impenetrable_ones_at_the_floor)
 {
     lscan_ctx *ctx = ctx_new();
     for (uint32_t w = 1; w < lscan_synth_world_count(); w++) {
