@@ -35,6 +35,11 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the context's last error ("scan: <message> (<status name>)"). */
 void cli_ctx_error(const lscan_ctx *ctx, int status);
 
+/* The mask of a LSCAN_DISABLE_CPU_FEATURES value (comma list of feature
+ * names): unknown names are ignored with a warning on stderr (printed once
+ * per process), never an error. */
+uint32_t cli_disable_list(const char *list);
+
 /* Creates a context honouring LSCAN_DISABLE_CPU_FEATURES and a --cpu value
  * (a comma list of features to keep, or NULL). NULL on error (printed). */
 lscan_ctx *cli_ctx_new(const char *cpu_keep);

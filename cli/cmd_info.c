@@ -21,7 +21,8 @@ int cmd_info(int argc, char **argv)
             printf("usage: scan info [--cpu LIST]\n\n"
                    "Prints the library version, the CPU features detected and used, and the\n"
                    "default limits. --cpu keeps only the listed features (e.g. sse2, none);\n"
-                   "LSCAN_DISABLE_CPU_FEATURES=avx2,sse2 disables features.\n");
+                   "LSCAN_DISABLE_CPU_FEATURES=avx2,sse2 disables features (unknown names are\n"
+                   "ignored with a warning).\n");
             return EXIT_OK;
         } else if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc) {
             cpu = argv[++i];
@@ -40,6 +41,9 @@ int cmd_info(int argc, char **argv)
     printf("kernels:               %s\n", lscan_ctx_kernel_name(ctx));
     printf("max pixels:            %u\n", LSCAN_DEFAULT_MAX_PIXELS);
     printf("max width/height:      %u\n", LSCAN_DEFAULT_MAX_DIMENSION);
+    int64_t budget = 0;
+    lscan_ctx_get_param(ctx, LSCAN_PARAM_MEMORY_BUDGET, &budget);
+    printf("memory budget:         %lld MiB per context\n", (long long)(budget >> 20));
     lscan_ctx_free(ctx);
     return EXIT_OK;
 }

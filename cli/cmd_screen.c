@@ -1,10 +1,13 @@
 /* cmd_screen.c — `scan screen`: finds inputs, shards and resumes, drives the library's batch
  * engine, writes CSV/JSONL records. */
+/* d_type and DT_* in struct dirent (glibc, the BSDs, macOS): a stat per folder entry saved. */
+#define _DEFAULT_SOURCE
 #include "cli.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -115,20 +118,59 @@ static void set_free(struct strset *s)
     memset(s, 0, sizeof *s);
 }
 
-/* ---- finding inputs ------------------------------------------------------------------------- */
+/* ---- finding inputs, one at a time ---------------------------------------------------------- */
 
-struct finder {
-    struct strlist exts; /* lower case, without the dot */
-    struct strlist *out;
-    unsigned walk_errors;
+/*
+ * Inputs are found while screening runs: folders are walked depth first, one
+ * sorted listing per folder on the way down, and lists are read line by
+ * line, so the first record comes out at once and memory does not grow with
+ * the archive. The order is the one a full listing would give: operands in
+ * order (folders searched, names sorted, sub-folders where their names
+ * fall), then the lists.
+ */
+
+#ifdef DT_UNKNOWN
+#define ENTRY_TYPE(e) ((e)->d_type)
+#else /* no d_type: every entry is looked at with lstat */
+#define DT_UNKNOWN 0
+#define DT_DIR 4
+#define DT_REG 8
+#define DT_LNK 10
+#define ENTRY_TYPE(e) DT_UNKNOWN
+#endif
+
+struct entry {
+    char *name;
+    unsigned char type; /* d_type: DT_DIR, DT_REG, DT_LNK or DT_UNKNOWN */
 };
 
-static bool has_ext(const struct finder *f, const char *name)
+/* A folder being walked: its entries, sorted, and the next one to look at. */
+struct frame {
+    char *path;
+    struct entry *v;
+    size_t n, next;
+};
+
+struct source {
+    const struct strlist *operands, *lists, *exts;
+    FILE **list_in; /* lists.n handles, opened before screening starts */
+    size_t op, li;  /* next operand, current list */
+    struct frame *stack;
+    size_t depth, cap;
+    char *line;
+    size_t line_cap;
+    bool quiet;              /* the counting walk reports nothing */
+    const atomic_bool *stop; /* the counting walk stops early when set */
+    unsigned walk_errors;
+    bool list_error;
+};
+
+static bool has_ext(const struct strlist *exts, const char *name)
 {
     const char *dot = strrchr(name, '.');
     if (!dot || !dot[1]) return false;
-    for (size_t i = 0; i < f->exts.n; i++) {
-        const char *e = f->exts.v[i];
+    for (size_t i = 0; i < exts->n; i++) {
+        const char *e = exts->v[i];
         size_t k = 0;
         for (; e[k] && dot[1 + k]; k++) {
             char c = dot[1 + k];
@@ -140,100 +182,203 @@ static bool has_ext(const struct finder *f, const char *name)
     return false;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int cmp_entry(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
 }
 
-/* Adds the matching files under `dir`, depth first, names sorted so that
- * every run lists a folder in the same order. Symbolic links to folders are
- * not followed (no loops); links to files are. */
-static bool walk(struct finder *f, const char *dir)
+static void walk_error(struct source *s, const char *fmt, const char *path)
+{
+    s->walk_errors++;
+    if (!s->quiet) cli_error(fmt, path, strerror(errno));
+}
+
+/* Reads and sorts a folder's entries onto the stack. False when out of
+ * memory; an unreadable folder is reported and skipped. */
+static bool push_folder(struct source *s, const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d) {
-        cli_error("screen: cannot read folder %s: %s", dir, strerror(errno));
-        f->walk_errors++;
+        walk_error(s, "screen: cannot read folder %s: %s", dir);
         return true;
     }
-    struct strlist names = {0};
+    struct frame fr = {0};
+    size_t cap = 0;
+    bool ok = (fr.path = strdup(dir)) != NULL;
     struct dirent *e;
-    bool ok = true;
     while (ok && (e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        ok = list_push(&names, e->d_name, strlen(e->d_name));
+        if (fr.n == cap) {
+            size_t c = cap ? cap * 2 : 64;
+            struct entry *v = realloc(fr.v, c * sizeof *v);
+            if (!v) {
+                ok = false;
+                break;
+            }
+            fr.v = v;
+            cap = c;
+        }
+        fr.v[fr.n].type = (unsigned char)ENTRY_TYPE(e);
+        ok = (fr.v[fr.n].name = strdup(e->d_name)) != NULL;
+        if (ok) fr.n++;
     }
     closedir(d);
-    if (!ok) {
-        list_free(&names);
-        return false;
-    }
-    qsort(names.v, names.n, sizeof *names.v, cmp_str);
-    size_t dl = strlen(dir);
-    bool slash = dl > 0 && dir[dl - 1] == '/';
-    for (size_t i = 0; ok && i < names.n; i++) {
-        size_t nl = strlen(names.v[i]);
-        char *p = malloc(dl + nl + 2);
-        if (!p) {
+    if (ok && s->depth == s->cap) {
+        size_t c = s->cap ? s->cap * 2 : 16;
+        struct frame *st = realloc(s->stack, c * sizeof *st);
+        if (st) {
+            s->stack = st;
+            s->cap = c;
+        } else {
             ok = false;
-            break;
         }
-        memcpy(p, dir, dl);
-        size_t at = dl;
-        if (!slash) p[at++] = '/';
-        memcpy(p + at, names.v[i], nl + 1);
-        struct stat st;
-        if (lstat(p, &st) != 0) {
-            cli_error("screen: cannot stat %s: %s", p, strerror(errno));
-            f->walk_errors++;
-        } else if (S_ISDIR(st.st_mode)) {
-            ok = walk(f, p);
-        } else if ((S_ISREG(st.st_mode) ||
-                    (S_ISLNK(st.st_mode) && stat(p, &st) == 0 && S_ISREG(st.st_mode))) &&
-                   has_ext(f, names.v[i])) {
-            ok = list_push(f->out, p, strlen(p));
-        }
-        free(p);
     }
-    list_free(&names);
-    return ok;
-}
-
-/* A command-line operand: a folder is searched, anything else is an input
- * (a missing file then gets its own failure record). */
-static bool add_operand(struct finder *f, const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return walk(f, path);
-    return list_push(f->out, path, strlen(path));
-}
-
-/* Reads one path per line ('\n' or "\r\n"); empty lines are skipped. Listed
- * paths are inputs as they are, folders included (they are recorded as
- * failures, not searched: a list names files). */
-static bool read_list(const char *file, struct strlist *out)
-{
-    FILE *in = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
-    if (!in) {
-        cli_error("screen: cannot open %s: %s", file, strerror(errno));
+    if (!ok) {
+        for (size_t i = 0; i < fr.n; i++)
+            free(fr.v[i].name);
+        free(fr.v);
+        free(fr.path);
         return false;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    bool ok = true;
-    while (ok && (n = getline(&line, &cap, in)) >= 0) {
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            n--;
-        if (n > 0) ok = list_push(out, line, (size_t)n);
+    qsort(fr.v, fr.n, sizeof *fr.v, cmp_entry);
+    s->stack[s->depth++] = fr;
+    return true;
+}
+
+static void pop_folder(struct source *s)
+{
+    struct frame *fr = &s->stack[--s->depth];
+    for (size_t i = 0; i < fr->n; i++)
+        free(fr->v[i].name);
+    free(fr->v);
+    free(fr->path);
+}
+
+/* The next input: 1 and *path (malloc'd) set, 0 at the end, -1 when out of
+ * memory or a list could not be read (s->list_error). Symbolic links to
+ * folders are not followed (no loops); links to files are. */
+static int source_next(struct source *s, char **path)
+{
+    *path = NULL;
+    for (;;) {
+        if (s->stop && atomic_load(s->stop)) return 0;
+        if (s->depth > 0) {
+            struct frame *fr = &s->stack[s->depth - 1];
+            if (fr->next == fr->n) {
+                pop_folder(s);
+                continue;
+            }
+            struct entry *en = &fr->v[fr->next++];
+            size_t dl = strlen(fr->path), nl = strlen(en->name);
+            bool slash = dl > 0 && fr->path[dl - 1] == '/';
+            char *p = malloc(dl + nl + 2);
+            if (!p) return -1;
+            memcpy(p, fr->path, dl);
+            size_t at = dl;
+            if (!slash) p[at++] = '/';
+            memcpy(p + at, en->name, nl + 1);
+            /* The listing's type saves a stat per entry; unknown types and
+             * links are looked at. */
+            struct stat st;
+            bool dir = en->type == DT_DIR, file = en->type == DT_REG;
+            if (en->type == DT_UNKNOWN) {
+                if (lstat(p, &st) != 0) {
+                    walk_error(s, "screen: cannot stat %s: %s", p);
+                    free(p);
+                    continue;
+                }
+                dir = S_ISDIR(st.st_mode);
+                file = S_ISREG(st.st_mode);
+                if (S_ISLNK(st.st_mode)) en->type = DT_LNK;
+            }
+            if (dir) {
+                bool ok = push_folder(s, p);
+                free(p);
+                if (!ok) return -1;
+                continue;
+            }
+            if (has_ext(s->exts, en->name) &&
+                (file || (en->type == DT_LNK && stat(p, &st) == 0 && S_ISREG(st.st_mode)))) {
+                *path = p;
+                return 1;
+            }
+            free(p);
+            continue;
+        }
+        if (s->op < s->operands->n) {
+            /* A folder is searched, anything else is an input (a missing
+             * file then gets its own failure record). */
+            const char *a = s->operands->v[s->op++];
+            struct stat st;
+            if (stat(a, &st) == 0 && S_ISDIR(st.st_mode)) {
+                if (!push_folder(s, a)) return -1;
+                continue;
+            }
+            return (*path = strdup(a)) ? 1 : -1;
+        }
+        if (s->li < s->lists->n) {
+            /* One path per line ('\n' or "\r\n"), empty lines skipped; listed
+             * folders are inputs (recorded as failures, not searched). */
+            FILE *in = s->list_in[s->li];
+            ssize_t n = in ? getline(&s->line, &s->line_cap, in) : -1;
+            if (n < 0) {
+                if (in && ferror(in)) {
+                    if (!s->quiet) cli_error("screen: cannot read %s", s->lists->v[s->li]);
+                    s->list_error = true;
+                    return -1;
+                }
+                s->li++;
+                continue;
+            }
+            while (n > 0 && (s->line[n - 1] == '\n' || s->line[n - 1] == '\r'))
+                n--;
+            if (n == 0) continue;
+            *path = malloc((size_t)n + 1);
+            if (!*path) return -1;
+            memcpy(*path, s->line, (size_t)n);
+            (*path)[n] = 0;
+            return 1;
+        }
+        return 0;
     }
-    if (ok && ferror(in)) {
-        cli_error("screen: cannot read %s", file);
-        ok = false;
+}
+
+static void source_free(struct source *s)
+{
+    while (s->depth > 0)
+        pop_folder(s);
+    free(s->stack);
+    free(s->line);
+    s->stack = NULL;
+    s->line = NULL;
+    s->cap = 0;
+}
+
+/* Opens every list before screening starts ('-' is standard input), so a
+ * missing list stops the run before anything is screened. */
+static FILE **open_lists(const struct strlist *lists, bool quiet)
+{
+    FILE **in = calloc(lists->n ? lists->n : 1, sizeof *in);
+    if (!in) return NULL;
+    for (size_t i = 0; i < lists->n; i++) {
+        in[i] = strcmp(lists->v[i], "-") == 0 ? stdin : fopen(lists->v[i], "rb");
+        if (!in[i]) {
+            if (!quiet) cli_error("screen: cannot open %s: %s", lists->v[i], strerror(errno));
+            for (size_t j = 0; j < i; j++)
+                if (in[j] != stdin) fclose(in[j]);
+            free(in);
+            return NULL;
+        }
     }
-    free(line);
-    if (in != stdin) fclose(in);
-    return ok;
+    return in;
+}
+
+static void close_lists(FILE **in, size_t n)
+{
+    if (!in) return;
+    for (size_t i = 0; i < n; i++)
+        if (in[i] && in[i] != stdin) fclose(in[i]);
+    free(in);
 }
 
 /* ---- records -------------------------------------------------------------------------------- */
@@ -571,14 +716,52 @@ static char *read_file(const char *path, size_t *size, bool *missing)
 
 /* ---- the run -------------------------------------------------------------------------------- */
 
+/* The counting walk: the same inputs through the same filters, counted in a
+ * thread of its own ahead of screening, so that the progress bar shows the
+ * total and the time left long before the last input is reached. Nothing is
+ * kept but the count. A list on standard input cannot be read twice: the
+ * total then stays unknown. */
+struct counter {
+    struct source src;
+    unsigned long shard_k, shard_n;
+    const struct strset *done; /* --resume: read only while the thread runs */
+    atomic_ullong count;
+    atomic_bool finished; /* count is the total */
+    atomic_bool stop;
+    pthread_t tid;
+    bool started;
+};
+
+/* Whether an input is screened: in this shard (a hash of the path string,
+ * so each machine decides alone and the same way) and not already recorded. */
+static bool in_shard(const char *path, unsigned long k, unsigned long n)
+{
+    return n <= 1 || fnv1a(path, strlen(path)) % n == k - 1;
+}
+
+static void *count_main(void *arg)
+{
+    struct counter *c = arg;
+    char *p;
+    int r;
+    while ((r = source_next(&c->src, &p)) == 1) {
+        if (in_shard(p, c->shard_k, c->shard_n) && !(c->done && set_has(c->done, p, strlen(p))))
+            atomic_fetch_add(&c->count, 1);
+        free(p);
+    }
+    if (r == 0 && !atomic_load(&c->stop)) atomic_store(&c->finished, true);
+    return NULL;
+}
+
 struct run {
     int fmt;
     FILE *out;
     const char *out_path;
     bool out_error;
-    uint64_t total, done, released, inspected, failed;
+    uint64_t done, released, inspected, failed;
     double t0, last_progress;
     bool progress;
+    struct counter *counter; /* the total, once known (NULL: never) */
     /* overlays, written in the worker threads */
     const char *overlay_dir;
     bool overlay_all; /* also for RELEASE decisions */
@@ -593,20 +776,32 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* While the total is unknown: the count screened and the rate; once the
+ * counting walk has ended: a bar, done/total, the rate and the time left. */
 static void show_progress(struct run *run, bool last)
 {
     double t = now();
     if (!last && t - run->last_progress < 0.2) return;
     run->last_progress = t;
     double el = t - run->t0, rate = el > 0 ? run->done / el : 0;
-    double eta = rate > 0 ? (run->total - run->done) / rate : 0;
-    int width = 30, fill = run->total ? (int)(width * run->done / run->total) : width;
+    bool known = run->counter && atomic_load(&run->counter->finished);
+    if (!known) {
+        fprintf(stderr, "\r%llu screened  %.1f images/s  (counting inputs%s%llu) \033[K",
+                (unsigned long long)run->done, rate, run->counter ? ": " : "",
+                run->counter ? (unsigned long long)atomic_load(&run->counter->count) : 0ull);
+        if (last) fputs("\r\033[K", stderr);
+        return;
+    }
+    uint64_t total = atomic_load(&run->counter->count);
+    if (total < run->done) total = run->done; /* inputs added while running */
+    double eta = rate > 0 ? (double)(total - run->done) / rate : 0;
+    int width = 30, fill = total ? (int)(width * run->done / total) : width;
     char bar[32];
     for (int i = 0; i < width; i++)
         bar[i] = i < fill ? '#' : '.';
     bar[width] = 0;
-    fprintf(stderr, "\r[%s] %llu/%llu  %.1f images/s  ETA %d:%02d ", bar,
-            (unsigned long long)run->done, (unsigned long long)run->total, rate, (int)(eta / 60),
+    fprintf(stderr, "\r[%s] %llu/%llu  %.1f images/s  ETA %d:%02d \033[K", bar,
+            (unsigned long long)run->done, (unsigned long long)total, rate, (int)(eta / 60),
             (int)eta % 60);
     if (last) fputs("\r\033[K", stderr);
 }
@@ -702,9 +897,16 @@ static void usage(FILE *f)
         "  --overlay-format png|jpg   (default png)\n"
         "  --overlay-width N    overlay width at most N pixels (default 1600)\n"
         "  --cpu LIST           keep only these CPU features (e.g. sse2, none)\n"
-        "  --time-budget MS     per-image time budget for decoding and for analysis: a scan\n"
-        "                       that runs past it is INSPECT with status time_budget (0 = none)\n"
-        "  --no-progress        no progress bar (it is shown only when stderr is a terminal)\n\n"
+        "  --time-budget MS     per-input time budget, checked while decoding, calibrating,\n"
+        "                       computing features and classifying: an input that runs past\n"
+        "                       it is INSPECT with status time_budget (default 0 = none)\n"
+        "  --memory-budget MB   per-worker memory budget in MiB (default 256; 0 = none): an\n"
+        "                       input whose decoding or analysis would need more is INSPECT\n"
+        "                       with status too_large, found from its header before it is\n"
+        "                       decoded; --jobs N x MB bounds what the workers hold\n"
+        "  --no-progress        no progress bar (it is shown only when stderr is a terminal;\n"
+        "                       count and rate until the inputs are counted, then total and "
+        "ETA)\n\n"
         "exit codes: 0 every input screened; 1 some inputs failed (recorded as INSPECT) or\n"
         "some folders or overlays could not be read/written; 2 usage, model or output error.\n"
         "For batch use set OPENBLAS_NUM_THREADS=1: the batch already uses every core.\n");
@@ -724,11 +926,14 @@ static bool parse_shard(const char *s, unsigned long *k, unsigned long *n)
 
 int cmd_screen(int argc, char **argv)
 {
-    struct strlist operands = {0}, lists = {0}, inputs = {0};
-    struct finder finder = {0};
+    struct strlist operands = {0}, lists = {0}, exts = {0};
+    struct source src = {0};
+    struct counter counter = {0};
+    FILE **list_in = NULL;
     const char *model_path = NULL, *out_path = NULL, *cpu = NULL,
                *ext_list = "png,jpg,jpeg,pgm,pnm";
-    unsigned long long jobs = 0, overlay_width = 1600, time_budget = 0;
+    unsigned long long jobs = 0, overlay_width = 1600, time_budget = 0,
+                       memory_budget = LSCAN_DEFAULT_MEMORY_BUDGET >> 20;
     unsigned long shard_k = 1, shard_n = 1;
     double threshold = -1;
     bool resume = false, no_progress = false;
@@ -815,6 +1020,8 @@ int cmd_screen(int argc, char **argv)
             cpu = v;
         } else if (strcmp(a, "--time-budget") == 0) {
             if (!cli_parse_u64(a, v, 86400000, &time_budget)) goto done;
+        } else if (strcmp(a, "--memory-budget") == 0) {
+            if (!cli_parse_u64(a, v, 1ull << 30, &memory_budget)) goto done;
         } else {
             cli_error("screen: unknown option '%s' (see 'scan screen --help')", a);
             goto done;
@@ -836,40 +1043,31 @@ int cmd_screen(int argc, char **argv)
             p++;
         size_t n = strcspn(p, ",");
         if (n) {
-            if (!list_push(&finder.exts, p, n)) goto nomem;
-            for (char *c = finder.exts.v[finder.exts.n - 1]; *c; c++)
+            if (!list_push(&exts, p, n)) goto nomem;
+            for (char *c = exts.v[exts.n - 1]; *c; c++)
                 if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
         }
         p += n;
     }
-    if (!finder.exts.n) {
+    if (!exts.n) {
         cli_error("screen: --ext: no extension in '%s'", ext_list);
         goto done;
     }
 
-    /* Inputs: operands (folders searched), then lists. */
-    finder.out = &inputs;
-    for (size_t i = 0; i < operands.n; i++)
-        if (!add_operand(&finder, operands.v[i])) goto nomem;
-    for (size_t i = 0; i < lists.n; i++)
-        if (!read_list(lists.v[i], &inputs)) goto done;
-
-    /* Shard by a hash of the path string, so that each machine decides alone and the same way. */
-    if (shard_n > 1) {
-        size_t kept = 0;
-        for (size_t i = 0; i < inputs.n; i++) {
-            if (fnv1a(inputs.v[i], strlen(inputs.v[i])) % shard_n == shard_k - 1)
-                inputs.v[kept++] = inputs.v[i];
-            else
-                free(inputs.v[i]);
-        }
-        inputs.n = kept;
-    }
+    /* Inputs are found while screening runs (source_next); the lists are
+     * opened now so that a missing one stops the run before anything. */
+    list_in = open_lists(&lists, false);
+    if (!list_in) goto done;
+    src.operands = &operands;
+    src.lists = &lists;
+    src.exts = &exts;
+    src.list_in = list_in;
 
     lscan_ctx *ctx = cli_ctx_new(cpu);
     if (!ctx) goto done;
-    /* Worker contexts inherit it from this one (lscan_batch_new). */
+    /* Worker contexts inherit them from this one (lscan_batch_new). */
     lscan_ctx_set_param(ctx, LSCAN_PARAM_TIME_BUDGET_MS, (int64_t)time_budget);
+    lscan_ctx_set_param(ctx, LSCAN_PARAM_MEMORY_BUDGET, (int64_t)(memory_budget << 20));
     char *found = model_path ? NULL : cli_default_model();
     if (!model_path && !found) {
         cli_error(
@@ -973,22 +1171,9 @@ int cmd_screen(int argc, char **argv)
             lscan_ctx_free(ctx);
             goto done;
         }
-        if (resume) {
-            size_t kept = 0;
-            for (size_t i = 0; i < inputs.n; i++) {
-                if (set_has(&rs.done, inputs.v[i], strlen(inputs.v[i]))) {
-                    free(inputs.v[i]);
-                    skipped++;
-                } else {
-                    inputs.v[kept++] = inputs.v[i];
-                }
-            }
-            inputs.n = kept;
-        }
     } else if (run.fmt == FMT_CSV) {
         fputs(CSV_HEADER, stdout);
     }
-    set_free(&rs.done);
 
     if (run.overlay_dir) {
         struct stat st;
@@ -1010,7 +1195,6 @@ int cmd_screen(int argc, char **argv)
     bo.on_image = run.overlay_dir ? on_image : NULL;
     bo.user = &run;
     lscan_batch *batch = NULL;
-    run.total = inputs.n;
     run.progress = !no_progress && isatty(STDERR_FILENO);
     run.t0 = now();
     if (!run.out_error) {
@@ -1020,17 +1204,61 @@ int cmd_screen(int argc, char **argv)
             run.out_error = true;
         }
     }
-    for (size_t i = 0; batch && i < inputs.n; i++) {
-        rc = lscan_batch_submit_path(batch, inputs.v[i], NULL);
-        if (rc == LSCAN_ERR_CANCELLED) break;
-        if (rc) {
-            cli_error("screen: %s: %s", inputs.v[i], lscan_strerror(rc));
+    /* The total for the progress bar, counted ahead (not for stdin lists). */
+    bool stdin_list = false;
+    for (size_t i = 0; i < lists.n; i++)
+        stdin_list |= strcmp(lists.v[i], "-") == 0;
+    if (batch && run.progress && !stdin_list) {
+        counter.src = (struct source){.operands = &operands,
+                                      .lists = &lists,
+                                      .exts = &exts,
+                                      .quiet = true,
+                                      .stop = &counter.stop};
+        counter.src.list_in = open_lists(&lists, true);
+        counter.shard_k = shard_k;
+        counter.shard_n = shard_n;
+        counter.done = resume ? &rs.done : NULL;
+        if (counter.src.list_in && pthread_create(&counter.tid, NULL, count_main, &counter) == 0) {
+            counter.started = true;
+            run.counter = &counter;
+        }
+    }
+    /* Screening: each input found is submitted at once; the batch holds a
+     * few per worker and delivers records in input order meanwhile. */
+    char *path;
+    int more;
+    while (batch && (more = source_next(&src, &path)) != 0) {
+        if (more < 0) {
+            if (!src.list_error) cli_error("screen: out of memory");
             run.out_error = true;
             break;
         }
+        if (!in_shard(path, shard_k, shard_n)) {
+            free(path);
+            continue;
+        }
+        if (resume && set_has(&rs.done, path, strlen(path))) {
+            skipped++;
+            free(path);
+            continue;
+        }
+        rc = lscan_batch_submit_path(batch, path, NULL);
+        if (rc && rc != LSCAN_ERR_CANCELLED) {
+            cli_error("screen: %s: %s", path, lscan_strerror(rc));
+            run.out_error = true;
+        }
+        free(path);
+        if (rc) break;
     }
     if (batch && lscan_batch_finish(batch) != LSCAN_OK) run.out_error = true;
     lscan_batch_free(batch);
+    if (counter.started) {
+        atomic_store(&counter.stop, true);
+        pthread_join(counter.tid, NULL);
+    }
+    source_free(&counter.src);
+    close_lists(counter.src.list_in, lists.n);
+    set_free(&rs.done);
     double el = now() - run.t0;
     if (run.progress) show_progress(&run, true);
 
@@ -1058,14 +1286,14 @@ int cmd_screen(int argc, char **argv)
     fprintf(stderr, "; %.1f s, %.1f images/s\n", el, el > 0 ? run.done / el : 0.0);
     unsigned overlay_errors = atomic_load(&run.overlay_errors);
     if (overlay_errors) cli_error("screen: %u overlays could not be written", overlay_errors);
-    if (finder.walk_errors)
-        cli_error("screen: %u folders or entries could not be read", finder.walk_errors);
+    if (src.walk_errors)
+        cli_error("screen: %u folders or entries could not be read", src.walk_errors);
 
     lscan_model_free(model);
     lscan_ctx_free(ctx);
     if (run.out_error)
         ret = EXIT_USAGE;
-    else if (run.failed || overlay_errors || finder.walk_errors)
+    else if (run.failed || overlay_errors || src.walk_errors)
         ret = EXIT_PARTIAL;
     else
         ret = EXIT_OK;
@@ -1074,9 +1302,10 @@ nomem:
     cli_error("screen: out of memory");
     ret = EXIT_USAGE;
 done:
+    source_free(&src);
+    close_lists(list_in, lists.n);
     list_free(&operands);
     list_free(&lists);
-    list_free(&inputs);
-    list_free(&finder.exts);
+    list_free(&exts);
     return ret;
 }

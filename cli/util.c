@@ -25,6 +25,43 @@ void cli_ctx_error(const lscan_ctx *ctx, int status)
     cli_error("%s (%s)", msg[0] ? msg : lscan_strerror(status), lscan_status_name(status));
 }
 
+uint32_t cli_disable_list(const char *list)
+{
+    /* Names are parsed one by one: one that this library does not know
+     * (a feature of another CPU family, a newer name) is skipped with a
+     * warning, since disabling what is absent changes nothing, and a fleet's
+     * deployment script must not stop scanners on another CPU family. */
+    static bool warned; /* once per process: several contexts read the same list */
+    uint32_t mask = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ", ");
+        if (n > 0 && n < 64) {
+            char name[64];
+            memcpy(name, p, n);
+            name[n] = 0;
+            uint32_t bit;
+            if (lscan_cpu_features_parse(name, &bit) == LSCAN_OK) {
+                mask |= bit;
+            } else if (!warned) {
+                fprintf(stderr,
+                        "scan: warning: LSCAN_DISABLE_CPU_FEATURES: ignoring unknown feature '%s' "
+                        "(known: sse2, avx2, neon)\n",
+                        name);
+            }
+        } else if (n >= 64 && !warned) {
+            fprintf(stderr,
+                    "scan: warning: LSCAN_DISABLE_CPU_FEATURES: ignoring an unknown feature "
+                    "name of %zu characters\n",
+                    n);
+        }
+        p += n;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    warned = true;
+    return mask;
+}
+
 lscan_ctx *cli_ctx_new(const char *cpu_keep)
 {
     lscan_ctx *ctx = lscan_ctx_new();
@@ -32,13 +69,8 @@ lscan_ctx *cli_ctx_new(const char *cpu_keep)
         cli_error("out of memory");
         return NULL;
     }
-    uint32_t disable = 0;
     const char *env = getenv("LSCAN_DISABLE_CPU_FEATURES");
-    if (env && lscan_cpu_features_parse(env, &disable) != LSCAN_OK) {
-        cli_error("LSCAN_DISABLE_CPU_FEATURES: unknown feature in '%s' (known: sse2, avx2, neon)", env);
-        lscan_ctx_free(ctx);
-        return NULL;
-    }
+    uint32_t disable = env ? cli_disable_list(env) : 0;
     if (cpu_keep) {
         uint32_t keep;
         if (lscan_cpu_features_parse(cpu_keep, &keep) != LSCAN_OK) {

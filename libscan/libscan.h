@@ -81,9 +81,10 @@ typedef enum lscan_status {
     LSCAN_ERR_BAD_HEADER = 43,      /* the header is malformed or inconsistent */
 
     /* 60..79: limits */
-    LSCAN_ERR_TOO_LARGE = 60,       /* dimensions exceed the configured limits */
+    LSCAN_ERR_TOO_LARGE = 60,       /* dimensions exceed the configured limits, or decoding
+                                       or analysing the input would exceed the memory budget */
     LSCAN_ERR_BAD_DIMENSIONS = 61,  /* zero width/height, or sizes that overflow */
-    LSCAN_ERR_TIME_BUDGET = 62,     /* the per-image time budget ran out */
+    LSCAN_ERR_TIME_BUDGET = 62,     /* the per-input time budget ran out */
 
     /* 80..99: calibration and analysis */
     LSCAN_ERR_BLANK = 80,           /* the image carries no signal */
@@ -150,13 +151,38 @@ typedef enum lscan_param {
     /* A mask of lscan_cpu_feature that this context must not use, so that
      * tests and benchmarks can force any kernel path. Default 0. */
     LSCAN_PARAM_DISABLE_CPU_FEATURES = 1,
-    /* Per-image time budget in milliseconds for analysis; 0 = none.
-     * Default 0. */
-    LSCAN_PARAM_TIME_BUDGET_MS = 2
+    /* Per-input time budget in milliseconds; 0 = none. Default 0. One
+     * deadline covers an input's decoding (PNG, JPEG, PNM), calibration,
+     * location, features and decision: each checks it per band of rows, so
+     * an input stops within a few milliseconds of it (libdeflate inflates a
+     * PNG's data in one call, between two checks). The input then fails
+     * with LSCAN_ERR_TIME_BUDGET and a message naming the stage. The budget
+     * starts when lscan_screen_file or a batch worker starts the input (or
+     * when lscan_image_load/_decode, lscan_analyze or lscan_screen is
+     * called on its own). */
+    LSCAN_PARAM_TIME_BUDGET_MS = 2,
+    /* Memory budget in bytes: the most one input may cost this context;
+     * 0 = none. Default LSCAN_DEFAULT_MEMORY_BUDGET (256 MiB), so that N
+     * batch workers stay within N x 256 MiB. Decoders, the analysis and
+     * the decision work out their peak need from the header and the
+     * container box before they allocate (image planes, decoder buffers,
+     * libjpeg's coefficient buffer for progressive files, the file itself
+     * for lscan_image_load, analysis scratch and arrays, the pixels of an
+     * image the library owns), counting what the context keeps between
+     * images; an input that would exceed the budget fails with
+     * LSCAN_ERR_TOO_LARGE and the message "<what> needs X MiB, memory
+     * budget Y MiB" before anything of that size is allocated. Pixels a
+     * caller lends (lscan_image_wrap of 16-bit pixels) are not counted;
+     * the generator and overlays do not account. */
+    LSCAN_PARAM_MEMORY_BUDGET = 3
 } lscan_param;
 
+/* Default of LSCAN_PARAM_MEMORY_BUDGET, also reported by `scan info`. */
+#define LSCAN_DEFAULT_MEMORY_BUDGET ((uint64_t)256 << 20)
+
 /* Sets a parameter. Returns LSCAN_ERR_INVALID_ARGUMENT for an unknown
- * parameter or a value out of range. */
+ * parameter or a value out of range. Batch workers copy the parameters of
+ * the context given to lscan_batch_new. */
 LSCAN_API int lscan_ctx_set_param(lscan_ctx *ctx, lscan_param param, int64_t value);
 
 /* Reads a parameter into *value. */
@@ -621,7 +647,8 @@ typedef struct lscan_analyze_options {
                           set on load, else detected from the air margins */
     float pitch_mm;    /* pixel pitch in mm; 0 (default) = estimated from the
                           container's height (2.591 m, or 2.896 m when the
-                          box's aspect is that of a high-cube 20/40 ft) */
+                          box's aspect is that of a high-cube 20/40 ft, or it
+                          is a 45 ft high cube: LSCAN_CALIB_45FT) */
     float air_level;   /* air level I0 in transmission units (1..65535);
                           0 (default) = estimated */
 } lscan_analyze_options;
@@ -662,8 +689,11 @@ typedef enum lscan_calib_flag {
     LSCAN_CALIB_ROW_GAIN = 1u << 3,        /* per-row gains estimated from air
                                               before/after the container */
     LSCAN_CALIB_POLARITY_DETECTED = 1u << 4, /* polarity decided from air margins */
-    LSCAN_CALIB_HIGH_CUBE = 1u << 5          /* pitch estimated for a 2.896 m high-cube
+    LSCAN_CALIB_HIGH_CUBE = 1u << 5,         /* pitch estimated for a 2.896 m high-cube
                                                 box (its aspect matched one) */
+    LSCAN_CALIB_45FT = 1u << 6               /* a 45 ft high cube: the aspect of a 40 ft
+                                                standard and a second set of corner
+                                                castings 762 mm in from each end */
 } lscan_calib_flag;
 
 /* Calibration results. Set `size` to sizeof(lscan_calibration) before
@@ -987,7 +1017,8 @@ LSCAN_API void lscan_batch_options_init(lscan_batch_options *opts);
 
 /* Creates a batch screening with `model`, which must outlive the batch.
  * Worker contexts copy the parameters of `ctx` (disabled CPU features, time
- * budget); `ctx` also receives the details of a failure here and is not kept.
+ * and memory budgets; the defaults when `ctx` is NULL); `ctx` also receives
+ * the details of a failure here and is not kept.
  * Returns LSCAN_OK, LSCAN_ERR_INVALID_ARGUMENT (no callback, bad options),
  * LSCAN_ERR_NO_MEMORY or LSCAN_ERR_THREAD (a thread could not be started).
  * A batch is driven by one thread at a time. */

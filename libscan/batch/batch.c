@@ -80,6 +80,8 @@ static void process(lscan_batch *b, lscan_ctx *ctx, uint64_t index, struct slot 
     const lscan_image *img = s->img;
     int status = LSCAN_OK;
     double t0 = now_seconds();
+    /* One time budget for the input's decode, analysis and decision. */
+    lscan__deadline_begin(ctx);
     if (s->kind == KIND_PATH)
         status = lscan_image_load(ctx, s->name, &b->load, &owned);
     else if (s->kind == KIND_BUFFER)
@@ -89,6 +91,7 @@ static void process(lscan_batch *b, lscan_ctx *ctx, uint64_t index, struct slot 
     lscan_result *r = NULL;
     lscan__screen_decoded(ctx, b->model, status == LSCAN_OK ? img : NULL, status, decode,
                           &b->screen, &r);
+    lscan__deadline_end(ctx);
     if (img && r && b->on_image) b->on_image(b->user, ctx, index, s->name, img, r);
     lscan_image_free(owned);
     s->result = r;
@@ -273,10 +276,11 @@ LSCAN_API int lscan_batch_new(lscan_ctx *ctx, const lscan_model *model,
     }
     /* Worker contexts inherit the caller's parameters so that CPU-feature
      * overrides and time budgets apply to the whole batch. */
-    int64_t disabled = 0, budget = 0;
+    int64_t disabled = 0, budget = 0, memory = (int64_t)LSCAN_DEFAULT_MEMORY_BUDGET;
     if (ctx) {
         lscan_ctx_get_param(ctx, LSCAN_PARAM_DISABLE_CPU_FEATURES, &disabled);
         lscan_ctx_get_param(ctx, LSCAN_PARAM_TIME_BUDGET_MS, &budget);
+        lscan_ctx_get_param(ctx, LSCAN_PARAM_MEMORY_BUDGET, &memory);
     }
     for (uint32_t i = 0; i < nctx; i++) {
         b->ctxs[i] = lscan_ctx_new();
@@ -286,6 +290,7 @@ LSCAN_API int lscan_batch_new(lscan_ctx *ctx, const lscan_model *model,
         }
         lscan_ctx_set_param(b->ctxs[i], LSCAN_PARAM_DISABLE_CPU_FEATURES, disabled);
         lscan_ctx_set_param(b->ctxs[i], LSCAN_PARAM_TIME_BUDGET_MS, budget);
+        lscan_ctx_set_param(b->ctxs[i], LSCAN_PARAM_MEMORY_BUDGET, memory);
     }
     for (uint32_t i = 0; i < b->threads; i++) {
         b->workers[i].b = b;

@@ -277,6 +277,8 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
         const float noise_abs = i0 * (n_air ? nz_sum / (float)n_air : 0.0f);
         uint16_t *level = s->row_level, *valid = s->row_valid;
         for (uint32_t y = 0; y < h; y++) {
+            if ((y & 255) == 255 && lscan__deadline_passed(ctx))
+                return lscan__deadline_error(ctx, "calibration");
             const uint16_t *row = px + (size_t)y * stride;
 #if defined(__GNUC__)
             /* Rows are far apart: fetch the margins a few rows ahead. */
@@ -389,6 +391,7 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
      * threshold: "not air" is at least tau darker than the row's air: 3
      * sigma of the air noise keeps false "dark" pixels in air near 0.1%
      * while an empty container's side walls (A ~ 0.1) still count. */
+    if (lscan__deadline_passed(ctx)) return lscan__deadline_error(ctx, "calibration");
     double tau = 3.0 * c->air_noise;
     if (tau < 0.02) tau = 0.02;
     double et = exp(-tau);

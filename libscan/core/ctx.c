@@ -21,6 +21,7 @@ LSCAN_API lscan_ctx *lscan_ctx_new(void)
     if (!ctx) return NULL;
     ctx->cpu_active = lscan_cpu_features();
     ctx->kernels = lscan__kernels_for(ctx->cpu_active);
+    ctx->mem_budget = LSCAN_DEFAULT_MEMORY_BUDGET;
     return ctx;
 }
 
@@ -36,17 +37,23 @@ LSCAN_API void lscan_ctx_free(lscan_ctx *ctx)
 void *lscan__ws_get(lscan_ctx *ctx, enum lscan__ws_slot slot, size_t size)
 {
     if (size == 0) size = 1;
-    if (ctx->ws_cap[slot] >= size) return ctx->ws[slot];
-    /* free + malloc rather than realloc: the old contents are not needed. */
-    free(ctx->ws[slot]);
-    ctx->ws[slot] = malloc(size);
-    ctx->ws_cap[slot] = ctx->ws[slot] ? size : 0;
+    if (ctx->ws_cap[slot] < size) {
+        /* free + malloc rather than realloc: the old contents are not needed. */
+        free(ctx->ws[slot]);
+        ctx->ws[slot] = malloc(size);
+        ctx->ws_cap[slot] = ctx->ws[slot] ? size : 0;
+    }
+    if (ctx->ws[slot]) ctx->ws_busy |= 1u << slot;
     return ctx->ws[slot];
 }
 
 void lscan__ws_done(lscan_ctx *ctx, enum lscan__ws_slot slot)
 {
-    if (ctx->ws_cap[slot] > LSCAN__WS_KEEP_MAX) {
+    ctx->ws_busy &= ~(1u << slot);
+    /* Nor may a kept buffer take much of the memory budget: what one input
+     * may cost would then depend on the inputs before it. */
+    if (ctx->ws_cap[slot] > LSCAN__WS_KEEP_MAX ||
+        (ctx->mem_budget > 0 && ctx->ws_cap[slot] > ctx->mem_budget / 4)) {
         free(ctx->ws[slot]);
         ctx->ws[slot] = NULL;
         ctx->ws_cap[slot] = 0;
@@ -72,6 +79,11 @@ LSCAN_API int lscan_ctx_set_param(lscan_ctx *ctx, lscan_param param, int64_t val
             return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "time budget must be >= 0");
         ctx->time_budget_ms = value;
         return LSCAN_OK;
+    case LSCAN_PARAM_MEMORY_BUDGET:
+        if (value < 0)
+            return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "memory budget must be >= 0");
+        ctx->mem_budget = (uint64_t)value;
+        return LSCAN_OK;
     }
     return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "unknown parameter %d", (int)param);
 }
@@ -82,6 +94,7 @@ LSCAN_API int lscan_ctx_get_param(const lscan_ctx *ctx, lscan_param param, int64
     switch (param) {
     case LSCAN_PARAM_DISABLE_CPU_FEATURES: *value = ctx->cpu_disabled; return LSCAN_OK;
     case LSCAN_PARAM_TIME_BUDGET_MS: *value = ctx->time_budget_ms; return LSCAN_OK;
+    case LSCAN_PARAM_MEMORY_BUDGET: *value = (int64_t)ctx->mem_budget; return LSCAN_OK;
     }
     return LSCAN_ERR_INVALID_ARGUMENT;
 }

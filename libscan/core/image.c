@@ -134,12 +134,9 @@ static lscan_format sniff(const uint8_t *d, size_t n)
     return LSCAN_FORMAT_UNKNOWN;
 }
 
-LSCAN_API int lscan_image_decode(lscan_ctx *ctx, const void *data, size_t size,
-                                 const lscan_load_options *opts, lscan_image **out)
+static int image_decode(lscan_ctx *ctx, const void *data, size_t size,
+                        const lscan_load_options *opts, lscan_image **out)
 {
-    if (out) *out = NULL;
-    if (!ctx || !out || (!data && size)) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
-    lscan__error_clear(ctx);
     lscan_load_options o;
     int rc = lscan__load_options(ctx, opts, &o);
     if (rc) return rc;
@@ -162,6 +159,116 @@ LSCAN_API int lscan_image_decode(lscan_ctx *ctx, const void *data, size_t size,
     }
     lscan__image_finish(*out, &o);
     return LSCAN_OK;
+}
+
+LSCAN_API int lscan_image_decode(lscan_ctx *ctx, const void *data, size_t size,
+                                 const lscan_load_options *opts, lscan_image **out)
+{
+    if (out) *out = NULL;
+    if (!ctx || !out || (!data && size))
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    lscan__deadline_begin(ctx);
+    int rc = image_decode(ctx, data, size, opts, out);
+    lscan__deadline_end(ctx);
+    return rc;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The width and height a file's first bytes declare: PNG's IHDR, a JPEG's
+ * SOF marker, a PNM header. False when they are not within those bytes; the
+ * decoder then judges the file as usual. */
+static bool peek_dimensions(const uint8_t *d, size_t n, uint64_t *w, uint64_t *h)
+{
+    switch (sniff(d, n)) {
+    case LSCAN_FORMAT_PNG:
+        if (n < 24 || memcmp(d + 12, "IHDR", 4) != 0) return false;
+        *w = be32(d + 16);
+        *h = be32(d + 20);
+        return true;
+    case LSCAN_FORMAT_JPEG:
+        for (size_t p = 2; p + 4 <= n;) {
+            if (d[p] != 0xff) return false;
+            uint8_t m = d[p + 1];
+            if (m == 0xff) { /* fill byte */
+                p++;
+                continue;
+            }
+            if (m == 0x01 || (m >= 0xd0 && m <= 0xd8)) { /* no length */
+                p += 2;
+                continue;
+            }
+            size_t len = (size_t)d[p + 2] << 8 | d[p + 3];
+            if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+                if (p + 9 > n) return false;
+                *h = (uint64_t)d[p + 5] << 8 | d[p + 6];
+                *w = (uint64_t)d[p + 7] << 8 | d[p + 8];
+                return true;
+            }
+            if (len < 2) return false;
+            p += 2 + len;
+        }
+        return false;
+    case LSCAN_FORMAT_PNM: {
+        uint64_t v[2];
+        size_t p = 2;
+        for (int i = 0; i < 2; i++) {
+            for (;;) {
+                while (p < n && (d[p] == ' ' || (d[p] >= '\t' && d[p] <= '\r')))
+                    p++;
+                if (p < n && d[p] == '#') {
+                    while (p < n && d[p] != '\n' && d[p] != '\r')
+                        p++;
+                    continue;
+                }
+                break;
+            }
+            if (p >= n || d[p] < '0' || d[p] > '9') return false;
+            v[i] = 0;
+            while (p < n && d[p] >= '0' && d[p] <= '9' && v[i] < ((uint64_t)1 << 40))
+                v[i] = v[i] * 10 + (uint64_t)(d[p++] - '0');
+        }
+        *w = v[0];
+        *h = v[1];
+        return true;
+    }
+    default: return false;
+    }
+}
+
+/* Large files are judged from their header before they are read: the file
+ * and a 16-bit image of the size it declares must both fit the memory
+ * budget, a lower bound on what decoding it needs. Saves reading a 200 MB
+ * file whose header already says it cannot be decoded within the budget. */
+#define PEEK_FROM ((size_t)4 << 20)
+#define PEEK_BYTES ((size_t)64 << 10)
+
+static int peek_need(lscan_ctx *ctx, int fd, size_t file_size)
+{
+    if (ctx->mem_budget == 0 || file_size < PEEK_FROM) return LSCAN_OK;
+    uint8_t *d = malloc(PEEK_BYTES);
+    if (!d) return LSCAN_OK; /* the read below reports memory */
+    ssize_t got;
+    do {
+        got = pread(fd, d, PEEK_BYTES, 0);
+    } while (got < 0 && errno == EINTR);
+    uint64_t w = 0, h = 0;
+    int rc = LSCAN_OK;
+    if (got > 0 && peek_dimensions(d, (size_t)got, &w, &h) && w > 0 && h > 0) {
+        lscan__mem_need need = {.ws = {[LSCAN__WS_FILE] = file_size},
+                                .other = lscan__size_mul(lscan__size_mul(w, h), 2)};
+        static const char *const names[] = {
+            [LSCAN_FORMAT_PNG] = "PNG", [LSCAN_FORMAT_JPEG] = "JPEG", [LSCAN_FORMAT_PNM] = "PNM"};
+        rc = lscan__mem_admit(ctx, &need, "%s %llux%llu (the file and the image at least)",
+                              names[sniff(d, (size_t)got)], (unsigned long long)w,
+                              (unsigned long long)h);
+    }
+    free(d);
+    return rc;
 }
 
 /* Reads a whole regular file. Scans are a few to a few hundred MB; the file
@@ -198,6 +305,13 @@ static int read_file(lscan_ctx *ctx, const char *path, const lscan_load_options 
                             (long long)st.st_size);
     }
     size_t n = (size_t)st.st_size, got = 0;
+    lscan__mem_need need = {.ws = {[LSCAN__WS_FILE] = n}};
+    int rc = lscan__mem_admit(ctx, &need, "a file of %zu bytes", n);
+    if (rc == LSCAN_OK) rc = peek_need(ctx, fd, n);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
     /* The context's file workspace: no fresh memory per file. */
     uint8_t *buf = lscan__ws_get(ctx, LSCAN__WS_FILE, n);
     if (!buf) {
@@ -205,7 +319,15 @@ static int read_file(lscan_ctx *ctx, const char *path, const lscan_load_options 
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate %zu bytes for the file", n);
     }
     while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
+        /* 16 MiB at a time, so that a slow disk cannot hold the input past
+         * its time budget. */
+        if (lscan__deadline_passed(ctx)) {
+            lscan__ws_done(ctx, LSCAN__WS_FILE);
+            close(fd);
+            return lscan__deadline_error(ctx, "reading the file");
+        }
+        size_t chunk = n - got < ((size_t)16 << 20) ? n - got : (size_t)16 << 20;
+        ssize_t r = read(fd, buf + got, chunk);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) {
             int e = errno;
@@ -235,11 +357,13 @@ LSCAN_API int lscan_image_load(lscan_ctx *ctx, const char *path, const lscan_loa
     }
     uint8_t *data;
     size_t size;
+    lscan__deadline_begin(ctx);
     rc = read_file(ctx, path, &o, &data, &size);
     if (rc == LSCAN_OK) {
-        rc = lscan_image_decode(ctx, data, size, &o, out);
+        rc = image_decode(ctx, data, size, &o, out);
         lscan__ws_done(ctx, LSCAN__WS_FILE);
     }
+    lscan__deadline_end(ctx);
     if (rc) lscan__error_path(ctx, path);
     return rc;
 }
@@ -275,6 +399,9 @@ LSCAN_API int lscan_image_wrap(lscan_ctx *ctx, const void *pixels, uint32_t widt
         img->flags = LSCAN_IMAGE_BORROWED;
         img->polarity = LSCAN_POLARITY_AUTO;
     } else {
+        lscan__mem_need need = {.other = lscan__size_mul((size_t)width * height, sizeof(uint16_t))};
+        rc = lscan__mem_admit(ctx, &need, "a %ux%u image", width, height);
+        if (rc) return rc;
         rc = lscan__image_new(ctx, width, height, 1, &img);
         if (rc) return rc;
         uint16_t *dst = lscan__image_plane_mut(img, 0);

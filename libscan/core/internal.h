@@ -27,10 +27,15 @@ struct lscan_ctx {
     uint32_t cpu_disabled; /* LSCAN_PARAM_DISABLE_CPU_FEATURES */
     uint32_t cpu_active;   /* detected & ~disabled */
     int64_t time_budget_ms;
+    double deadline;       /* lscan__now() past which the current input stops; 0 = none */
+    double deadline_start; /* when the current input's budget started */
+    int deadline_depth;    /* entry points sharing the current input's deadline */
+    uint64_t mem_budget;   /* LSCAN_PARAM_MEMORY_BUDGET in bytes; 0 = none */
     const struct lscan__kernels *kernels; /* chosen from cpu_active (features/dispatch.c) */
     struct lscan__feat_scratch *feat;     /* calibration/feature scratch, reused between images */
     void *ws[3];                          /* decoder workspaces (lscan__ws_get), kept between images */
     size_t ws_cap[3];
+    uint32_t ws_busy; /* bit per slot holding data in use (the file being decoded): never shed */
 };
 
 /* Image-sized decoder buffers a context keeps between images, so that a
@@ -39,16 +44,67 @@ struct lscan_ctx {
 enum lscan__ws_slot {
     LSCAN__WS_FILE = 0,    /* the encoded file (lscan_image_load) */
     LSCAN__WS_INFLATE = 1, /* inflated PNG rows (io/png_fast.c) */
-    LSCAN__WS_IDAT = 2     /* concatenated IDAT data (io/png_fast.c) */
+    LSCAN__WS_IDAT = 2,    /* concatenated IDAT data (io/png_fast.c) */
+    LSCAN__WS_COUNT = 3
 };
 /* A buffer of at least `size` bytes (contents undefined), or NULL when out
  * of memory (nothing recorded on ctx). Valid until the next call for the
  * same slot or lscan__ws_done. */
 void *lscan__ws_get(lscan_ctx *ctx, enum lscan__ws_slot slot, size_t size);
-/* Ends a use of the slot: buffers beyond LSCAN__WS_KEEP_MAX bytes are freed
- * rather than kept (a rare huge scan must not pin its memory). */
+/* Ends a use of the slot: buffers beyond LSCAN__WS_KEEP_MAX bytes, or a
+ * quarter of the memory budget, are freed rather than kept (a rare huge scan
+ * must not pin its memory). */
 void lscan__ws_done(lscan_ctx *ctx, enum lscan__ws_slot slot);
 #define LSCAN__WS_KEEP_MAX ((size_t)256 << 20)
+
+/* -- Memory budget (core/budget.c) ----------------------------------------
+ * Every stage that allocates in proportion to its input (decoders, the
+ * analysis, the decision) states its peak need before it allocates, and
+ * lscan__mem_admit checks it against the context's budget, counting what the
+ * context keeps between images too (workspaces, analysis scratch). */
+typedef struct lscan__mem_need {
+    size_t ws[LSCAN__WS_COUNT]; /* workspace bytes the call will ask for (0 = slot unused) */
+    size_t feat;                /* analysis scratch (lscan__feat_scratch) it will reserve */
+    size_t other;               /* everything else it allocates: image planes, codec state,
+                                   analysis and decision arrays */
+    bool keep_feat;             /* the feature scratch holds data in use: never freed */
+} lscan__mem_need;
+
+/* Checks a call's peak need against the budget. Busy workspaces count at
+ * their capacity. When what the context keeps plus the need would exceed
+ * the budget, the kept buffers the call does not hold in use are freed first
+ * (they are made again at the sizes needed). Returns LSCAN_OK, or records
+ * LSCAN_ERR_TOO_LARGE "<what> needs X MiB, memory budget Y MiB" on ctx.
+ * `what` names the input and stage, e.g. "PNG 14000x14000". */
+int lscan__mem_admit(lscan_ctx *ctx, const lscan__mem_need *need, const char *what_fmt, ...)
+    LSCAN_PRINTF(3, 4);
+/* Bytes the context keeps between images: workspaces and analysis scratch. */
+size_t lscan__mem_kept(const lscan_ctx *ctx);
+/* Saturating size arithmetic for need estimates (a need that overflows is
+ * simply too large). */
+static inline size_t lscan__size_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+static inline size_t lscan__size_mul(size_t a, size_t b)
+{
+    return a != 0 && b > SIZE_MAX / a ? SIZE_MAX : a * b;
+}
+
+/* -- Time budget (core/budget.c) ------------------------------------------
+ * One deadline per input: decoding, calibration, location, features and the
+ * decision of one input share the context's LSCAN_PARAM_TIME_BUDGET_MS. The
+ * outermost entry point starts it (lscan_screen_file and the batch engine
+ * before decoding, lscan_image_load, lscan_analyze or lscan_screen when
+ * called alone); nested ones leave it running. Every begin has its end. */
+void lscan__deadline_begin(lscan_ctx *ctx);
+void lscan__deadline_end(lscan_ctx *ctx);
+/* True when the current input ran past its budget: one clock read, so call
+ * it per band of rows, not per pixel. */
+static inline bool lscan__deadline_passed(const lscan_ctx *ctx);
+/* Records LSCAN_ERR_TIME_BUDGET "time budget of N ms ran out during <stage>
+ * (after M ms)" on ctx and returns it. */
+int lscan__deadline_error(lscan_ctx *ctx, const char *stage);
 
 /* Calibration and features (libscan/features): the kernel table for a CPU
  * feature mask, and the release of a context's scratch. */
@@ -56,6 +112,8 @@ struct lscan__kernels;
 struct lscan__feat_scratch;
 const struct lscan__kernels *lscan__kernels_for(uint32_t cpu_features);
 void lscan__features_ctx_release(lscan_ctx *ctx);
+/* Bytes of the context's feature scratch (0 when none). */
+size_t lscan__features_ctx_bytes(const lscan_ctx *ctx);
 
 struct lscan_image {
     uint32_t width, height;
@@ -93,6 +151,11 @@ uint16_t *lscan__image_plane_mut(lscan_image *img, uint32_t plane);
 
 /* Monotonic time in seconds, for per-stage timings. */
 double lscan__now(void);
+
+static inline bool lscan__deadline_passed(const lscan_ctx *ctx)
+{
+    return ctx && ctx->deadline > 0 && lscan__now() > ctx->deadline;
+}
 
 /* Checked size arithmetic: return false on overflow. */
 static inline bool lscan__mul_size(size_t a, size_t b, size_t *out)

@@ -84,6 +84,18 @@ void lscan__features_ctx_release(lscan_ctx *ctx)
     ctx->feat = NULL;
 }
 
+size_t lscan__features_ctx_bytes(const lscan_ctx *ctx)
+{
+    const struct lscan__feat_scratch *s = ctx ? ctx->feat : NULL;
+    if (!s) return 0;
+    return LSCAN__LUT_SIZE * sizeof *s->lut + s->hist_cap * sizeof *s->hist +
+           s->abuf_cap * sizeof *s->abuf + s->acc_cap * sizeof *s->acc +
+           s->rows_cap * (sizeof *s->row_off + sizeof *s->row_thr + sizeof *s->row_gain +
+                          sizeof *s->row_count + sizeof *s->row_level + sizeof *s->row_valid) +
+           s->cols_cap * (sizeof *s->col_count16 + sizeof *s->col_count) +
+           s->samples_cap * sizeof *s->samples;
+}
+
 /* Grows *p to hold n elements of size sz (contents are not kept). */
 static bool grow(void **p, size_t *cap, size_t n, size_t sz)
 {

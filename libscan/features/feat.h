@@ -291,6 +291,16 @@ void lscan__fine_band(lscan__fine *f, const uint16_t *abuf, size_t stride, uint3
  * tile features already computed. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */
 int lscan__fine_features(lscan_analysis *a, const lscan__fine *f);
 
+/* The memory an analysis of `img` and the decision on it need at their peak,
+ * worked out before they allocate (features/features.c): with box NULL, what
+ * calibration and location reserve (scratch sized by the image); with the
+ * container box and the tile side, what the sweep, the tile and image
+ * features and the decision add (keep_feat set: the scratch then holds the
+ * calibration). The pixels of an image the library owns count in both. A
+ * new buffer of the analysis or the decision is added here. */
+void lscan__analysis_need(const lscan_image *img, const lscan_box *box, uint32_t tile,
+                          lscan__mem_need *need);
+
 /* Releases the context's feature scratch (called by lscan_ctx_free). */
 void lscan__features_ctx_release(lscan_ctx *ctx);
 

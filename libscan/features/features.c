@@ -1,6 +1,7 @@
 /* features.c — lscan_analyze: calibrate, locate, one fused sweep of tile sums, then tile and image
  * features. */
 #include "features/feat.h"
+#include "model/model.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -271,9 +272,10 @@ static void compute_features(lscan_analysis *a, const lscan__tile_acc *acc, cons
 /* Accumulates the tile sums and the A histogram over the box: one sweep of
  * bands of tile rows, each converted to attenuation once into a buffer
  * that stays in cache while the tile kernel reads it. */
-static void sweep(const lscan__kernels *k, const lscan_image *img, const lscan__calib *c,
-                  const uint16_t *lut, const lscan_box *bx, uint32_t T, uint32_t cols,
-                  uint16_t *abuf, lscan__tile_acc *acc, uint64_t *hist, lscan__fine *fine)
+static int sweep(lscan_ctx *ctx, const lscan__kernels *k, const lscan_image *img,
+                 const lscan__calib *c, const uint16_t *lut, const lscan_box *bx, uint32_t T,
+                 uint32_t cols, uint16_t *abuf, lscan__tile_acc *acc, uint64_t *hist,
+                 lscan__fine *fine)
 {
     const uint32_t bw = bx->x1 - bx->x0;
     const size_t as = lscan__a_stride(bw);
@@ -282,6 +284,8 @@ static void sweep(const lscan__kernels *k, const lscan_image *img, const lscan__
     memset(h4, 0, sizeof h4);
     uint64_t pending = 0;
     for (uint32_t y = bx->y0, r = 0; y < bx->y1; y += T, r++) {
+        /* One clock read per band of tile rows. */
+        if (lscan__deadline_passed(ctx)) return lscan__deadline_error(ctx, "the tile sweep");
         uint32_t h = bx->y1 - y < T ? bx->y1 - y : T;
         bool has_next = y + h < bx->y1;
         k->attenuation(src0 + (size_t)(y - bx->y0) * img->stride, img->stride, bw, h + has_next,
@@ -321,6 +325,52 @@ static void sweep(const lscan__kernels *k, const lscan_image *img, const lscan__
         k->tiles(abuf, as, bw, h, T, c->floor_thr, acc + (size_t)r * cols);
         lscan__fine_band(fine, abuf, as, bw, h, y - bx->y0);
     }
+    return LSCAN_OK;
+}
+
+void lscan__analysis_need(const lscan_image *img, const lscan_box *box, uint32_t tile,
+                          lscan__mem_need *need)
+{
+    memset(need, 0, sizeof *need);
+    const size_t w = img->width, h = img->height;
+    size_t other = img->owned ? lscan__size_mul(lscan__size_mul(w * h, img->channels), 2) : 0;
+    if (!box) {
+        /* lscan__feat_scratch and lscan__scratch_reserve(w, h, 0, 0). */
+        size_t f = LSCAN__LUT_SIZE * sizeof(uint16_t) + (65536 + 256) * sizeof(uint32_t) +
+                   (size_t)4 * 64 * 256 * sizeof(uint16_t);
+        f = lscan__size_add(f,
+                            lscan__size_mul(h, sizeof(int32_t) + sizeof(uint16_t) + sizeof(float) +
+                                                   sizeof(uint32_t) + 2 * sizeof(uint16_t)));
+        f = lscan__size_add(f, lscan__size_mul(w, sizeof(uint16_t) + sizeof(uint32_t)));
+        need->feat = f;
+        need->other = other;
+        return;
+    }
+    const size_t T = tile, bw = box->x1 - box->x0, bh = box->y1 - box->y0;
+    const size_t cols = (bw + T - 1) / T, rows = (bh + T - 1) / T, nt = cols * rows;
+    const size_t C = T / 4, ccols = (bw + C - 1) / C, crows = (bh + C - 1) / C;
+    const size_t longest = cols > rows ? cols : rows;
+    need->keep_feat = true;
+    /* The sweep's band buffer and tile sums (lscan__scratch_reserve). */
+    need->feat = lscan__size_add(lscan__size_mul(lscan__a_stride((uint32_t)bw), (T + 1) * 2),
+                                 lscan__size_mul(nt, sizeof(lscan__tile_acc)));
+    /* lscan_analyze: the analysis, its features and temporaries, the fine sums. */
+    size_t n = sizeof(lscan_analysis) + h * sizeof(float);
+    n = lscan__size_add(n, lscan__size_mul(nt, LSCAN__TILE_FEATURES * sizeof(float)));
+    n = lscan__size_add(n, lscan__size_mul(2 * nt + 3 * (rows + cols), sizeof(float)));
+    n = lscan__size_add(n, (rows + cols) * sizeof(double));
+    n = lscan__size_add(n, lscan__size_mul(lscan__size_mul(ccols, crows), sizeof(uint32_t)));
+    n = lscan__size_add(n, bw * (sizeof(uint64_t) + sizeof(uint32_t)) + bh * sizeof(uint64_t));
+    /* lscan__context_features and lscan__fine_features (counted together). */
+    n = lscan__size_add(
+        n, lscan__size_mul(2 * (cols + rows) + (longest > nt ? longest : nt) + nt, sizeof(double)));
+    n = lscan__size_add(
+        n, lscan__size_mul((ccols + 1) * (crows + 1) + 4 * nt + bw + bh, sizeof(double)));
+    /* The decision (model/screen.c): a logit per tile and expert, the heat
+     * map, the image model's input. */
+    n = lscan__size_add(n, lscan__size_mul(nt, LSCAN__EXPERTS * sizeof(double) + sizeof(float)));
+    n = lscan__size_add(n, (size_t)4096 * sizeof(float));
+    need->other = lscan__size_add(other, n);
 }
 
 static void fine_free(lscan__fine *f)
@@ -331,18 +381,19 @@ static void fine_free(lscan__fine *f)
     free(f->acc);
 }
 
-LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
-                            const lscan_analyze_options *opts, lscan_analysis **out)
+static int analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_options *opts,
+                   lscan_analysis **out)
 {
-    if (out) *out = NULL;
-    if (!ctx || !img || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
-    lscan__error_clear(ctx);
     lscan_analyze_options o;
     int rc = analyze_options(ctx, opts, &o);
     if (rc) return rc;
     const uint32_t w = img->width, h = img->height;
     if (w == 0 || h == 0 || !img->plane[0])
         return lscan__error(ctx, LSCAN_ERR_BAD_DIMENSIONS, "image is %ux%u", w, h);
+    lscan__mem_need need;
+    lscan__analysis_need(img, NULL, 0, &need);
+    rc = lscan__mem_admit(ctx, &need, "analysis of a %ux%u image", w, h);
+    if (rc) return rc;
     struct lscan__feat_scratch *s = lscan__feat_scratch(ctx);
     if (!s) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate the attenuation table");
     rc = lscan__scratch_reserve(ctx, s, w, h, 0, 0);
@@ -358,6 +409,7 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
     rc = lscan__locate(ctx, img, &c, s, o.pitch_mm, &bx, &pitch, &flags);
     if (rc) return rc;
     const double calib_seconds = lscan__now() - t_calib;
+    if (lscan__deadline_passed(ctx)) return lscan__deadline_error(ctx, "container location");
 
     const uint32_t T = lscan__tile_px(pitch);
     const uint32_t bw = bx.x1 - bx.x0, bh = bx.y1 - bx.y0;
@@ -366,6 +418,9 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
     size_t abuf_n;
     if (!lscan__mul_size(lscan__a_stride(bw), (size_t)T + 1, &abuf_n))
         return lscan__error(ctx, LSCAN_ERR_TOO_LARGE, "container box too wide");
+    lscan__analysis_need(img, &bx, T, &need);
+    rc = lscan__mem_admit(ctx, &need, "analysis of a %ux%u container box in %zu tiles", bw, bh, nt);
+    if (rc) return rc;
     rc = lscan__scratch_reserve(ctx, s, w, h, abuf_n, nt);
     if (rc) return rc;
     memset(s->acc, 0, nt * sizeof *s->acc);
@@ -398,8 +453,15 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
     }
 
     uint64_t hist[256] = {0};
-    sweep(ctx->kernels ? ctx->kernels : lscan__kernels_ref(), img, &c, s->lut, &bx, T, cols,
-          s->abuf, s->acc, hist, &fine);
+    rc = sweep(ctx, ctx->kernels ? ctx->kernels : lscan__kernels_ref(), img, &c, s->lut, &bx, T,
+               cols, s->abuf, s->acc, hist, &fine);
+    if (rc) {
+        free(tmp);
+        free(prof);
+        fine_free(&fine);
+        lscan_analysis_free(a);
+        return rc;
+    }
 
     a->calib.size = sizeof a->calib;
     a->calib.air_level = c.air_level;
@@ -424,8 +486,24 @@ LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
         lscan_analysis_free(a);
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate tile context features");
     }
+    if (lscan__deadline_passed(ctx)) {
+        lscan_analysis_free(a);
+        return lscan__deadline_error(ctx, "tile and image features");
+    }
     *out = a;
     return LSCAN_OK;
+}
+
+LSCAN_API int lscan_analyze(lscan_ctx *ctx, const lscan_image *img,
+                            const lscan_analyze_options *opts, lscan_analysis **out)
+{
+    if (out) *out = NULL;
+    if (!ctx || !img || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    lscan__deadline_begin(ctx);
+    int rc = analyze(ctx, img, opts, out);
+    lscan__deadline_end(ctx);
+    return rc;
 }
 
 LSCAN_API void lscan_analysis_free(lscan_analysis *a)

@@ -8,6 +8,7 @@
 /* Standard container height (8 ft 6 in), for the pitch estimate. */
 #define CONTAINER_HEIGHT_MM 2591.0f
 #define HIGH_CUBE_HEIGHT_MM 2896.0f
+#define LENGTH_45FT_MM 13716.0
 
 uint32_t lscan__tile_px(float pitch_mm)
 {
@@ -56,6 +57,53 @@ static uint32_t longest_run(const uint32_t *v, uint32_t n, uint64_t thr, uint32_
     }
     *start = best_s;
     return best;
+}
+
+/* 45 ft containers are all high cubes (2.896 m) 13.716 m long, with a second
+ * set of corner castings at the 40 ft positions, 762 mm in from each end and
+ * 178 mm long, so that they stack on 40 ft boxes. From its box alone a 45 ft
+ * high cube (aspect 4.74) is a 40 ft standard (4.71) seen at a pitch 12%
+ * finer: those castings decide. In the band of the top side rail (the top
+ * 2.5% of the box, above the ceiling, where cargo does not reach), the
+ * darkest stretch of a casting's length in the window where they sit (5-7.5%
+ * of the length from the end, a few percent of speed drift included) must be
+ * clearly denser (A at least 0.5 more) than the rail between it and the end
+ * casting (3.5-4.7%) and than the rail further in (8.5-12%), at both ends. */
+static bool has_45ft_castings(const lscan_image *img, const lscan__calib *c, const lscan_box *box)
+{
+    const uint32_t bw = box->x1 - box->x0, bh = box->y1 - box->y0;
+    uint32_t rows = bh / 40 > 2 ? bh / 40 : 2;
+    if (bw < 200 || rows > bh) return false;
+    const uint32_t span = bw * 12 / 100 + 1;
+    double col[2048];
+    if (span > sizeof col / sizeof col[0]) return false; /* beyond any scanner's resolution */
+    const uint32_t run = bw * 13 / 1000 > 1 ? bw * 13 / 1000 : 1; /* 178 mm of 13.7 m */
+    for (int end = 0; end < 2; end++) {
+        /* Mean transmission of each column of the band, counted inwards. */
+        for (uint32_t i = 0; i < span; i++) {
+            uint32_t x = end == 0 ? box->x0 + i : box->x1 - 1 - i;
+            double sum = 0;
+            for (uint32_t y = box->y0; y < box->y0 + rows; y++)
+                sum += (uint16_t)(img->plane[0][(size_t)y * img->stride + x] ^ c->xor_mask);
+            col[i] = sum / rows + 1.0;
+        }
+        double between = 0, inner = 0, darkest = INFINITY;
+        uint32_t nb = 0, ni = 0;
+        for (uint32_t i = bw * 35 / 1000; i < bw * 47 / 1000; i++, nb++)
+            between += col[i];
+        for (uint32_t i = bw * 85 / 1000; i < span; i++, ni++)
+            inner += col[i];
+        for (uint32_t i = bw * 50 / 1000; i + run <= bw * 75 / 1000; i++) {
+            double m = 0;
+            for (uint32_t k = 0; k < run; k++)
+                m += col[i + k];
+            if (m / run < darkest) darkest = m / run;
+        }
+        if (nb == 0 || ni == 0 || !isfinite(darkest)) return false;
+        double ref = between / nb < inner / ni ? between / nb : inner / ni;
+        if (log(ref / darkest) < 0.5) return false;
+    }
+    return true;
 }
 
 int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
@@ -130,8 +178,10 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
     } else {
         /* The box's aspect tells a high-cube (2.896 m) from a standard
          * (2.591 m) 20 or 40 ft container: 11% apart, while a drive-through
-         * scan's speed drift moves the aspect by a few percent. Anything
-         * else (45 ft, 10 ft, crops) is taken as standard height. */
+         * scan's speed drift moves the aspect by a few percent. A 45 ft high
+         * cube has a 40 ft standard's aspect and is told by its castings
+         * (has_45ft_castings). Anything else (10 ft, crops) is taken as
+         * standard height. */
         static const struct {
             float len, height;
         } iso[4] = {
@@ -144,6 +194,11 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
                 best = d;
                 height = iso[i].height;
             }
+        }
+        if (fabs(log(aspect / (LENGTH_45FT_MM / HIGH_CUBE_HEIGHT_MM))) < log(1.05) &&
+            has_45ft_castings(img, c, box)) {
+            height = HIGH_CUBE_HEIGHT_MM;
+            *flags |= LSCAN_CALIB_45FT;
         }
         if (height != CONTAINER_HEIGHT_MM) *flags |= LSCAN_CALIB_HIGH_CUBE;
         *pitch_out = (float)(height / (double)(box->y1 - box->y0));

@@ -71,7 +71,7 @@ struct jpeg_state {
     jmp_buf jb;
     bool created;
     bool in_header; /* errors before the header is parsed are BAD_HEADER */
-    double deadline; /* lscan__now() past which the decode stops (time budget); 0 = none */
+    bool limited;   /* libjpeg's max_memory_to_use is set from the memory budget */
     int code;       /* status chosen by the error or warning handler */
     char msg[JMSG_LENGTH_MAX + 64];
     lscan_image *img;
@@ -120,7 +120,10 @@ static void fail(j_common_ptr cinfo, struct jpeg_state *st, int code)
 static void on_error_exit(j_common_ptr cinfo)
 {
     struct jpeg_state *st = cinfo->client_data;
-    fail(cinfo, st, code_for_error(cinfo->err->msg_code, st->in_header));
+    int code = code_for_error(cinfo->err->msg_code, st->in_header);
+    /* Over max_memory_to_use, which the memory budget set. */
+    if (cinfo->err->msg_code == JERR_NO_BACKING_STORE && st->limited) code = LSCAN_ERR_TOO_LARGE;
+    fail(cinfo, st, code);
 }
 
 /* Warnings (level -1) end the decode; trace messages (level >= 0) are
@@ -154,12 +157,41 @@ static void on_progress(j_common_ptr cinfo)
         st->code = LSCAN_ERR_CORRUPT;
         longjmp(st->jb, 1);
     }
-    if (st->deadline > 0 && lscan__now() > st->deadline) {
-        snprintf(st->msg, sizeof st->msg, "decoding ran past the time budget of %lld ms",
-                 (long long)st->ctx->time_budget_ms);
-        st->code = LSCAN_ERR_TIME_BUDGET;
+    if (lscan__deadline_passed(st->ctx)) {
+        /* Recorded on the context; no libjpeg message to add. */
+        st->code = lscan__deadline_error(st->ctx, "JPEG decoding");
+        st->msg[0] = '\0';
         longjmp(st->jb, 1);
     }
+}
+
+/* What libjpeg allocates for a decode to grey, from the header alone: a
+ * progressive or multi-scan file keeps every component's DCT coefficients
+ * (2 bytes each, blocks padded to whole MCUs) for the whole image, chroma
+ * included even though only luma is output; every file needs a few MCU rows
+ * of samples and libjpeg's tables. */
+static size_t libjpeg_need(j_decompress_ptr cinfo)
+{
+    size_t n = (size_t)1 << 20; /* tables, Huffman state, pools */
+    int hmax = 1, vmax = 1;
+    for (int ci = 0; ci < cinfo->num_components; ci++) {
+        const jpeg_component_info *c = &cinfo->comp_info[ci];
+        if (c->h_samp_factor > hmax) hmax = c->h_samp_factor;
+        if (c->v_samp_factor > vmax) vmax = c->v_samp_factor;
+    }
+    /* Sample rows: an iMCU row of every component, context rows, upsampling. */
+    n = lscan__size_add(n, lscan__size_mul((size_t)cinfo->image_width,
+                                           4u * 8u * (size_t)vmax * (size_t)cinfo->num_components));
+    if (!cinfo->progressive_mode && !jpeg_has_multiple_scans(cinfo)) return n;
+    for (int ci = 0; ci < cinfo->num_components; ci++) {
+        const jpeg_component_info *c = &cinfo->comp_info[ci];
+        size_t wb = ((size_t)cinfo->image_width * c->h_samp_factor + 8u * hmax - 1) / (8u * hmax);
+        size_t hb = ((size_t)cinfo->image_height * c->v_samp_factor + 8u * vmax - 1) / (8u * vmax);
+        wb = (wb + c->h_samp_factor - 1) / c->h_samp_factor * c->h_samp_factor;
+        hb = (hb + c->v_samp_factor - 1) / c->v_samp_factor * c->v_samp_factor;
+        n = lscan__size_add(n, lscan__size_mul(lscan__size_mul(wb, hb), 64u * sizeof(JCOEF)));
+    }
+    return n;
 }
 
 /* The body of the decode; libjpeg errors longjmp out of it. */
@@ -192,6 +224,19 @@ static int decode(struct jpeg_state *st, const uint8_t *data, size_t size)
     cinfo->out_color_space = JCS_GRAYSCALE;
     cinfo->dct_method = JDCT_ISLOW; /* the accurate integer IDCT: exact, and the same everywhere */
     cinfo->buffered_image = FALSE;
+    size_t image_bytes = lscan__size_mul((size_t)cinfo->image_width * cinfo->image_height, 2);
+    lscan__mem_need need = {.other = lscan__size_add(image_bytes, libjpeg_need(cinfo))};
+    rc = lscan__mem_admit(st->ctx, &need, "%s JPEG %ux%u",
+                          cinfo->progressive_mode ? "progressive" : "baseline", cinfo->image_width,
+                          cinfo->image_height);
+    if (rc) return rc;
+    if (st->ctx && st->ctx->mem_budget > 0) {
+        /* libjpeg's own limit on its large buffers, should the estimate above
+         * ever fall short: over it, it stops with JERR_NO_BACKING_STORE. */
+        uint64_t left = st->ctx->mem_budget - (image_bytes < st->ctx->mem_budget ? image_bytes : 0);
+        cinfo->mem->max_memory_to_use = left > LONG_MAX ? LONG_MAX : (long)left;
+        st->limited = true;
+    }
     (void)jpeg_start_decompress(cinfo);
     if (cinfo->output_components != 1 || cinfo->output_width != cinfo->image_width ||
         cinfo->output_height != cinfo->image_height) {
@@ -265,7 +310,6 @@ int lscan__jpeg_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     if (!st) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
     st->ctx = ctx;
     st->o = o;
-    if (ctx && ctx->time_budget_ms > 0) st->deadline = lscan__now() + (double)ctx->time_budget_ms / 1000.0;
     int rc = run_decode(st, data, size);
     if (st->created) jpeg_destroy_decompress(&st->cinfo);
     if (rc == LSCAN_OK) {
@@ -275,7 +319,12 @@ int lscan__jpeg_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     }
     lscan_image_free(st->img);
     if (rc < 0) rc = st->code;
-    if (st->msg[0]) rc = lscan__error(ctx, rc, "%s: libjpeg: %s", lscan_status_name(rc), st->msg);
+    if (st->msg[0] && rc == LSCAN_ERR_TOO_LARGE && st->limited)
+        rc =
+            lscan__error(ctx, rc, "%s: libjpeg: %s (memory budget %.1f MiB)", lscan_status_name(rc),
+                         st->msg, (double)ctx->mem_budget / (1024.0 * 1024.0));
+    else if (st->msg[0])
+        rc = lscan__error(ctx, rc, "%s: libjpeg: %s", lscan_status_name(rc), st->msg);
     /* Otherwise lscan__check_dimensions or lscan__image_new recorded it. */
     free(st);
     return rc;

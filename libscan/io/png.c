@@ -46,6 +46,8 @@
 #define CHUNK_MALLOC_MAX (8u << 20)
 /* Most ancillary chunks kept in memory; we keep none, bound it anyway. */
 #define CHUNK_CACHE_MAX 1000u
+/* libpng's structs, its zlib inflate state and window, rounded up. */
+#define LIBPNG_STATE_BYTES ((size_t)256 << 10)
 
 struct png_state {
     lscan_ctx *ctx;
@@ -315,13 +317,23 @@ static int setup(struct png_state *st, struct conv *c)
         return LSCAN_ERR_INTERNAL;
     }
 
+    /* Everything this decode allocates, before it allocates: the image,
+     * our row buffer (all rows for Adam7 unless 16-bit grey, which is read
+     * in place), libpng's two rows and its zlib state. */
+    bool all_rows = interlace == PNG_INTERLACE_ADAM7 && c->layout != L_GREY16;
+    lscan__mem_need need = {.other = LIBPNG_STATE_BYTES};
+    need.other = lscan__size_add(need.other, lscan__size_mul((size_t)w * h, 2u * channels));
+    need.other = lscan__size_add(need.other, lscan__size_mul(rowbytes, all_rows ? h : 1));
+    need.other = lscan__size_add(need.other, lscan__size_mul(rowbytes + 64, 2));
+    rc = lscan__mem_admit(st->ctx, &need, "PNG %ux%u", (unsigned)w, (unsigned)h);
+    if (rc) return rc;
+
     rc = lscan__image_new(st->ctx, w, h, channels, &st->img);
     if (rc) return rc;
     st->img->src_bits = (uint32_t)depth;
     st->img->src_channels = src_channels;
     st->img->src_format = LSCAN_FORMAT_PNG;
     st->img->flags = flags;
-    (void)interlace;
     return LSCAN_OK;
 }
 
@@ -342,6 +354,7 @@ static int read_pixels(struct png_state *st, const struct conv *c)
         uint16_t *px = lscan__image_plane_mut(img, 0);
         for (int p = 0; p < passes; p++)
             for (uint32_t y = 0; y < h; y++) {
+                if ((y & 31) == 31 && lscan__deadline_passed(st->ctx)) goto over_time;
                 uint16_t *r = px + (size_t)y * img->stride;
                 png_read_row(png, (png_bytep)r, NULL);
                 /* Inverted while the row is still in cache; an Adam7 row is
@@ -358,6 +371,7 @@ static int read_pixels(struct png_state *st, const struct conv *c)
             return LSCAN_ERR_NO_MEMORY;
         }
         for (uint32_t y = 0; y < h; y++) {
+            if ((y & 31) == 31 && lscan__deadline_passed(st->ctx)) goto over_time;
             png_read_row(png, st->buf, NULL);
             if (!convert_row(c, st->buf, img, y)) goto bad_index;
         }
@@ -377,10 +391,14 @@ static int read_pixels(struct png_state *st, const struct conv *c)
             return LSCAN_ERR_NO_MEMORY;
         }
         for (int p = 0; p < passes; p++)
-            for (uint32_t y = 0; y < h; y++)
+            for (uint32_t y = 0; y < h; y++) {
+                if ((y & 31) == 31 && lscan__deadline_passed(st->ctx)) goto over_time;
                 png_read_row(png, st->buf + (size_t)y * rowbytes, NULL);
-        for (uint32_t y = 0; y < h; y++)
+            }
+        for (uint32_t y = 0; y < h; y++) {
+            if ((y & 255) == 255 && lscan__deadline_passed(st->ctx)) goto over_time;
             if (!convert_row(c, st->buf + (size_t)y * rowbytes, img, y)) goto bad_index;
+        }
     }
     if (c->inv) img->flags |= LSCAN_IMAGE_INVERTED;
     /* Reading to IEND makes a file cut after its last IDAT fail, and checks
@@ -391,6 +409,8 @@ static int read_pixels(struct png_state *st, const struct conv *c)
 bad_index:
     snprintf(st->msg, sizeof st->msg, "palette index beyond the %d PLTE entries", c->palette_size);
     return LSCAN_ERR_CORRUPT;
+over_time:
+    return lscan__deadline_error(st->ctx, "PNG decoding");
 }
 
 /* The only function that calls setjmp. Returns a status; -1 means libpng

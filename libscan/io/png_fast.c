@@ -37,6 +37,9 @@
 
 enum { PNG_SIG = 8 };
 
+/* libdeflate's decompressor state (~11 KB in 1.14), rounded up. */
+#define LIBDEFLATE_STATE_BYTES ((size_t)64 << 10)
+
 static uint32_t be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -341,6 +344,16 @@ int lscan__png_fast_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     bool dual = src_channels == 2 && o->channels != LSCAN_CHANNELS_SINGLE;
     uint16_t inv = o->polarity == LSCAN_POLARITY_ATTENUATION ? 0xffff : 0;
 
+    /* Everything this path allocates, before it allocates: the IDAT copy,
+     * the inflated rows, the image and libdeflate's decompressor. */
+    lscan__mem_need need = {.other = LIBDEFLATE_STATE_BYTES};
+    if (L.idat_count > 1) need.ws[LSCAN__WS_IDAT] = L.idat_total;
+    need.ws[LSCAN__WS_INFLATE] = want;
+    need.other = lscan__size_add(
+        need.other, lscan__size_mul((size_t)w * h, sizeof(uint16_t) * (dual ? 2u : 1u)));
+    rc = lscan__mem_admit(ctx, &need, "PNG %ux%u", w, h);
+    if (rc) return rc;
+
     const uint8_t *z = NULL;
     uint8_t *zcopy = NULL, *raw = NULL;
     lscan_image *img = NULL;
@@ -353,6 +366,10 @@ int lscan__png_fast_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     }
     rc = inflate_all(ctx, z, L.idat_total, raw, want);
     if (rc) goto done;
+    if (lscan__deadline_passed(ctx)) {
+        rc = lscan__deadline_error(ctx, "PNG decoding");
+        goto done;
+    }
 
     rc = lscan__image_new(ctx, w, h, dual ? 2 : 1, &img);
     if (rc) goto done;
@@ -362,6 +379,10 @@ int lscan__png_fast_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     bool sse2 = (ctx->cpu_active & LSCAN_CPU_SSE2) != 0;
     const uint8_t *prev = NULL;
     for (uint32_t y = 0; y < h; y++) {
+        if ((y & 63) == 63 && lscan__deadline_passed(ctx)) {
+            rc = lscan__deadline_error(ctx, "PNG decoding");
+            goto done;
+        }
         uint8_t *r = raw + (size_t)y * stride_in;
         uint8_t f = r[0];
         uint8_t *px = r + 1;

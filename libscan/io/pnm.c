@@ -74,6 +74,9 @@ int lscan__pnm_decode(lscan_ctx *ctx, const uint8_t *data, size_t size, const ls
         /* Every ASCII sample takes at least two bytes (digit + separator) bar the last. */
         return lscan__error(ctx, LSCAN_ERR_TRUNCATED, "P2 data too short for %ux%u samples", w, h);
     }
+    lscan__mem_need need = {.other = lscan__size_mul(npix, sizeof(uint16_t))};
+    rc = lscan__mem_admit(ctx, &need, "PNM %ux%u", w, h);
+    if (rc) return rc;
     lscan_image *img;
     rc = lscan__image_new(ctx, w, h, 1, &img);
     if (rc) return rc;
@@ -81,6 +84,10 @@ int lscan__pnm_decode(lscan_ctx *ctx, const uint8_t *data, size_t size, const ls
     /* Samples are scaled to the full 16-bit range, rounding to nearest. */
     uint32_t half = maxval / 2;
     for (size_t i = 0; i < npix; i++) {
+        if ((i & 0xffff) == 0xffff && lscan__deadline_passed(ctx)) {
+            lscan_image_free(img);
+            return lscan__deadline_error(ctx, "PNM decoding");
+        }
         uint32_t v;
         if (ascii) {
             uint64_t x;

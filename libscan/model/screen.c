@@ -97,6 +97,11 @@ static int decide(lscan_ctx *ctx, const lscan_model *m, const lscan_analysis *a,
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
     }
     lscan__tile_logits(m, lscan_analysis_tile_features(a), cols, rows, logits);
+    if (lscan__deadline_passed(ctx)) {
+        free(logits);
+        free(x);
+        return lscan__deadline_error(ctx, "classification");
+    }
     int rc = lscan__image_vector(m, lscan_analysis_image_features(a), logits, cols, rows, x);
     if (rc) {
         free(logits);
@@ -183,12 +188,6 @@ static int screen_image(lscan_ctx *ctx, const lscan_model *model, const lscan_im
     r->stage[LSCAN_STAGE_CALIBRATE] = a->calib_seconds;
     r->stage[LSCAN_STAGE_FEATURES] -= a->calib_seconds;
     lscan_analysis_container(a, &r->container);
-    if (ctx->time_budget_ms > 0 && (t1 - t0) * 1000.0 > (double)ctx->time_budget_ms) {
-        lscan_analysis_free(a);
-        lscan__error(ctx, LSCAN_ERR_TIME_BUDGET, "analysis took %.0f ms, budget %lld ms", (t1 - t0) * 1000.0,
-                     (long long)ctx->time_budget_ms);
-        return result_fail(r, ctx, LSCAN_ERR_TIME_BUDGET);
-    }
     rc = decide(ctx, model, a, o, r);
     r->stage[LSCAN_STAGE_CLASSIFY] = lscan__now() - t1;
     lscan_analysis_free(a);
@@ -221,7 +220,10 @@ LSCAN_API int lscan_screen(lscan_ctx *ctx, const lscan_model *model, const lscan
     lscan_result *r;
     int rc = screen_begin(ctx, model, img != NULL, opts, out, &o, &r);
     if (rc) return rc;
-    return screen_image(ctx, model, img, &o, r);
+    lscan__deadline_begin(ctx);
+    rc = screen_image(ctx, model, img, &o, r);
+    lscan__deadline_end(ctx);
+    return rc;
 }
 
 LSCAN_API int lscan_screen_file(lscan_ctx *ctx, const lscan_model *model, const char *path,
@@ -235,10 +237,16 @@ LSCAN_API int lscan_screen_file(lscan_ctx *ctx, const lscan_model *model, const 
     if (rc) return rc;
     double t0 = lscan__now();
     lscan_image *img = NULL;
+    /* One time budget for the decode, the analysis and the decision. */
+    lscan__deadline_begin(ctx);
     rc = lscan_image_load(ctx, path, load, &img);
     r->stage[LSCAN_STAGE_DECODE] = lscan__now() - t0;
-    if (rc) return result_fail(r, ctx, rc);
+    if (rc) {
+        lscan__deadline_end(ctx);
+        return result_fail(r, ctx, rc);
+    }
     rc = screen_image(ctx, model, img, &o, r);
+    lscan__deadline_end(ctx);
     if (rc && !lscan_ctx_error_path(ctx)) {
         /* Name the file in analysis failures too. */
         lscan__error_path(ctx, path);

@@ -244,6 +244,35 @@ try:
     check(len(ovj) == len(goods) + 1 and all(open(os.path.join(WORK, "ovj", f), "rb").read(2) == b"\xff\xd8" for f in ovj),
           f"--overlay-all writes JPEG overlays for every decoded input ({len(ovj)})")
 
+    # ---- memory budget: over it, INSPECT too_large with the need and the budget; workers go on ----
+    rc, out, err = run("screen", *model, "data", "--memory-budget", "1", "--jobs", "2", "--format", "jsonl")
+    mb = [json.loads(line) for line in out.splitlines()]
+    decodable = [r for r in mb if r["path"] in expected - set(bad)]
+    check(len(mb) == len(expected) and rc == 1, f"--memory-budget 1: a record per input, exit 1 ({rc})")
+    check(all(r["status"] == "too_large" and r["decision"] == "INSPECT" and r["code"] == 60
+              and "needs" in r["message"] and "memory budget 1.0 MiB" in r["message"] for r in decodable),
+          f"--memory-budget 1: every readable scan too_large with its need: {[r['message'] for r in decodable][:2]}")
+    rc, out, _ = run("screen", *model, "data", "--memory-budget", "0")
+    check(strip(csv.DictReader(io.StringIO(out))) == base, "--memory-budget 0 (none) gives the default's records")
+    rc, _, err = run("screen", *model, "data", "--memory-budget", "x")
+    check(rc == 2 and "--memory-budget" in err, f"a bad --memory-budget: exit 2 ({err!r})")
+
+    # ---- LSCAN_DISABLE_CPU_FEATURES: unknown names are ignored with a warning -------------------
+    rc, out, err = run("screen", *model, f"data/{goods[0]}", env={"LSCAN_DISABLE_CPU_FEATURES": "avx2,altivec"})
+    check(rc == 0 and "warning" in err and "altivec" in err and ("RELEASE" in out or "INSPECT" in out),
+          f"an unknown feature to disable is a warning, not a failure (rc {rc}, {err!r})")
+    rc, out, err = run("info", env={"LSCAN_DISABLE_CPU_FEATURES": "sve2"})
+    check(rc == 0 and "sve2" in err and "memory budget:" in out, f"scan info with an unknown feature ({rc}, {err!r})")
+    rc, out, err = run("screen", *model, f"data/{goods[0]}", "--cpu", "altivec")
+    check(rc == 2, "--cpu (features to keep) still refuses an unknown name")
+
+    # ---- streaming inputs: a missing list stops the run before anything; order across operands ---
+    rc, out, err = run("screen", *model, "data", "--files-from", "no-such-list.txt")
+    check(rc == 2 and "no-such-list.txt" in err and out.count("\n") <= 1, f"a missing list: exit 2, no record ({err!r})")
+    rc, out, _ = run("screen", *model, f"data/{goods[1]}", "data", "-", stdin=f"data/{goods[0]}\n")
+    sp = [r["path"] for r in csv.DictReader(io.StringIO(out))]
+    check(sp == [f"data/{goods[1]}"] + paths + [f"data/{goods[0]}"], "operands in order, folders walked, then lists")
+
     # ---- exit codes ------------------------------------------------------------------------------
     rc, _, _ = run("screen", *model, f"data/{goods[0]}", f"data/{goods[1]}")
     check(rc == 0, f"exit 0 when every input is screened (got {rc})")

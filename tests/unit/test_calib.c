@@ -149,6 +149,83 @@ Test(calib, locates_generated_containers_of_every_size_within_a_few_pixels)
     }
 }
 
+/* A 45 ft high cube at 5 mm pitch (2743 x 579 px) in a scan of air: walls,
+ * top and bottom side rails, corner posts and castings at the ends, a load,
+ * and (castings_40ft) the second set of castings 762-940 mm in from each
+ * end that 45 ft containers carry. */
+static uint16_t *box_scene(bool castings_40ft, uint32_t *w, uint32_t *h)
+{
+    *w = 3000;
+    *h = 800;
+    const uint32_t x0 = 120, y0 = 110, bw = 2743, bh = 579;
+    uint16_t *px = malloc((size_t)*w * *h * sizeof *px);
+    cr_assert_not_null(px);
+    uint64_t rs = 45;
+    for (uint32_t y = 0; y < *h; y++)
+        for (uint32_t x = 0; x < *w; x++) {
+            double a = 0;
+            if (x >= x0 && x < x0 + bw && y >= y0 && y < y0 + bh) {
+                uint32_t i = x - x0, j = y - y0, e = i < bw - 1 - i ? i : bw - 1 - i;
+                a = 0.35;                                        /* side walls */
+                if (j < 24 || j >= bh - 32) a = 0.8;             /* side rails */
+                if (e < 30) a = 1.5;                             /* corner posts */
+                if (e < 36 && (j < 24 || j >= bh - 24)) a = 3.0; /* end castings */
+                if (castings_40ft && e >= 152 && e < 188 && (j < 24 || j >= bh - 24)) a = 3.0;
+                if (i > 600 && i < 2100 && j > 200 && j < bh - 40) a += 1.2; /* a load */
+            }
+            double noise = 1.0 + 0.01 * ((double)(tu_rand(&rs) % 2001) / 1000.0 - 1.0);
+            px[(size_t)y * *w + x] = (uint16_t)(60000.0 * exp(-a) * noise);
+        }
+    return px;
+}
+
+Test(calib, a_45ft_high_cube_is_located_as_a_45ft_box)
+{
+    for (int castings = 0; castings < 2; castings++) {
+        uint32_t w, h;
+        uint16_t *px = box_scene(castings, &w, &h);
+        lscan_image *img = NULL;
+        cr_assert_eq(lscan_image_wrap(ctx, px, w, h, (size_t)w * 2, 16, NULL, &img), LSCAN_OK);
+        lscan_analysis *a = analyze(img, NULL);
+        lscan_calibration c = {.size = sizeof c};
+        lscan_analysis_calibration(a, &c);
+        lscan_box b;
+        lscan_analysis_container(a, &b);
+        double length_m = (b.x1 - b.x0) * c.pitch_mm / 1000.0;
+        if (castings) {
+            /* 2896 mm / 579 px: 5.0 mm, the box 13.7 m long. */
+            cr_expect(c.flags & LSCAN_CALIB_45FT, "45 ft not recognised (flags %x)", c.flags);
+            cr_expect(c.flags & LSCAN_CALIB_HIGH_CUBE);
+            cr_expect(fabs(c.pitch_mm / 5.0 - 1.0) < 0.02, "pitch %g mm", c.pitch_mm);
+            cr_expect(fabs(length_m - 13.716) < 0.25, "length %g m", length_m);
+        } else {
+            /* The same box without them is what it looks like: a 40 ft standard. */
+            cr_expect(!(c.flags & (LSCAN_CALIB_45FT | LSCAN_CALIB_HIGH_CUBE)), "flags %x", c.flags);
+            cr_expect(fabs(c.pitch_mm / (2591.0 / 579.0) - 1.0) < 0.02, "pitch %g mm", c.pitch_mm);
+        }
+        lscan_analysis_free(a);
+        lscan_image_free(img);
+        free(px);
+    }
+}
+
+/* Generated 40 ft scans (standard and high cube, with loads and chassis)
+ * are never taken for 45 ft boxes. */
+Test(calib, forty_foot_scans_are_not_taken_for_45ft)
+{
+    for (int i = 0; i < 16; i++) {
+        lscan_synth_truth *t = NULL;
+        lscan_image *img = generate(LSCAN_SYNTH_40FT, -1, 0, 4500 + (uint64_t)i, &t);
+        lscan_analysis *a = analyze(img, NULL);
+        lscan_calibration c = {.size = sizeof c};
+        lscan_analysis_calibration(a, &c);
+        cr_expect(!(c.flags & LSCAN_CALIB_45FT), "seed %d: a 40 ft scan read as 45 ft", 4500 + i);
+        lscan_analysis_free(a);
+        lscan_image_free(img);
+        lscan_synth_truth_free(t);
+    }
+}
+
 Test(calib, detects_an_inverted_scan_and_gives_the_same_features)
 {
     lscan_synth_truth *t = NULL;

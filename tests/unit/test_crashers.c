@@ -115,6 +115,24 @@ Test(crashers, bombs_refused_from_the_header, .init = setup, .fini = teardown)
     }
 }
 
+/* The huge cut files need more than the default memory budget, so they are
+ * refused from their headers (too_large); without a budget the decoders
+ * find the damage (corrupt), as they did before there was a budget. */
+Test(crashers, huge_cut_files_without_a_memory_budget, .init = setup, .fini = teardown)
+{
+    static const char *files[] = {"huge-14000x14000-cut.too_large.png",
+                                  "huge-14000x14000-cut.too_large.jpg"};
+    cr_assert_eq(lscan_ctx_set_param(ctx, LSCAN_PARAM_MEMORY_BUDGET, 0), LSCAN_OK);
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", CRASHERS, files[i]);
+        lscan_image *img = NULL;
+        cr_expect_eq(lscan_image_load(ctx, path, NULL, &img), LSCAN_ERR_CORRUPT, "%s: %s", files[i],
+                     lscan_ctx_error_message(ctx));
+        cr_expect_null(img);
+    }
+}
+
 #ifdef LSCAN_HAVE_JPEG
 /* A progressive JPEG of w x h grey pixels (a ramp), in memory. */
 static uint8_t *progressive_jpeg(uint32_t w, uint32_t h, unsigned long *n)
