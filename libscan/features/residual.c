@@ -73,6 +73,25 @@ float lscan__select_f(float *v, size_t n, size_t k)
     return v[k];
 }
 
+static inline void cx(double *v, int i, int j)
+{
+    double lo = v[i] < v[j] ? v[i] : v[j], hi = v[i] < v[j] ? v[j] : v[i];
+    v[i] = lo;
+    v[j] = hi;
+}
+
+/* The median of 8 values by a sorting network (19 compare-exchanges), v
+ * reordered: the ring of a blob has 8 squares wherever it fits whole. */
+static double median8(double *v)
+{
+    static const uint8_t net[19][2] = {{0, 2}, {1, 3}, {4, 6}, {5, 7}, {0, 4}, {1, 5}, {2, 6},
+                                       {3, 7}, {0, 1}, {2, 3}, {4, 5}, {6, 7}, {2, 4}, {3, 5},
+                                       {1, 4}, {3, 6}, {1, 2}, {3, 4}, {5, 6}};
+    for (int k = 0; k < 19; k++)
+        cx(v, net[k][0], net[k][1]);
+    return 0.5 * (v[3] + v[4]);
+}
+
 /* The q-quantile (lower, q in [0, 1]) of v[0..n), n >= 1, reordering v. */
 static float quantile(float *v, size_t n, double q)
 {
@@ -351,31 +370,37 @@ static void emptiness(grid *g, lscan_analysis *a, uint32_t *stack, uint32_t *siz
     f[LSCAN__IF_NO_LOAD] = on == 0 ? 1.0f : 0.0f;
 }
 
-/* One 3x3 pass over a W x H mask: dilation (any neighbour on) or erosion
- * (all on; cells off the grid count as off). */
-static void morph3(const uint8_t *src, uint8_t *dst, uint32_t W, uint32_t H, bool dilate)
+/* One 3x3 pass over a W x H mask, separably: dilation (any of the 3x3 on)
+ * or erosion (all on; cells off the grid count as off). `row` holds W bytes
+ * of scratch per pass row: the horizontal pass of a row goes to tmp first. */
+static void morph3(const uint8_t *src, uint8_t *dst, uint8_t *tmp, uint32_t W, uint32_t H,
+                   bool dilate)
 {
-    for (uint32_t y = 0; y < H; y++)
+    for (uint32_t y = 0; y < H; y++) {
+        const uint8_t *s = src + (size_t)y * W;
+        uint8_t *t = tmp + (size_t)y * W;
         for (uint32_t x = 0; x < W; x++) {
-            bool any = false, all = true;
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    long yy = (long)y + dy, xx = (long)x + dx;
-                    bool v = yy >= 0 && xx >= 0 && yy < H && xx < W &&
-                             src[(size_t)yy * W + (size_t)xx];
-                    any |= v;
-                    all &= v;
-                }
-            dst[(size_t)y * W + x] = dilate ? any : all;
+            uint8_t l = x > 0 ? s[x - 1] : 0, r = x + 1 < W ? s[x + 1] : 0;
+            t[x] = dilate ? (uint8_t)(l | s[x] | r) : (uint8_t)(l & s[x] & r);
         }
+    }
+    for (uint32_t y = 0; y < H; y++) {
+        const uint8_t *u = y > 0 ? tmp + (size_t)(y - 1) * W : NULL, *c = tmp + (size_t)y * W,
+                      *d = y + 1 < H ? tmp + (size_t)(y + 1) * W : NULL;
+        uint8_t *o = dst + (size_t)y * W;
+        for (uint32_t x = 0; x < W; x++) {
+            uint8_t a = u ? u[x] : 0, b = d ? d[x] : 0;
+            o[x] = dilate ? (uint8_t)(a | c[x] | b) : (uint8_t)(a & c[x] & b);
+        }
+    }
 }
 
 /* The load mask: significant cells closed by a 3x3 dilation then erosion,
  * so that a load's thin gaps and faint seams belong to it. */
-static void load_mask(grid *g, uint8_t *tmp)
+static void load_mask(grid *g, uint8_t *tmp, uint8_t *scratch)
 {
-    morph3(g->sig_on, tmp, g->W, g->H, true);
-    morph3(tmp, g->load, g->W, g->H, false);
+    morph3(g->sig_on, tmp, scratch, g->W, g->H, true);
+    morph3(tmp, g->load, scratch, g->W, g->H, false);
 }
 
 /* The load's own regularity: a regular load (pallets, sacks, bulk) has one
@@ -441,7 +466,8 @@ static void blobs(grid *g, lscan_analysis *a)
     const size_t nt = (size_t)cols * rows, nf = LSCAN__TILE_FEATURES;
     float *zmax = g->tmp, *zmin = zmax + nt, *exm = zmin + nt; /* 3 nt <= W*H + W + H */
     for (int s = 0; s < LSCAN__BLOB_SCALES; s++) {
-        const uint32_t k = blob_cells[s], step = k / 2 ? k / 2 : 1;
+        /* Squares overlap by half (the smallest by one cell of three). */
+        const uint32_t k = blob_cells[s], step = (k + 1) / 2;
         for (size_t t = 0; t < nt; t++) {
             zmax[t] = -INFINITY;
             zmin[t] = INFINITY;
@@ -462,12 +488,15 @@ static void blobs(grid *g, lscan_analysis *a)
                     }
                 if (nr < 5) continue;
                 double mean = rect(g->I, W, x, y, x + k, y + k) / (double)(k * k);
-                double med = lscan__median_d(ring, (size_t)nr);
+                double med = nr == 8 ? median8(ring) : lscan__median_d(ring, (size_t)nr);
+                /* The ring's spread: its mean absolute deviation from the
+                 * median (robust enough, half the cost of a second median). */
+                double mad = 0;
                 for (int i = 0; i < nr; i++)
-                    ring[i] = fabs(ring[i] - med);
-                double mad = lscan__median_d(ring, (size_t)nr);
+                    mad += fabs(ring[i] - med);
+                mad /= nr;
                 size_t ci = (size_t)(y + k / 2) * W + (x + k / 2);
-                double spread = 1.4826 * mad + 2.0 * g->sig[ci] / (double)k + BLOB_SPREAD_FLOOR;
+                double spread = 1.25 * mad + 2.0 * g->sig[ci] / (double)k + BLOB_SPREAD_FLOOR;
                 double z = (mean - med) / spread;
                 size_t t = (size_t)((y + k / 2) / per) * cols + (x + k / 2) / per;
                 if (z > zmax[t]) {
@@ -572,25 +601,22 @@ static void tiles(grid *g, lscan_analysis *a, const lscan__fine *fine, uint32_t 
 {
     const uint32_t W = g->W, H = g->H, cols = a->cols, rows = a->rows, per = g->per;
     const size_t nf = LSCAN__TILE_FEATURES;
-    /* Floor regions: cells with at least half their pixels at the floor. */
-    const uint32_t C = fine->cell;
-    const uint32_t bw = a->box.x1 - a->box.x0, bh = a->box.y1 - a->box.y0;
+    /* Floor regions: cells whose mean attenuation reaches the noise floor
+     * (every pixel of such a cell is at or near it). */
+    const float floor_a = (float)fine->floor_thr / LSCAN__A_ONE;
     uint8_t *on = g->sig_on; /* reused: the emptiness statistics are done */
-    uint64_t floor_px = 0;
-    for (uint32_t y = 0; y < H; y++)
-        for (uint32_t x = 0; x < W; x++) {
-            uint32_t cw = bw - x * C < C ? bw - x * C : C, ch = bh - y * C < C ? bh - y * C : C;
-            uint16_t fc = fine->cell_floor[(size_t)y * W + x];
-            floor_px += fc;
-            on[(size_t)y * W + x] = 2u * fc >= cw * ch;
-        }
+    size_t floor_cells = 0;
+    for (size_t i = 0; i < (size_t)W * H; i++) {
+        on[i] = g->M[i] >= floor_a;
+        floor_cells += on[i];
+    }
     uint32_t n = components(on, W, H, g->label, stack, sizes);
     uint32_t largest = 0;
     for (uint32_t k = 0; k < n; k++)
         if (sizes[k] > largest) largest = sizes[k];
     const double cell_cm2 = g->cm * g->cm;
     a->image_feat[LSCAN__IF_FLOOR_REGION] = (float)log1p(largest * cell_cm2);
-    a->image_feat[LSCAN__IF_FLOOR_FRAC] = (float)((double)floor_px / ((double)bw * bh));
+    a->image_feat[LSCAN__IF_FLOOR_FRAC] = (float)((double)floor_cells / ((double)W * H));
 
     float *rstd = g->tmp; /* nt: std of r2 within each tile */
     for (uint32_t tr = 0; tr < rows; tr++)
@@ -648,7 +674,7 @@ int lscan__residual_features(lscan_analysis *a, const lscan__fine *f, const uint
      * tile arrays (nt <= n). */
     const size_t tmp_n = 2 * n + 2 * ((size_t)W + H) + 8;
     float *fl = malloc((5 * n + tmp_n + W + H) * sizeof *fl);
-    uint8_t *u8 = calloc(3 * n, 1);
+    uint8_t *u8 = calloc(4 * n, 1);
     uint32_t *u32 = malloc(3 * n * sizeof *u32);
     double *d = malloc(3 * ni * sizeof *d);
     if (!fl || !u8 || !u32 || !d) {
@@ -686,7 +712,7 @@ int lscan__residual_features(lscan_analysis *a, const lscan__fine *f, const uint
     structure(&g);
     noise_model(&g, a, tile_gx, env);
     emptiness(&g, a, stack, sizes);
-    load_mask(&g, closing);
+    load_mask(&g, closing, closing + n);
     load_model(&g, a);
     integral(g.r2, NULL, W, H, g.I);
     integral(g.r4, g.load, W, H, g.IL);
