@@ -393,7 +393,12 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
      * while an empty container's side walls (A ~ 0.1) still count. */
     if (lscan__deadline_passed(ctx)) return lscan__deadline_error(ctx, "calibration");
     double tau = 3.0 * c->air_noise;
-    if (tau < 0.02) tau = 0.02;
+    /* Quantised sources (8-bit exports): a display mapping may leave the
+     * walls only a few codes below air, and the quantised air shows no
+     * noise; two codes is still clear of a flat air band. */
+    double tau_min = c->quantum > 1 ? log((double)i0 / ((double)i0 - 2.0 * c->quantum)) : 0.02;
+    if (!(tau_min > 0) || tau_min > 0.02) tau_min = 0.02;
+    if (tau < tau_min) tau = tau_min;
     double et = exp(-tau);
     for (uint32_t y = 0; y < h; y++) {
         double lvl = (double)i0 * c->row_gain[y];

@@ -172,11 +172,12 @@ static uint32_t components(const uint8_t *on, uint32_t W, uint32_t H, uint32_t *
 /* Columns: end frames, posts and corrugation run the whole height. */
 #define COL_STRUCTURE_Q 0.3
 #define END_MARGIN_CM 20.0
-/* The deepest roof, floor and end structure a container build has, and the
+/* The deepest roof, floor and end structure a container build has (a
+ * reefer's machinery unit at the front end), and the
  * level step (A) that marks a row or column as structure. */
 #define ROOF_BAND_CM 25.0
 #define FLOOR_BAND_CM 35.0
-#define END_BAND_CM 30.0
+#define END_BAND_CM 60.0
 #define BAND_STEP_A 0.05
 /* Margins beyond the last structure row or column: the roof is corrugated
  * (its wave reaches below the rows whose 20th percentile shows it) and the
@@ -245,23 +246,25 @@ static void structure(grid *g)
     if (y1 <= y0 + 2) y0 = 0, y1 = H;
     uint32_t f1 = y0 + (uint32_t)(FREE_ROWS_CM / g->cm + 0.5);
     if (f1 > y1) f1 = y1;
-    float *col = g->tmp, *Cx = g->Cx;
+    float *col = g->tmp, *Cx = g->Cx, *Ctop = g->tmp + W + H; /* Ctop: W */
     for (uint32_t x = 0; x < W; x++) {
         for (uint32_t y = y0; y < y1; y++)
             col[y - y0] = g->M[(size_t)y * W + x] - R[y];
         float c = quantile(col, y1 - y0, COL_STRUCTURE_Q);
         for (uint32_t y = y0; y < f1; y++)
             col[y - y0] = g->M[(size_t)y * W + x] - R[y];
-        float top = quantile(col, f1 - y0, 0.5);
-        Cx[x] = top < c ? top : c;
+        Ctop[x] = quantile(col, f1 - y0, 0.5);
+        Cx[x] = Ctop[x] < c ? Ctop[x] : c;
     }
     for (uint32_t y = 0; y < H; y++)
         for (uint32_t x = 0; x < W; x++)
             g->r2[(size_t)y * W + x] = g->M[(size_t)y * W + x] - R[y] - Cx[x];
-    /* End bands: the end frames and door hardware. */
+    /* End bands: the end frames, door hardware and a reefer's machinery
+     * unit, read under the roof where cargo seldom reaches (the unit is not
+     * uniform down its height, so the column structure misses parts of it). */
     for (uint32_t i = 0; i < end_max && i < W / 3; i++) {
-        if (Cx[i] > BAND_STEP_A) l = i + 1 + m_end;
-        if (Cx[W - 1 - i] > BAND_STEP_A) r = i + 1 + m_end;
+        if (Ctop[i] > BAND_STEP_A) l = i + 1 + m_end;
+        if (Ctop[W - 1 - i] > BAND_STEP_A) r = i + 1 + m_end;
     }
     g->band_top = t, g->band_bottom = b, g->band_left = l, g->band_right = r;
 }
