@@ -95,7 +95,7 @@ static double median8(double *v)
 /* The q-quantile (lower, q in [0, 1]) of v[0..n), n >= 1, reordering v. */
 static float quantile(float *v, size_t n, double q)
 {
-    return lscan__select_f(v, n, (size_t)(q * (double)(n - 1)));
+    return n ? lscan__select_f(v, n, (size_t)(q * (double)(n - 1))) : 0.0f;
 }
 
 /* sign(z) log(1 + |z|): keeps the order, tames the tails for a linear model. */
@@ -245,6 +245,7 @@ static void structure(grid *g)
     uint32_t y0 = t, y1 = H - b;
     if (y1 <= y0 + 2) y0 = 0, y1 = H;
     uint32_t f1 = y0 + (uint32_t)(FREE_ROWS_CM / g->cm + 0.5);
+    if (f1 <= y0) f1 = y0 + 1; /* at least one row, whatever the pitch */
     if (f1 > y1) f1 = y1;
     float *col = g->tmp, *Cx = g->Cx, *Ctop = g->tmp + W + H; /* Ctop: W */
     for (uint32_t x = 0; x < W; x++) {
