@@ -449,7 +449,7 @@ static void load_model(grid *g, lscan_analysis *a)
 
 /* --- Blobs: a square of cells against the ring of eight squares around it --------------- */
 
-static const uint32_t blob_cells[LSCAN__BLOB_SCALES] = {3, 6, 12, 24};
+static const uint32_t blob_cells[LSCAN__BLOB_SCALES] = {4, 6, 12, 24};
 
 /* Whether tile t's centre lies clear of the structure bands. */
 static bool tile_inner(const grid *g, const lscan_analysis *a, size_t t)
@@ -468,36 +468,44 @@ static void blobs(grid *g, lscan_analysis *a)
 {
     const uint32_t W = g->W, H = g->H, cols = a->cols, rows = a->rows, per = g->per;
     const size_t nt = (size_t)cols * rows, nf = LSCAN__TILE_FEATURES;
-    float *zmax = g->tmp, *zmin = zmax + nt, *exm = zmin + nt; /* 3 nt <= W*H + W + H */
+    /* zmax, zmin, exm: nt each; then the squares' grid (<= W*H / 4). */
+    float *zmax = g->tmp, *zmin = zmax + nt, *exm = zmin + nt;
     for (int s = 0; s < LSCAN__BLOB_SCALES; s++) {
-        /* Squares overlap by half (the smallest by one cell of three). */
-        const uint32_t k = blob_cells[s], step = (k + 1) / 2;
+        /* Squares overlap by half. */
+        const uint32_t k = blob_cells[s], step = k / 2;
         for (size_t t = 0; t < nt; t++) {
             zmax[t] = -INFINITY;
             zmin[t] = INFINITY;
             exm[t] = 0;
         }
-        for (uint32_t y = 0; y + k <= H; y += step)
-            for (uint32_t x = 0; x + k <= W; x += step) {
+        /* The squares' means on their grid (half a square apart), so that a
+         * square's ring is its grid neighbours two steps away. */
+        const uint32_t gw = W >= k ? (W - k) / step + 1 : 0, gh = H >= k ? (H - k) / step + 1 : 0;
+        float *B = zmax + 3 * nt;
+        for (uint32_t j = 0; j < gh; j++)
+            for (uint32_t i = 0; i < gw; i++)
+                B[(size_t)j * gw + i] =
+                    (float)(rect(g->I, W, i * step, j * step, i * step + k, j * step + k) /
+                            (double)(k * k));
+        for (uint32_t j = 0; j < gh; j++)
+            for (uint32_t i = 0; i < gw; i++) {
                 double ring[8];
                 int nr = 0;
-                for (int dy = -1; dy <= 1; dy++)
-                    for (int dx = -1; dx <= 1; dx++) {
-                        long yy = (long)y + dy * (long)k, xx = (long)x + dx * (long)k;
-                        if ((dx == 0 && dy == 0) || yy < 0 || xx < 0 || yy + k > H || xx + k > W)
-                            continue;
-                        ring[nr++] = rect(g->I, W, (uint32_t)xx, (uint32_t)yy, (uint32_t)xx + k,
-                                          (uint32_t)yy + k) /
-                                     (double)(k * k);
+                for (int dj = -2; dj <= 2; dj += 2)
+                    for (int di = -2; di <= 2; di += 2) {
+                        long jj = (long)j + dj, ii = (long)i + di;
+                        if ((di == 0 && dj == 0) || jj < 0 || ii < 0 || jj >= gh || ii >= gw) continue;
+                        ring[nr++] = B[(size_t)jj * gw + (size_t)ii];
                     }
                 if (nr < 5) continue;
-                double mean = rect(g->I, W, x, y, x + k, y + k) / (double)(k * k);
+                const uint32_t x = i * step, y = j * step;
+                double mean = B[(size_t)j * gw + i];
                 double med = nr == 8 ? median8(ring) : lscan__median_d(ring, (size_t)nr);
                 /* The ring's spread: its mean absolute deviation from the
                  * median (robust enough, half the cost of a second median). */
                 double mad = 0;
-                for (int i = 0; i < nr; i++)
-                    mad += fabs(ring[i] - med);
+                for (int q = 0; q < nr; q++)
+                    mad += fabs(ring[q] - med);
                 mad /= nr;
                 size_t ci = (size_t)(y + k / 2) * W + (x + k / 2);
                 double spread = 1.25 * mad + 2.0 * g->sig[ci] / (double)k + BLOB_SPREAD_FLOOR;
@@ -511,7 +519,7 @@ static void blobs(grid *g, lscan_analysis *a)
             }
         /* Tiles, and the scan's extremes over the tiles whose centre lies
          * clear of the structure bands (their remnants are not cargo). */
-        float *sorted = g->tmp + 3 * nt;
+        float *sorted = zmax + 3 * nt; /* the grid is done with */
         size_t hot = 0, ni = 0;
         float lmax = 0;
         for (size_t t = 0; t < nt; t++) {
