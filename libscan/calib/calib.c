@@ -80,6 +80,8 @@ static uint32_t hist_pct_t(const uint32_t *h, uint64_t n, double q, uint16_t xor
  * line (row or column) of samples, from the image edge inwards. Robust
  * statistics: a column of the margin may cross a trailer's end in a few
  * rows and still be air. 16 lines of 48 samples are plenty. */
+/* A row whose air level is this far from its neighbours' is defective. */
+#define BAD_ROW_FRACTION 0.03f
 #define BAND_LINES 16
 #define LINE_SAMPLES 48
 struct band {
@@ -153,6 +155,8 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     c->row_gain = s->row_gain;
     c->row_off = s->row_off;
     c->row_thr = s->row_thr;
+    c->row_bad = s->row_bad;
+    memset(c->row_bad, 0, h);
     uint32_t bits = img->src_bits;
     c->quantum = bits >= 1 && bits < 16 ? 65535u / ((1u << bits) - 1u) : 1u;
     const uint32_t q = c->quantum;
@@ -324,6 +328,24 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
              * gain 1 rather than a wrong one: detector gains are flat-fielded
              * to a few percent. */
             if (fabsf((float)level[y] - i0) <= 0.08f * i0) valid[nvalid++] = level[y];
+        }
+        /* A defective detector row (dead, or hot: an offset) stands out
+         * from the rows around it in the air, where gains agree within a
+         * few tenths of a percent: its signal is not a gain away from the
+         * truth, so its attenuation is taken from its neighbours. */
+        for (uint32_t y = 0; y < h; y++) {
+            uint16_t nb[6];
+            uint32_t k = 0;
+            for (long d = -3; d <= 3; d++) {
+                long yy = (long)y + d;
+                if (d && yy >= 0 && yy < (long)h && level[yy]) nb[k++] = level[yy];
+            }
+            if (k < 3 || !level[y]) continue;
+            float m = select_k(nb, k, k / 2);
+            if (fabsf((float)level[y] - m) > BAD_ROW_FRACTION * m) {
+                c->row_bad[y] = 1;
+                c->bad_rows++;
+            }
         }
         if (nvalid > 0) {
             /* I0 is the median row's level; gains are relative to it. */

@@ -113,6 +113,7 @@ struct lscan__feat_scratch {
     float *row_gain;
     uint32_t *row_count;
     uint16_t *row_level, *row_valid; /* per-row air levels (calibration) */
+    uint8_t *row_bad;                /* per-row defect flags (calibration) */
     size_t rows_cap;
     uint16_t *col_count16;
     uint32_t *col_count;
@@ -143,6 +144,9 @@ typedef struct lscan__calib {
     float *row_gain;   /* per-row gain, median 1 */
     int32_t *row_off;  /* round(2048 ln(I0 gain[y] / 65535)) */
     uint16_t *row_thr; /* transmission below which a pixel is "not air" (location) */
+    uint8_t *row_bad;  /* 1 for a defective detector row (dead or hot): its
+                          attenuation is taken from its neighbours */
+    uint32_t bad_rows;
 } lscan__calib;
 
 /* The fixed-point attenuation table: lut[v] = round(2048 ln(65535 / v))

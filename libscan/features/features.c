@@ -89,6 +89,16 @@ static int sweep(lscan_ctx *ctx, const lscan__kernels *k, const lscan_image *img
         bool has_next = y + h < bx->y1;
         k->attenuation(src0 + (size_t)(y - bx->y0) * img->stride, img->stride, bw, h + has_next,
                        lut, c->xor_mask, c->row_off + y, abuf, as);
+        /* A defective detector row takes its neighbours' attenuation (their
+         * mean, or the one it has at the band's edges). */
+        for (uint32_t i = 0; c->bad_rows && i < h + has_next; i++) {
+            if (!c->row_bad[y + i]) continue;
+            uint16_t *row = abuf + (size_t)i * as;
+            const uint16_t *up = i > 0 ? row - as : NULL,
+                           *dn = i + 1 < h + has_next ? row + as : NULL;
+            for (uint32_t x = 0; x < bw; x++)
+                row[x] = up && dn ? (uint16_t)((up[x] + dn[x] + 1) / 2) : up ? up[x] : dn ? dn[x] : row[x];
+        }
         /* The box's last row is its own "next" row: vertical differences
          * across the floor are 0. */
         if (!has_next)

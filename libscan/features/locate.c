@@ -170,7 +170,7 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
             coverage(k, px + (size_t)y0 * stride + sx0, stride, sx1 - sx0, ym - y0, c,
                      c->row_thr + y0, s->row_count + y0, s->col_count16, NULL);
             uint32_t y = y0;
-            while (y < ym && 2 * s->row_count[y] >= sx1 - sx0)
+            while (y < ym && (2 * s->row_count[y] >= sx1 - sx0 || c->row_bad[y]))
                 y++;
             if (y < ym && y > top) top = y;
         }
@@ -183,7 +183,7 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
             coverage(k, px + (size_t)ym * stride + sx0, stride, sx1 - sx0, y1 - ym, c,
                      c->row_thr + ym, s->row_count + ym, s->col_count16, NULL);
             for (uint32_t y = ym; y < y1; y++)
-                if (2 * s->row_count[y] >= sx1 - sx0) {
+                if (2 * s->row_count[y] >= sx1 - sx0 && !c->row_bad[y]) {
                     y1 = y;
                     break;
                 }

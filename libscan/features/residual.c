@@ -179,6 +179,8 @@ static uint32_t components(const uint8_t *on, uint32_t W, uint32_t H, uint32_t *
 #define FLOOR_BAND_CM 35.0
 #define END_BAND_CM 60.0
 #define BAND_STEP_A 0.05
+#define END_STEP_A 0.15
+#define END_GAP_CM 10.0
 /* Margins beyond the last structure row or column: the roof is corrugated
  * (its wave reaches below the rows whose 20th percentile shows it) and the
  * end frames carry hardware; the floor's top is flat boards. */
@@ -252,20 +254,39 @@ static void structure(grid *g)
         for (uint32_t y = y0; y < y1; y++)
             col[y - y0] = g->M[(size_t)y * W + x] - R[y];
         float c = quantile(col, y1 - y0, COL_STRUCTURE_Q);
+        float med = quantile(col, y1 - y0, 0.5);
         for (uint32_t y = y0; y < f1; y++)
             col[y - y0] = g->M[(size_t)y * W + x] - R[y];
-        Ctop[x] = quantile(col, f1 - y0, 0.5);
-        Cx[x] = Ctop[x] < c ? Ctop[x] : c;
+        float top = quantile(col, f1 - y0, 0.5);
+        Cx[x] = top < c ? top : c;
+        Ctop[x] = top > med ? top : med; /* for the end bands */
     }
     for (uint32_t y = 0; y < H; y++)
         for (uint32_t x = 0; x < W; x++)
             g->r2[(size_t)y * W + x] = g->M[(size_t)y * W + x] - R[y] - Cx[x];
     /* End bands: the end frames, door hardware and a reefer's machinery
-     * unit, read under the roof where cargo seldom reaches (the unit is not
-     * uniform down its height, so the column structure misses parts of it). */
-    for (uint32_t i = 0; i < end_max && i < W / 3; i++) {
-        if (Ctop[i] > BAND_STEP_A) l = i + 1 + m_end;
-        if (Ctop[W - 1 - i] > BAND_STEP_A) r = i + 1 + m_end;
+     * unit, read as the higher of the median under the roof and the median
+     * down the column (the unit is not uniform down its height, so the
+     * column structure misses parts of it). */
+    /* From each end, the columns standing END_STEP_A above the walls with
+     * gaps of at most END_GAP_CM: contiguous structure, not the side walls'
+     * corrugation further in (0.05-0.1 A every 15-30 cm). */
+    const uint32_t gap_max = (uint32_t)(END_GAP_CM / g->cm + 0.5);
+    for (int side = 0; side < 2; side++) {
+        uint32_t last = 0, gap = 0;
+        bool any = false;
+        for (uint32_t i = 0; i < end_max && i < W / 3; i++) {
+            if (Ctop[side ? W - 1 - i : i] > END_STEP_A) {
+                last = i + 1;
+                any = true;
+                gap = 0;
+            } else if (++gap > gap_max) {
+                break;
+            }
+        }
+        uint32_t band = any ? last + m_end : 0;
+        if (side) r = band;
+        else l = band;
     }
     g->band_top = t, g->band_bottom = b, g->band_left = l, g->band_right = r;
 }
@@ -334,6 +355,7 @@ static void noise_model(grid *g, const lscan_analysis *a, const uint64_t *tile_g
 #define LOAD_MIN_A 0.05
 /* Components smaller than this are noise or structure remnants. */
 #define OBJECT_MIN_CM2 25.0
+#define SPECK_CM2 16.0
 /* A load this small (side view) in an otherwise empty container is the
  * load_in_empty class: a package, not a consignment. */
 #define SMALL_LOAD_CM2 25000.0
@@ -343,8 +365,7 @@ static void emptiness(grid *g, lscan_analysis *a, uint32_t *stack, uint32_t *siz
     const uint32_t W = g->W, H = g->H;
     uint32_t m = (uint32_t)(INNER_MARGIN_CM / g->cm + 0.5);
     if (m < 1) m = 1;
-    size_t inner = 0, on = 0;
-    double mass = 0;
+    size_t inner = 0;
     for (uint32_t y = 0; y < H; y++)
         for (uint32_t x = 0; x < W; x++) {
             size_t i = (size_t)y * W + x;
@@ -354,13 +375,27 @@ static void emptiness(grid *g, lscan_analysis *a, uint32_t *stack, uint32_t *siz
             if (thr < LOAD_MIN_A) thr = (float)LOAD_MIN_A;
             g->sig_on[i] = in && g->r2[i] > thr;
             inner += in;
-            on += g->sig_on[i];
-            if (g->sig_on[i]) mass += g->r2[i];
         }
-    const double cell_m2 = g->cm * g->cm * 1e-4;
+    /* Groups smaller than a speck (a few cm^2: a rivet, a structure
+     * remnant at a band's edge) are not load. */
+    uint32_t min_cells = (uint32_t)ceil(SPECK_CM2 / (g->cm * g->cm));
+    if (min_cells < 2) min_cells = 2;
     uint32_t n = components(g->sig_on, W, H, g->label, stack, sizes);
+    size_t on = 0;
+    double mass = 0;
+    for (size_t i = 0; i < (size_t)W * H; i++) {
+        if (!g->sig_on[i]) continue;
+        if (sizes[g->label[i] - 1] < min_cells) {
+            g->sig_on[i] = 0;
+            continue;
+        }
+        on++;
+        mass += g->r2[i];
+    }
+    const double cell_m2 = g->cm * g->cm * 1e-4;
     uint32_t objects = 0, largest = 0;
     for (uint32_t k = 0; k < n; k++) {
+        if (sizes[k] < min_cells) continue;
         if (sizes[k] * g->cm * g->cm >= OBJECT_MIN_CM2) objects++;
         if (sizes[k] > largest) largest = sizes[k];
     }
