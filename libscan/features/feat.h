@@ -305,6 +305,7 @@ typedef struct lscan__residual_maps {
     const float *sig;     /* noise standard deviation of a cell mean */
     const uint8_t *load;  /* the load mask */
     uint32_t band_top, band_bottom, band_left, band_right; /* structure bands, cells */
+    bool upside_down;     /* the floor is at the top (a bottom-up detector array) */
 } lscan__residual_maps;
 
 /* Fills a->load_desc from the residual maps: what the load is, independent

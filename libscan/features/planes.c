@@ -18,6 +18,12 @@ static const double ridge_mm[2] = {12.0, 30.0};
 #define EXTRA_TO_MM 1100.0
 #define PLANE_LOG_FLOOR 0.01
 
+/* v pixels as a count in [0, n]. */
+static uint32_t px_clamp(double v, uint32_t n)
+{
+    return v > 0 ? (v < n ? (uint32_t)v : n) : 0;
+}
+
 /* The plane score of every position along a profile: the median over
  * segments of the ridge (the smaller of the rises over both sides, each
  * side the mean of 3 samples) times the share of segments showing it.
@@ -29,7 +35,7 @@ static void plane_scores(const double *p, size_t stride, uint32_t n, uint32_t s0
     for (uint32_t i = 0; i < n; i++)
         score[i] = 0;
     for (int wi = 0; wi < 2; wi++) {
-        long w = (long)(ridge_mm[wi] / pitch_mm + 0.5);
+        long w = (long)px_clamp(ridge_mm[wi] / pitch_mm + 0.5, n);
         if (w < 2) w = 2;
         for (uint32_t i = 0; i < n; i++) {
             uint32_t on = 0;
@@ -64,14 +70,14 @@ static double extra_plane(const double *score, uint32_t n, bool from_start, doub
                           double *dist_m)
 {
 #define AT(i) score[from_start ? (i) : n - 1 - (i)]
-    uint32_t lim = (uint32_t)(NATIVE_MM / pitch_mm);
-    if (lim > n) lim = n;
+    /* Distances in pixels, clamped in double before conversion (any pitch
+     * the options accept). */
+    const uint32_t lim = px_clamp(NATIVE_MM / pitch_mm, n);
     uint32_t nat = 0;
     for (uint32_t i = 1; i < lim; i++)
         if (AT(i) > AT(nat)) nat = i;
-    uint32_t a = nat + (uint32_t)(EXTRA_FROM_MM / pitch_mm),
-             b = nat + (uint32_t)(EXTRA_TO_MM / pitch_mm);
-    if (b > n) b = n;
+    const uint32_t a = nat + px_clamp(EXTRA_FROM_MM / pitch_mm, n),
+                   b = nat + px_clamp(EXTRA_TO_MM / pitch_mm, n - nat);
     double best = 0;
     *dist_m = 0;
     for (uint32_t i = a; i < b; i++)
@@ -131,8 +137,10 @@ int lscan__plane_features(lscan_analysis *a, const lscan__fine *f)
 
     float *g = a->image_feat;
     double dr, df, dl, dx;
-    double roof = extra_plane(rs, bh, true, pitch, &dr);
-    double flo = extra_plane(rs, bh, false, pitch, &df);
+    /* Upside down (a bottom-up detector array), the roof is at the bottom. */
+    const bool up = !(a->calib.flags & LSCAN_CALIB_UPSIDE_DOWN);
+    double roof = extra_plane(rs, bh, up, pitch, &dr);
+    double flo = extra_plane(rs, bh, !up, pitch, &df);
     double left = extra_plane(cs, bw, true, pitch, &dl);
     double right = extra_plane(cs, bw, false, pitch, &dx);
     g[LSCAN__IF_ROOF_PLANE] = (float)log_plane(roof);

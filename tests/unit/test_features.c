@@ -439,8 +439,9 @@ Test(features, residual_emptiness_and_floor_regions_hand_computed)
 
 /* Planes seen edge-on: the plain 300 x 200 box at A = 0.5 with a roof line
  * (3 rows at A = 3 from box row 10), a 1-px row of A = 1.5 at box row 63
- * over the whole length (a false ceiling), and a 1-px column of A = 1.5 over
- * the whole height 107 px from the left end (a false wall, 50 cm in).
+ * over the whole length (a false ceiling), a 1-px column of A = 1.5 over
+ * the whole height 107 px from the left end (a false wall, 50 cm in) and a
+ * floor band (box rows 180-199 at A = 1.5) that sets which way is up.
  * Ridges: 1.5 - 0.5 in every segment and band; the roof line's rows 10-12
  * all reach A3 - A05 at one of the two ridge widths, the first found wins. */
 Test(features, false_wall_and_ceiling_planes)
@@ -456,6 +457,7 @@ Test(features, false_wall_and_ceiling_planes)
             uint16_t v = !in ? 60000 : v05l;
             if (in && (x == 50 + 107 || y == 50 + 63)) v = v15;
             if (in && y >= 60 && y < 63) v = v3l;
+            if (in && y >= 50 + 180) v = v15; /* the floor: heavier than the roof line */
             px[y * CW + x] = v;
         }
     lscan_image *img = NULL;
@@ -474,13 +476,32 @@ Test(features, false_wall_and_ceiling_planes)
     cr_expect_float_eq(im[LSCAN__IF_END_PLANE], (float)log(rise + 0.01), 1e-5f);
     cr_expect_float_eq(im[LSCAN__IF_END_PLANE_ASYM], 0.0f, 1e-6f);
     cr_expect_float_eq(im[LSCAN__IF_END_PLANE_M], (float)(192 * 4.6875 / 1000), 1e-6f);
-    /* The box is 94 cm high: from the floor (no line of its own) the roof
-     * line, 187 px up from the bottom row at row 12, is the strongest within
+    /* The box is 94 cm high: from the floor (a step, no line) the roof line,
+     * 187 px up from the bottom row at row 12, is the strongest within
      * 110 cm. */
+    lscan_calibration cal = {.size = sizeof cal};
+    lscan_analysis_calibration(a, &cal);
+    cr_expect_not(cal.flags & LSCAN_CALIB_UPSIDE_DOWN);
     double roof = (a_fp(v3l) - a_fp(v05l)) / 2048.0;
     cr_expect_float_eq(im[LSCAN__IF_FLOOR_PLANE], (float)log(roof + 0.01), 1e-5f);
     cr_expect_float_eq(im[LSCAN__IF_FLOOR_PLANE_M], (float)(187 * 4.6875 / 1000), 1e-6f);
+    /* Upside down (a bottom-up detector array) the same container gives the
+     * same planes: the roof is found at the bottom. */
+    const float roof_up = im[LSCAN__IF_ROOF_PLANE], roof_m = im[LSCAN__IF_ROOF_PLANE_M];
     lscan_analysis_free(a);
+    uint16_t *fl = malloc(CW * CH * 2);
+    for (uint32_t y = 0; y < CH; y++)
+        memcpy(fl + (size_t)y * CW, px + (size_t)(CH - 1 - y) * CW, CW * 2);
+    lscan_image *flipped = NULL;
+    cr_assert_eq(lscan_image_wrap(ctx, fl, CW, CH, CW * 2, 16, NULL, &flipped), LSCAN_OK);
+    cr_assert_eq(lscan_analyze(ctx, flipped, &o, &a), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    lscan_analysis_calibration(a, &cal);
+    cr_expect(cal.flags & LSCAN_CALIB_UPSIDE_DOWN);
+    cr_expect_float_eq(lscan_analysis_image_features(a)[LSCAN__IF_ROOF_PLANE], roof_up, 1e-6f);
+    cr_expect_float_eq(lscan_analysis_image_features(a)[LSCAN__IF_ROOF_PLANE_M], roof_m, 1e-6f);
+    lscan_analysis_free(a);
+    lscan_image_free(flipped);
+    free(fl);
     /* Any pitch the options accept: bands in pixels far outside the box. */
     const float pitches[] = {1e-9f, 1000.0f};
     for (int k = 0; k < 2; k++) {
