@@ -201,7 +201,7 @@ static uint32_t components(const uint8_t *on, uint32_t W, uint32_t H, uint32_t *
  * structure; the rows this far under the roof band show the columns'
  * structure free of cargo. */
 #define PLATEAU_CM 10.0
-/* Rows of the middle this far above their row level carry load (which way up). */
+/* Cells of the middle this far above the walls carry load (which way up). */
 #define ORIENT_LOAD_A 0.1
 #define FREE_ROWS_CM 15.0
 #define INNER_MARGIN_CM 4.0
@@ -237,7 +237,7 @@ static void structure(grid *g)
     for (uint32_t y = k; y + k < H; y++)
         for (uint32_t x = ex; x + ex < W; x++) {
             ncell++;
-            if (g->M[(size_t)y * W + x] - Rq[y] > ORIENT_LOAD_A) {
+            if (g->M[(size_t)y * W + x] - wall > ORIENT_LOAD_A) {
                 ysum += (double)y;
                 non++;
             }
