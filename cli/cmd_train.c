@@ -13,9 +13,11 @@ static void usage(FILE *f)
             "Trains the tile model (on tiles labelled by the masks/ beside the labels file)\n"
             "and the image model, then chooses the decision threshold on validation scans\n"
             "for the operating point below.\n\n"
-            "  --labels FILE           training scans: labels.csv as written by `scan synth`\n"
-            "  --validation FILE       validation scans (threshold and figures); without it a\n"
-            "                          deterministic --val-fraction of --labels is held out\n"
+            "  --labels FILE           training scans: labels.csv as written by `scan synth`;\n"
+            "                          repeat it to train on several sets (worlds)\n"
+            "  --validation FILE       validation scans (threshold and figures; repeatable);\n"
+            "                          without it a deterministic --val-fraction of --labels\n"
+            "                          is held out\n"
             "  --val-fraction F        share held out when --validation is absent (0.2)\n"
             "  --out MODEL             model file to write\n"
             "  --target-detection D    share of the INSPECT validation scans that are not subtle\n"
@@ -103,9 +105,13 @@ static bool held_out(const char *path, double fraction)
     return (double)(h >> 11) / 9007199254740992.0 < fraction;
 }
 
+/* --labels and --validation may be given this many times each. */
+#define MAX_LABELS 16
+
 int cmd_train(int argc, char **argv)
 {
-    const char *labels = NULL, *validation = NULL, *out = NULL, *cpu = NULL;
+    const char *labels[MAX_LABELS], *validation[MAX_LABELS], *out = NULL, *cpu = NULL;
+    size_t nlabels = 0, nval = 0;
     lscan_train_options o;
     lscan_train_options_init(&o);
     double val_fraction = 0.2;
@@ -125,8 +131,14 @@ int cmd_train(int argc, char **argv)
             return EXIT_USAGE;
         }
         i++;
-        if (!strcmp(a, "--labels")) labels = v;
-        else if (!strcmp(a, "--validation")) validation = v;
+        if (!strcmp(a, "--labels") || !strcmp(a, "--validation")) {
+            size_t *k = a[2] == 'l' ? &nlabels : &nval;
+            if (*k == MAX_LABELS) {
+                cli_error("train: at most %d %s files", MAX_LABELS, a);
+                return EXIT_USAGE;
+            }
+            (a[2] == 'l' ? labels : validation)[(*k)++] = v;
+        }
         else if (!strcmp(a, "--out")) out = v;
         else if (!strcmp(a, "--cpu")) cpu = v;
         else if (!strcmp(a, "--name")) o.name = v;
@@ -153,14 +165,14 @@ int cmd_train(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (!labels || !out) {
+    if (!nlabels || !out) {
         cli_error("train: --labels and --out are required (see --help)");
         return EXIT_USAGE;
     }
     o.max_negative_tiles = (uint32_t)negatives;
     o.hard_negative_tiles = (uint32_t)hard;
     struct dataset train = {0}, val = {0};
-    if (!dataset_read(labels, &train) || (validation && !dataset_read(validation, &val))) {
+    if (!dataset_read_all(labels, nlabels, &train) || !dataset_read_all(validation, nval, &val)) {
         dataset_free(&train);
         return EXIT_USAGE;
     }
@@ -177,7 +189,7 @@ int cmd_train(int argc, char **argv)
     }
     for (size_t i = 0; i < train.n; i++) {
         j.s[i] = &train.s[i];
-        j.split[i] = !validation && held_out(train.s[i].path, val_fraction) ? LSCAN_SPLIT_VALIDATION : LSCAN_SPLIT_TRAIN;
+        j.split[i] = !nval && held_out(train.s[i].path, val_fraction) ? LSCAN_SPLIT_VALIDATION : LSCAN_SPLIT_TRAIN;
     }
     for (size_t i = 0; i < val.n; i++) {
         j.s[train.n + i] = &val.s[i];
