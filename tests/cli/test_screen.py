@@ -63,9 +63,11 @@ try:
                          "--height", "240", "--difficulty", "0:0.3", "--jobs", "2", *extra)
         assert rc == 0, err
 
-    synth("train", 30, 1, "--class", "all")
-    rc, _, err = run("train", "--labels", "train/labels.csv", "--out", "tiny.model", "--negatives", "60")
-    check(rc == 0, f"train a tiny model: {err}")
+    synth("train", 20, 1, "--class", "all")
+    synth("train2", 10, 21, "--class", "all")
+    rc, out, err = run("train", "--labels", "train/labels.csv", "--labels", "train2/labels.csv",
+                       "--out", "tiny.model", "--negatives", "60")
+    check(rc == 0 and "30 scans" in out, f"train a tiny model on two labelled sets: {out} {err}")
 
     # ---- eval --json is JSON even when scans fail (they score +inf) --------------------------------
     synth("evalset", 12, 500)
