@@ -1,4 +1,5 @@
 /* cmd_train.c — `scan train`: fits the tile and image models on labelled scans and writes a model file. */
+#include "csv.h"
 #include "dataset.h"
 
 #include <stdatomic.h>
@@ -28,6 +29,20 @@ static void usage(FILE *f)
             "  --negatives N           clean tiles sampled per image (400)\n"
             "  --hard-negatives N      then each clean image's N highest-scoring tiles join the\n"
             "                          negatives for a second fit of each tile model (60; 0 = none)\n"
+            "declaration checks (docs/declarations.md): the commodity model learns from the\n"
+            "labels' commodity and hs_chapter columns when present:\n"
+            "  --commodity-column C    the column naming the load (commodity); 'subclass' stands\n"
+            "                          in with the classic generator's labels (clean scans only)\n"
+            "  --commodity-groups FILE CSV 'commodity,group': the groups the model recognises\n"
+            "                          (every labelled commodity must be listed); default: each\n"
+            "                          commodity is its own group\n"
+            "  --mismatch-false-rate R share of truly declared validation loads the mismatch\n"
+            "                          threshold may flag (0.03)\n"
+            "  --consignment-false-rate R  share of consistent validation consignments the\n"
+            "                          outlier threshold may flag (0.02)\n"
+            "  --consignment-size N    containers per validation consignment (4)\n"
+            "  --min-group-inspect N   INSPECT validation scans a declared group needs for an\n"
+            "                          operating point of its own (20)\n"
             "  --name NAME             model name recorded in the file\n"
             "  --training TEXT         one-line description of the training data\n"
             "  --allow-failures        skip scans that cannot be read or analysed\n"
@@ -36,8 +51,72 @@ static void usage(FILE *f)
             "For a reproducible model set OPENBLAS_NUM_THREADS=1.\n");
 }
 
+/* The commodity groups file: commodity -> group. */
+struct groups {
+    char **commodity, **group;
+    size_t n, cap;
+    bool header;
+};
+
+static bool on_group(void *user, char **f, int n, unsigned line)
+{
+    struct groups *g = user;
+    if (!g->header) {
+        g->header = true;
+        if (n != 2 || strcmp(f[0], "commodity") != 0 || strcmp(f[1], "group") != 0) {
+            cli_error("commodity groups:%u: the header must be 'commodity,group'", line);
+            return false;
+        }
+        return true;
+    }
+    if (n != 2 || !f[0][0] || !f[1][0]) {
+        cli_error("commodity groups:%u: expected 'commodity,group'", line);
+        return false;
+    }
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 64;
+        char **c = realloc(g->commodity, cap * sizeof *c), **gr;
+        if (c) g->commodity = c;
+        gr = c ? realloc(g->group, cap * sizeof *gr) : NULL;
+        if (!c || !gr) {
+            cli_error("out of memory");
+            return false;
+        }
+        g->group = gr;
+        g->cap = cap;
+    }
+    g->commodity[g->n] = strdup(f[0]);
+    g->group[g->n] = strdup(f[1]);
+    if (!g->commodity[g->n] || !g->group[g->n]) {
+        free(g->commodity[g->n]);
+        free(g->group[g->n]);
+        cli_error("out of memory");
+        return false;
+    }
+    g->n++;
+    return true;
+}
+
+static void groups_free(struct groups *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        free(g->commodity[i]);
+        free(g->group[i]);
+    }
+    free(g->commodity);
+    free(g->group);
+}
+
+static const char *group_of(const struct groups *g, const char *commodity)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (strcmp(g->commodity[i], commodity) == 0) return g->group[i];
+    return NULL;
+}
+
 struct job {
     struct sample **s;
+    const char **group; /* per sample: the commodity's group, NULL = the commodity */
     uint32_t *split;
     lscan_trainer *tr;
     _Atomic size_t done, failed;
@@ -80,6 +159,9 @@ static void add_one(void *arg, size_t i, lscan_ctx *ctx)
         ts.split = j->split[i];
         ts.key = i;
         ts.difficulty = s->difficulty;
+        ts.commodity = s->commodity;
+        ts.group = j->group[i];
+        ts.hs_chapter = s->hs_chapter;
         rc = lscan_trainer_add_sample(j->tr, ctx, img, &ts);
     }
     if (rc) {
@@ -106,6 +188,9 @@ static bool held_out(const char *path, double fraction)
 int cmd_train(int argc, char **argv)
 {
     const char *labels = NULL, *validation = NULL, *out = NULL, *cpu = NULL;
+    const char *commodity_column = NULL, *groups_path = NULL;
+    struct groups groups = {0};
+    unsigned long long cons_size = 4, min_group = 20;
     lscan_train_options o;
     lscan_train_options_init(&o);
     double val_fraction = 0.2;
@@ -131,6 +216,20 @@ int cmd_train(int argc, char **argv)
         else if (!strcmp(a, "--cpu")) cpu = v;
         else if (!strcmp(a, "--name")) o.name = v;
         else if (!strcmp(a, "--training")) o.training = v;
+        else if (!strcmp(a, "--commodity-column")) commodity_column = v;
+        else if (!strcmp(a, "--commodity-groups")) groups_path = v;
+        else if (!strcmp(a, "--consignment-size")) {
+            if (!cli_parse_u64(a, v, 16, &cons_size) || cons_size < 2) {
+                if (cons_size < 2) cli_error("train: --consignment-size must be 2 to 16");
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--min-group-inspect")) {
+            if (!cli_parse_u64(a, v, 1000000, &min_group)) return EXIT_USAGE;
+        } else if (!strcmp(a, "--mismatch-false-rate") || !strcmp(a, "--consignment-false-rate")) {
+            double *x = !strcmp(a, "--mismatch-false-rate") ? &o.mismatch_false_rate
+                                                           : &o.consignment_false_rate;
+            if (!cli_parse_double(a, v, 0, 0.999, x)) return EXIT_USAGE;
+        }
         else if (!strcmp(a, "--jobs")) {
             if (!cli_parse_u64(a, v, 256, &jobs)) return EXIT_USAGE;
         } else if (!strcmp(a, "--negatives")) {
@@ -159,19 +258,28 @@ int cmd_train(int argc, char **argv)
     }
     o.max_negative_tiles = (uint32_t)negatives;
     o.hard_negative_tiles = (uint32_t)hard;
+    o.consignment_size = (uint32_t)cons_size;
+    o.min_group_inspect = (uint32_t)min_group;
     struct dataset train = {0}, val = {0};
-    if (!dataset_read(labels, &train) || (validation && !dataset_read(validation, &val))) {
+    if (groups_path && !csv_read_file(groups_path, on_group, &groups)) {
+        groups_free(&groups);
+        return EXIT_USAGE;
+    }
+    if (!dataset_read_with(labels, commodity_column, &train) ||
+        (validation && !dataset_read_with(validation, commodity_column, &val))) {
         dataset_free(&train);
+        groups_free(&groups);
         return EXIT_USAGE;
     }
     size_t n = train.n + val.n;
     struct job j = {.total = n, .progress = isatty(2)};
     j.s = malloc(n * sizeof *j.s);
     j.split = malloc(n * sizeof *j.split);
+    j.group = calloc(n, sizeof *j.group);
     j.tr = lscan_trainer_new();
     int status = EXIT_USAGE;
     lscan_ctx *ctx = cli_ctx_new(cpu);
-    if (!j.s || !j.split || !j.tr || !ctx) {
+    if (!j.s || !j.split || !j.group || !j.tr || !ctx) {
         cli_error("out of memory");
         goto done;
     }
@@ -182,6 +290,15 @@ int cmd_train(int argc, char **argv)
     for (size_t i = 0; i < val.n; i++) {
         j.s[train.n + i] = &val.s[i];
         j.split[train.n + i] = LSCAN_SPLIT_VALIDATION;
+    }
+    /* Every labelled commodity needs its group when a groups file is given ("empty" aside). */
+    for (size_t i = 0; i < n && groups_path; i++) {
+        const char *c = j.s[i]->commodity;
+        if (!c || !strcmp(c, "empty")) continue;
+        if (!(j.group[i] = group_of(&groups, c))) {
+            cli_error("train: commodity '%s' (%s) is not in %s", c, j.s[i]->path, groups_path);
+            goto done;
+        }
     }
     atomic_init(&j.done, 0);
     atomic_init(&j.failed, 0);
@@ -210,6 +327,11 @@ int cmd_train(int argc, char **argv)
                lscan_model_info(m, "validation-scans"), lscan_model_info(m, "validation-detection"),
                lscan_model_info(m, "validation-release"), lscan_model_info(m, "validation-auc"),
                lscan_model_info(m, "target-detection"));
+        uint32_t ng = lscan_model_group_count(m);
+        printf("declarations: %u commodity groups", ng);
+        for (uint32_t g = 0; g < ng; g++)
+            printf("%s%s", g ? ", " : " (", lscan_model_group_name(m, g));
+        printf("%s\n", ng ? ")" : "");
         status = EXIT_OK;
     }
     lscan_model_free(m);
@@ -218,6 +340,8 @@ done:
     lscan_trainer_free(j.tr);
     free(j.s);
     free(j.split);
+    free(j.group);
+    groups_free(&groups);
     dataset_free(&train);
     dataset_free(&val);
     return status;

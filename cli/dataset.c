@@ -37,13 +37,20 @@ static char *join_dir(const char *dir, const char *name)
     return p;
 }
 
+static void sample_free(struct sample *s)
+{
+    free(s->path);
+    free(s->mask_path);
+    free(s->subclass);
+    free(s->commodity);
+    free(s->hs_chapter);
+    free(s->world);
+}
+
 void dataset_free(struct dataset *ds)
 {
-    for (size_t i = 0; i < ds->n; i++) {
-        free(ds->s[i].path);
-        free(ds->s[i].mask_path);
-        free(ds->s[i].subclass);
-    }
+    for (size_t i = 0; i < ds->n; i++)
+        sample_free(&ds->s[i]);
     free(ds->s);
     ds->s = NULL;
     ds->n = 0;
@@ -51,6 +58,13 @@ void dataset_free(struct dataset *ds)
 
 bool dataset_read(const char *labels_path, struct dataset *ds)
 {
+    return dataset_read_with(labels_path, NULL, ds);
+}
+
+bool dataset_read_with(const char *labels_path, const char *commodity_column, struct dataset *ds)
+{
+    if (!commodity_column) commodity_column = "commodity";
+    const bool from_subclass = strcmp(commodity_column, "subclass") == 0;
     memset(ds, 0, sizeof *ds);
     FILE *f = fopen(labels_path, "r");
     if (!f) {
@@ -66,6 +80,7 @@ bool dataset_read(const char *labels_path, struct dataset *ds)
     char line[8192];
     char *fields[64];
     int col_file = -1, col_class = -1, col_sub = -1, col_diff = -1, ncols = 0;
+    int col_comm = -1, col_hs = -1, col_world = -1;
     size_t lineno = 0, cap = 0;
     bool ok = true;
     while (ok && fgets(line, sizeof line, f)) {
@@ -87,6 +102,17 @@ bool dataset_read(const char *labels_path, struct dataset *ds)
                 else if (!strcmp(fields[i], "class")) col_class = i;
                 else if (!strcmp(fields[i], "subclass")) col_sub = i;
                 else if (!strcmp(fields[i], "difficulty")) col_diff = i;
+                if (!strcmp(fields[i], commodity_column))
+                    col_comm = i;
+                else if (!strcmp(fields[i], "hs_chapter"))
+                    col_hs = i;
+                else if (!strcmp(fields[i], "world"))
+                    col_world = i;
+            }
+            if (strcmp(commodity_column, "commodity") != 0 && col_comm < 0) {
+                cli_error("%s:1: no column '%s' for the commodities", labels_path,
+                          commodity_column);
+                ok = false;
             }
             if (col_file < 0 || col_class < 0) {
                 cli_error("%s:1: header must name the columns 'file' and 'class'", labels_path);
@@ -117,6 +143,13 @@ bool dataset_read(const char *labels_path, struct dataset *ds)
         }
         s.path = join_dir(dir, fields[col_file]);
         s.subclass = strdup(col_sub >= 0 ? fields[col_sub] : "");
+        bool oom = false;
+        if (col_comm >= 0 && fields[col_comm][0] &&
+            !(from_subclass && LSCAN_CLASS_IS_INSPECT(s.cls)))
+            oom |= !(s.commodity = strdup(fields[col_comm]));
+        if (col_hs >= 0 && fields[col_hs][0] && !from_subclass)
+            oom |= !(s.hs_chapter = strdup(fields[col_hs]));
+        if (col_world >= 0) oom |= !(s.world = strdup(fields[col_world]));
         /* masks/<file name without extension>.png beside the labels. */
         const char *base = strrchr(fields[col_file], '/');
         base = base ? base + 1 : fields[col_file];
@@ -129,21 +162,16 @@ bool dataset_read(const char *labels_path, struct dataset *ds)
         struct stat st;
         if (mp && stat(mp, &st) == 0) s.mask_path = mp;
         else free(mp);
-        if (!s.path || !s.subclass) {
+        struct sample *ns = ds->s;
+        if (ds->n == cap) ns = realloc(ds->s, (cap ? cap * 2 : 256) * sizeof *ns);
+        if (!s.path || !s.subclass || oom || !ns) {
             cli_error("out of memory");
+            sample_free(&s);
             ok = false;
             break;
         }
-        if (ds->n == cap) {
-            cap = cap ? cap * 2 : 256;
-            struct sample *ns = realloc(ds->s, cap * sizeof *ns);
-            if (!ns) {
-                cli_error("out of memory");
-                ok = false;
-                break;
-            }
-            ds->s = ns;
-        }
+        if (ds->n == cap) cap = cap ? cap * 2 : 256;
+        ds->s = ns;
         ds->s[ds->n++] = s;
     }
     fclose(f);

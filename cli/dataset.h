@@ -12,6 +12,11 @@ struct sample {
     int cls;         /* lscan_class */
     char *subclass;
     double difficulty; /* 0 obvious .. 1 subtle; NaN when absent */
+    /* Optional columns (NULL when absent): what the container holds, its HS chapter, the
+     * generator's world. */
+    char *commodity;
+    char *hs_chapter;
+    char *world;
 };
 
 struct dataset {
@@ -20,9 +25,14 @@ struct dataset {
 };
 
 /* Reads a labels CSV with a header naming at least `file` and `class` (also
- * `subclass`, `difficulty`). Prints the error (with the line) and returns
- * false on failure. */
+ * `subclass`, `difficulty`, `commodity`, `hs_chapter`, `world`, found by name
+ * wherever they are). `commodity_column` names the column read as the
+ * commodity (NULL: "commodity"); "subclass" stands in for it with the
+ * generator's classic labels, where it names the load of clean scans only
+ * (an INSPECT scan's subclass is its anomaly, so it gets none). Prints the
+ * error (with the line) and returns false on failure. */
 bool dataset_read(const char *labels_path, struct dataset *ds);
+bool dataset_read_with(const char *labels_path, const char *commodity_column, struct dataset *ds);
 void dataset_free(struct dataset *ds);
 
 /* Runs fn(arg, i, ctx) for i in [0, n) on `jobs` threads (0 or 1: this
