@@ -1,5 +1,4 @@
 /* cmd_train.c — `scan train`: fits the tile and image models on labelled scans and writes a model file. */
-#include "csv.h"
 #include "dataset.h"
 
 #include <stdatomic.h>
@@ -49,69 +48,6 @@ static void usage(FILE *f)
             "  --jobs N                threads (default: all cores)\n"
             "  --cpu LIST              CPU features to use (e.g. sse2, none)\n\n"
             "For a reproducible model set OPENBLAS_NUM_THREADS=1.\n");
-}
-
-/* The commodity groups file: commodity -> group. */
-struct groups {
-    char **commodity, **group;
-    size_t n, cap;
-    bool header;
-};
-
-static bool on_group(void *user, char **f, int n, unsigned line)
-{
-    struct groups *g = user;
-    if (!g->header) {
-        g->header = true;
-        if (n != 2 || strcmp(f[0], "commodity") != 0 || strcmp(f[1], "group") != 0) {
-            cli_error("commodity groups:%u: the header must be 'commodity,group'", line);
-            return false;
-        }
-        return true;
-    }
-    if (n != 2 || !f[0][0] || !f[1][0]) {
-        cli_error("commodity groups:%u: expected 'commodity,group'", line);
-        return false;
-    }
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 64;
-        char **c = realloc(g->commodity, cap * sizeof *c), **gr;
-        if (c) g->commodity = c;
-        gr = c ? realloc(g->group, cap * sizeof *gr) : NULL;
-        if (!c || !gr) {
-            cli_error("out of memory");
-            return false;
-        }
-        g->group = gr;
-        g->cap = cap;
-    }
-    g->commodity[g->n] = strdup(f[0]);
-    g->group[g->n] = strdup(f[1]);
-    if (!g->commodity[g->n] || !g->group[g->n]) {
-        free(g->commodity[g->n]);
-        free(g->group[g->n]);
-        cli_error("out of memory");
-        return false;
-    }
-    g->n++;
-    return true;
-}
-
-static void groups_free(struct groups *g)
-{
-    for (size_t i = 0; i < g->n; i++) {
-        free(g->commodity[i]);
-        free(g->group[i]);
-    }
-    free(g->commodity);
-    free(g->group);
-}
-
-static const char *group_of(const struct groups *g, const char *commodity)
-{
-    for (size_t i = 0; i < g->n; i++)
-        if (strcmp(g->commodity[i], commodity) == 0) return g->group[i];
-    return NULL;
 }
 
 struct job {
@@ -261,10 +197,7 @@ int cmd_train(int argc, char **argv)
     o.consignment_size = (uint32_t)cons_size;
     o.min_group_inspect = (uint32_t)min_group;
     struct dataset train = {0}, val = {0};
-    if (groups_path && !csv_read_file(groups_path, on_group, &groups)) {
-        groups_free(&groups);
-        return EXIT_USAGE;
-    }
+    if (groups_path && !groups_read(groups_path, &groups)) return EXIT_USAGE;
     if (!dataset_read_with(labels, commodity_column, &train) ||
         (validation && !dataset_read_with(validation, commodity_column, &val))) {
         dataset_free(&train);

@@ -1,6 +1,8 @@
 /* dataset.c — reads labels.csv files and runs per-sample work on a few threads. */
 #include "dataset.h"
 
+#include "csv.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -180,6 +182,77 @@ bool dataset_read_with(const char *labels_path, const char *commodity_column, st
         ok = false;
     }
     if (!ok) dataset_free(ds);
+    return ok;
+}
+
+/* ---- commodity groups ---------------------------------------------------------------------- */
+
+static bool on_group(void *user, char **f, int n, unsigned line)
+{
+    struct groups *g = user;
+    if (!g->header) {
+        g->header = true;
+        if (n != 2 || strcmp(f[0], "commodity") != 0 || strcmp(f[1], "group") != 0) {
+            cli_error("%s:%u: the header must be 'commodity,group'", g->path, line);
+            return false;
+        }
+        return true;
+    }
+    if (n != 2 || !f[0][0] || !f[1][0]) {
+        cli_error("%s:%u: expected 'commodity,group'", g->path, line);
+        return false;
+    }
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 64;
+        char **c = realloc(g->commodity, cap * sizeof *c), **gr;
+        if (c) g->commodity = c;
+        gr = c ? realloc(g->group, cap * sizeof *gr) : NULL;
+        if (!c || !gr) {
+            cli_error("out of memory");
+            return false;
+        }
+        g->group = gr;
+        g->cap = cap;
+    }
+    g->commodity[g->n] = strdup(f[0]);
+    g->group[g->n] = strdup(f[1]);
+    if (!g->commodity[g->n] || !g->group[g->n]) {
+        free(g->commodity[g->n]);
+        free(g->group[g->n]);
+        cli_error("out of memory");
+        return false;
+    }
+    g->n++;
+    return true;
+}
+
+void groups_free(struct groups *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        free(g->commodity[i]);
+        free(g->group[i]);
+    }
+    free(g->commodity);
+    free(g->group);
+}
+
+const char *group_of(const struct groups *g, const char *commodity)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (strcmp(g->commodity[i], commodity) == 0) return g->group[i];
+    return NULL;
+}
+
+bool groups_read(const char *path, struct groups *g)
+{
+    memset(g, 0, sizeof *g);
+    g->path = path;
+    bool ok = csv_read_file(path, on_group, g);
+    if (ok && !g->header) {
+        cli_error("%s: empty (expected the header 'commodity,group')", path);
+        ok = false;
+    }
+    if (!ok) groups_free(g);
     return ok;
 }
 

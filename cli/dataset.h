@@ -35,6 +35,21 @@ bool dataset_read(const char *labels_path, struct dataset *ds);
 bool dataset_read_with(const char *labels_path, const char *commodity_column, struct dataset *ds);
 void dataset_free(struct dataset *ds);
 
+/* A commodity groups file (`--commodity-groups`): CSV with the header 'commodity,group' and a
+ * row per commodity, the group the commodity model recognises it as. */
+struct groups {
+    char **commodity, **group;
+    size_t n, cap;
+    bool header;
+    const char *path; /* for messages, while reading */
+};
+
+/* Reads the file (errors printed with their line); false on failure. */
+bool groups_read(const char *path, struct groups *g);
+/* The group of a commodity, or NULL when the file does not list it. */
+const char *group_of(const struct groups *g, const char *commodity);
+void groups_free(struct groups *g);
+
 /* Runs fn(arg, i, ctx) for i in [0, n) on `jobs` threads (0 or 1: this
  * thread), each with its own context made by cli_ctx_new(cpu). Returns false
  * if a context or thread could not be made. */

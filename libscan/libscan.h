@@ -923,6 +923,11 @@ LSCAN_API int lscan_result_check_declaration(lscan_ctx *ctx, const lscan_model *
                                              uint32_t *consistency, double *declared_p,
                                              uint32_t *inspect);
 
+/* 1 when the model checks declarations (it has the empty-container check, and
+ * the commodity model when lscan_model_group_count is not 0), else 0: every
+ * declaration is then declared_unknown. Thread-safe. */
+LSCAN_API int lscan_model_checks_declarations(const lscan_model *model);
+
 /* The model's commodity groups (0 when it has no commodity model), their
  * names, and its HS table: the groups an HS chapter (0..99) maps to, as a
  * '|'-separated list, NULL for a chapter it does not know. Thread-safe. */

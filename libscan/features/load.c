@@ -65,6 +65,21 @@ const struct lscan__feature_def lscan__load_defs[LSCAN__LOAD_DESC] = {
     [LSCAN__LD_MASS_TOP] = {"mass_top", "share of it in the top third"},
     [LSCAN__LD_LAYERS] = {"layers", "mean number of vertical runs of load cells per loaded "
                                     "column: stacked units with gaps"},
+    [LSCAN__LD_LEVEL_Q25] = {"level_q25", "25th percentile of r2 over the load's cells (A)"},
+    [LSCAN__LD_LEVEL_Q75] = {"level_q75", "75th percentile of r2 over the load's cells (A)"},
+    [LSCAN__LD_VOID_FRAC] = {"void_frac", "share of the load's cells with r2 under level_q50 / 2: "
+                                          "gaps between units"},
+    [LSCAN__LD_BLOCK_CV16] = {"block_cv16", "standard deviation / mean of the mean r2 of the "
+                                            "load's blocks of 16x16 cells (~32 cm, 90 % load): "
+                                            "how alike the units are"},
+    [LSCAN__LD_BLOCK_CV32] = {"block_cv32", "the same for blocks of 32x32 cells (~64 cm)"},
+    [LSCAN__LD_COL_CV] = {"col_cv", "standard deviation / mean of the loaded columns' sums of r2: "
+                                    "lanes of different goods"},
+    [LSCAN__LD_HEIGHT_ROUGH16] = {"height_rough16", "mean |height(x + 16) - height(x)| over loaded "
+                                                    "columns 16 cells apart (~32 cm)"},
+    [LSCAN__LD_UNIT_M] = {"unit_m", "mean length in metres of the runs of loaded columns"},
+    [LSCAN__LD_ROW_CV] = {"row_cv", "standard deviation / mean of the row profile (mean r2 per row "
+                                    "over the loaded columns) below the load's top: layers"},
     [LSCAN__LD_END_UNIT_M] = {"end_unit_m", "depth in metres of the deeper end structure: "
                                             "columns from an end of the interior, at most 60 cm "
                                             "deep, whose cells over max(3 noise sigma, 0.02 A) "
@@ -264,6 +279,21 @@ int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
         d[LSCAN__LD_UNITS_PER_M] = (float)(runs_x / (span * cell_m));
         d[LSCAN__LD_MASS_PER_M] = (float)(mass_cols / loaded_cols);
         d[LSCAN__LD_LAYERS] = (float)(layers / loaded_cols);
+        d[LSCAN__LD_UNIT_M] = (float)((double)loaded_cols * cell_m / runs_x);
+        double cs = 0, cs2 = 0, r16 = 0;
+        uint32_t p16 = 0;
+        for (uint32_t x = first; x <= last; x++) {
+            if (col_on[x] * 10 < ih) continue;
+            cs += col[x];
+            cs2 += col[x] * col[x];
+            if (x + 16 <= last && col_on[x + 16] * 10 >= ih) {
+                r16 += fabs((double)col_top[x] - (double)col_top[x + 16]) / ih;
+                p16++;
+            }
+        }
+        const double cm = cs / loaded_cols, cv = cs2 / loaded_cols - cm * cm;
+        d[LSCAN__LD_COL_CV] = cm > 1e-9 ? (float)(sqrt(cv > 0 ? cv : 0) / cm) : 0.0f;
+        d[LSCAN__LD_HEIGHT_ROUGH16] = p16 ? (float)(r16 / p16) : 0.0f;
     }
     double q50 = 0;
     if (on) {
@@ -278,6 +308,12 @@ int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
         for (uint32_t b = (uint32_t)(dense * HIST_PER_A) + 1; b < HIST_BINS; b++)
             nd += hist[b];
         d[LSCAN__LD_DENSE_FRAC] = (float)((double)nd / on);
+        d[LSCAN__LD_LEVEL_Q25] = (float)hist_quantile(hist, on, 0.25);
+        d[LSCAN__LD_LEVEL_Q75] = (float)hist_quantile(hist, on, 0.75);
+        uint64_t nv = 0;
+        for (uint32_t b = 0; b < (uint32_t)(0.5 * q50 * HIST_PER_A) && b < HIST_BINS; b++)
+            nv += hist[b];
+        d[LSCAN__LD_VOID_FRAC] = (float)((double)nv / on);
         const double mt = mass_third[0] + mass_third[1] + mass_third[2];
         if (mt > 0) {
             d[LSCAN__LD_MASS_BOTTOM] = (float)(mass_third[2] / mt);
@@ -311,6 +347,25 @@ int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
         }
     }
 
+    /* How alike the load's units are: the spread of block means over the load. */
+    for (int k = 0; k < 2; k++) {
+        const uint32_t bs = k == 0 ? 16 : 32;
+        double sum = 0, sum2 = 0;
+        uint64_t nb = 0;
+        for (uint32_t y = 0; y + bs <= ih; y += bs)
+            for (uint32_t x = 0; x + bs <= iw; x += bs) {
+                const double cnt = rect(IN, iw, x, y, x + bs, y + bs);
+                if (cnt < 0.9 * bs * bs) continue;
+                const double mean = rect(II, iw, x, y, x + bs, y + bs) / cnt;
+                sum += mean;
+                sum2 += mean * mean;
+                nb++;
+            }
+        const double mean = nb ? sum / nb : 0, var = nb ? sum2 / nb - mean * mean : 0;
+        d[k == 0 ? LSCAN__LD_BLOCK_CV16 : LSCAN__LD_BLOCK_CV32] =
+            nb >= 2 && mean > 1e-6 ? (float)(sqrt(var > 0 ? var : 0) / mean) : 0.0f;
+    }
+
     /* The repeating unit: along the container from the column profile over the loaded span,
      * across (layers) from the row profile over the loaded columns. */
     if (loaded_cols >= 8) {
@@ -335,6 +390,14 @@ int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
                &lag, &r);
         d[LSCAN__LD_PERIOD_Y_M] = (float)(lag * cell_m);
         d[LSCAN__LD_PERIOD_Y_R] = (float)r;
+        double rs = 0, rs2 = 0;
+        for (uint32_t y = r0; y < ih; y++) {
+            rs += row[y];
+            rs2 += row[y] * row[y];
+        }
+        const uint32_t nr = ih - r0;
+        const double rm = nr ? rs / nr : 0, rv = nr ? rs2 / nr - rm * rm : 0;
+        d[LSCAN__LD_ROW_CV] = rm > 1e-9 ? (float)(sqrt(rv > 0 ? rv : 0) / rm) : 0.0f;
     }
 
     /* Beyond the empty container. An end structure first: columns from an end of the interior,

@@ -544,6 +544,11 @@ LSCAN_API int lscan_result_check_declaration(lscan_ctx *ctx, const lscan_model *
 
 /* ---- the model's groups ------------------------------------------------------------------- */
 
+LSCAN_API int lscan_model_checks_declarations(const lscan_model *model)
+{
+    return model && model->decl ? 1 : 0;
+}
+
 LSCAN_API uint32_t lscan_model_group_count(const lscan_model *model)
 {
     return model && model->decl ? model->decl->groups : 0;

@@ -382,40 +382,48 @@ static int fit_consignments(lscan_ctx *ctx, const lscan_train_options *o, lscan_
 {
     const size_t n = ts->n;
     bool *clean = calloc(n ? n : 1, 1);
-    double *dev = malloc((n ? n : 1) * sizeof *dev), *med = malloc((n ? n : 1) * sizeof *med);
     int rc = LSCAN_OK;
     size_t *cons = NULL, nc = 0;
     double *mx = NULL;
-    if (!clean || !dev || !med) {
+    if (!clean) {
         rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < n; i++)
         clean[i] = commodity_row(ts, i) && !LSCAN_CLASS_IS_INSPECT(ts->cls[i]);
     for (uint32_t k = 0; k < LSCAN__CONS_FEATURES; k++) {
-        /* Pooled within-commodity spread: 1.48 x the median |deviation from the commodity's
-         * median| over the clean training scans. */
+        /* Pooled within-commodity standard deviation over the clean training scans (their
+         * deviations from their commodity's mean), at least a twentieth of the overall one: a
+         * feature nearly constant within commodities must not make any difference huge. */
         const char *name = lscan__cons_feature_name(k);
         uint32_t f = 0;
         while (strcmp(lscan__load_name(f), name) != 0)
             f++;
-        size_t nd = 0;
+        double within = 0, all = 0, all2 = 0;
+        size_t nw = 0, na = 0;
         for (size_t i = 0; i < n; i++) {
             if (!clean[i] || ts->split[i] != LSCAN_SPLIT_TRAIN) continue;
+            double sum = 0;
             size_t m = 0;
             for (size_t j = 0; j < n; j++)
                 if (clean[j] && ts->split[j] == LSCAN_SPLIT_TRAIN &&
-                    strcmp(ts->s[j]->commodity, ts->s[i]->commodity) == 0)
-                    med[m++] = ts->s[j]->desc[f];
-            qsort(med, m, sizeof *med, cmp_d);
-            double md = m % 2 ? med[m / 2] : 0.5 * (med[m / 2 - 1] + med[m / 2]);
-            if (m >= 3) dev[nd++] = fabs(ts->s[i]->desc[f] - md);
+                    strcmp(ts->s[j]->commodity, ts->s[i]->commodity) == 0) {
+                    sum += ts->s[j]->desc[f];
+                    m++;
+                }
+            const double x = ts->s[i]->desc[f];
+            all += x;
+            all2 += x * x;
+            na++;
+            if (m < 2) continue;
+            const double dv = x - sum / (double)m;
+            within += dv * dv * (double)m / (double)(m - 1);
+            nw++;
         }
-        double s = 0;
-        if (nd) {
-            qsort(dev, nd, sizeof *dev, cmp_d);
-            s = 1.4826 * dev[nd / 2];
-        }
+        double sw = nw ? sqrt(within / (double)nw) : 0;
+        double mu = na ? all / (double)na : 0,
+               sa = na ? sqrt(fmax(all2 / (double)na - mu * mu, 0)) : 0;
+        double s = fmax(sw, 0.05 * sa);
         d->cons_scale[k] = s > 1e-3 ? s : 1e-3;
     }
     d->cons_commodity_weight = 1.0;
@@ -474,8 +482,6 @@ static int fit_consignments(lscan_ctx *ctx, const lscan_train_options *o, lscan_
     d->cons_thr = best_thr;
 done:
     free(clean);
-    free(dev);
-    free(med);
     free(cons);
     free(mx);
     return rc;
