@@ -1,4 +1,5 @@
-/* cmd_synth.c — `scan synth`: writes a labelled set of synthetic scans (16-bit images, labels.csv, masks/). */
+/* cmd_synth.c — `scan synth`: writes a labelled set of synthetic scans (images as the world's
+ * archive exports them, labels.csv, masks/). */
 #include "cli.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@ struct job {
     bool cycle; /* --class all: scan i gets class i mod 10 */
     int level;
     bool pnm;
+    bool export_given; /* --export: every scan exported that way */
     /* Shared work queue and results (index order). */
     pthread_mutex_t lock;
     unsigned long long next;
@@ -62,9 +64,10 @@ static bool do_one(struct job *j, lscan_ctx *ctx, unsigned long long i)
     lscan_synth_truth *t = NULL;
     lscan_synth_params p = j->params;
     if (j->cycle) {
-        static const int order[] = {LSCAN_CLASS_EMPTY, LSCAN_CLASS_HOMOGENEOUS, LSCAN_CLASS_BULK,
-                                    LSCAN_CLASS_MIXED, LSCAN_CLASS_MACHINERY, LSCAN_CLASS_DENSE_OBJECT,
-                                    LSCAN_CLASS_IMPENETRABLE, LSCAN_CLASS_HIDDEN_COMPARTMENT,
+        static const int order[] = {LSCAN_CLASS_EMPTY,          LSCAN_CLASS_HOMOGENEOUS,
+                                    LSCAN_CLASS_BULK,           LSCAN_CLASS_MIXED,
+                                    LSCAN_CLASS_MACHINERY,      LSCAN_CLASS_DENSE_OBJECT,
+                                    LSCAN_CLASS_IMPENETRABLE,   LSCAN_CLASS_HIDDEN_COMPARTMENT,
                                     LSCAN_CLASS_ANOMALOUS_MASS, LSCAN_CLASS_LOAD_IN_EMPTY};
         p.cls = order[i % 10];
     }
@@ -76,8 +79,28 @@ static bool do_one(struct job *j, lscan_ctx *ctx, unsigned long long i)
     char name[32], path[4096];
     scan_name(seed, name, sizeof name);
     bool ok = true;
-    snprintf(path, sizeof path, "%s/%s.%s", j->out, name, j->pnm ? "pgm" : "png");
-    if (j->pnm) {
+    /* The raw 16-bit scan is written as before; any other export (the
+     * world's draw or --export) through lscan_synth_export_make. */
+    lscan_synth_export *ex = NULL;
+    const char *ext = j->pnm ? "pgm" : "png";
+    const lscan_synth_truth *tt = t;
+    if (strcmp(lscan_synth_truth_export(t), "png16") != 0) {
+        if ((rc = lscan_synth_export_make(ctx, img, t, NULL, &ex)) != LSCAN_OK) {
+            cli_ctx_error(ctx, rc);
+            lscan_image_free(img);
+            lscan_synth_truth_free(t);
+            return false;
+        }
+        ext = lscan_synth_export_extension(ex);
+        tt = lscan_synth_export_truth(ex);
+    }
+    snprintf(path, sizeof path, "%s/%s.%s", j->out, name, ext);
+    if (ex) {
+        if ((rc = lscan_synth_export_save(ctx, ex, path, j->level)) != LSCAN_OK) {
+            cli_ctx_error(ctx, rc);
+            ok = false;
+        }
+    } else if (j->pnm) {
         if (save_pnm(img, path) != 0) {
             cli_error("%s: cannot write: %s", path, strerror(errno));
             ok = false;
@@ -86,24 +109,31 @@ static bool do_one(struct job *j, lscan_ctx *ctx, unsigned long long i)
         cli_ctx_error(ctx, rc);
         ok = false;
     }
-    if (ok && lscan_synth_truth_label(t) == LSCAN_INSPECT) {
+    if (ok && lscan_synth_truth_label(tt) == LSCAN_INSPECT) {
         snprintf(path, sizeof path, "%s/masks/%s.png", j->out, name);
-        if ((rc = lscan_synth_truth_save_mask(ctx, t, path)) != LSCAN_OK) {
+        if ((rc = lscan_synth_truth_save_mask(ctx, tt, path)) != LSCAN_OK) {
             cli_ctx_error(ctx, rc);
             ok = false;
         }
     }
     if (ok) {
         lscan_box b;
-        lscan_synth_truth_bbox(t, &b);
-        char line[512];
-        snprintf(line, sizeof line, "%s.%s,%s,%s,%s,%.3f,%u,%u,%u,%u\n", name, j->pnm ? "pgm" : "png",
-                 lscan_synth_truth_label(t) == LSCAN_INSPECT ? "INSPECT" : "RELEASE",
-                 lscan_class_name(lscan_synth_truth_class(t)), lscan_synth_truth_subclass(t),
-                 (double)lscan_synth_truth_difficulty(t), b.x0, b.y0, b.x1, b.y1);
+        lscan_synth_truth_bbox(tt, &b);
+        char hs[16] = "";
+        if (lscan_synth_truth_hs_chapter(tt))
+            snprintf(hs, sizeof hs, "%02u", lscan_synth_truth_hs_chapter(tt));
+        char line[768];
+        snprintf(line, sizeof line, "%s.%s,%s,%s,%s,%.3f,%u,%u,%u,%u,%s,%s,%s,%s,%s,%s\n", name,
+                 ext, lscan_synth_truth_label(tt) == LSCAN_INSPECT ? "INSPECT" : "RELEASE",
+                 lscan_class_name(lscan_synth_truth_class(tt)), lscan_synth_truth_subclass(tt),
+                 (double)lscan_synth_truth_difficulty(tt), b.x0, b.y0, b.x1, b.y1,
+                 lscan_synth_truth_world(tt), lscan_synth_truth_build(tt),
+                 lscan_synth_truth_scanner(tt), lscan_synth_truth_export(tt),
+                 lscan_synth_truth_commodity(tt), hs);
         j->lines[i] = strdup(line);
         if (!j->lines[i]) ok = false;
     }
+    lscan_synth_export_free(ex);
     lscan_image_free(img);
     lscan_synth_truth_free(t);
     return ok;
@@ -142,30 +172,58 @@ static int make_dir(const char *path)
     return -1;
 }
 
+static void list_worlds(void)
+{
+    printf("world     purpose     builds / scanners / exports\n");
+    for (uint32_t w = 0; w < lscan_synth_world_count(); w++) {
+        char b[256], sc[256], ex[256];
+        lscan_synth_world_components(w, b, sc, ex, sizeof b);
+        printf("%-9s %-11s %s\n", lscan_synth_world_name(w), lscan_synth_world_purpose(w),
+               lscan_synth_world_description(w));
+        printf("%-21s builds: %s\n%-21s scanners: %s\n%-21s exports: %s\n", "", b, "", sc, "", ex);
+    }
+    printf("\ncommodities (name, HS chapter, class):\n");
+    for (uint32_t c = 0; c < lscan_synth_commodity_count(); c++) {
+        uint32_t hs = lscan_synth_commodity_hs_chapter(c);
+        char h[16] = "-";
+        if (hs) snprintf(h, sizeof h, "%02u", hs);
+        printf("  %-24s %-3s %s\n", lscan_synth_commodity_name(c), h,
+               lscan_class_name(lscan_synth_commodity_class(c)));
+    }
+}
+
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: scan synth --out DIR --n N --seed S [options]\n\n"
-            "Generates N synthetic X-ray scans of cargo containers with ground truth:\n"
-            "DIR/<name>.png (16-bit transmission), DIR/labels.csv\n"
-            "(file,label,class,subclass,difficulty,x0,y0,x1,y1; the box is the anomaly's,\n"
-            "half-open, zeros for RELEASE) and DIR/masks/<name>.png (0/255, INSPECT only).\n"
-            "Scan i (0-based) uses seed S+i, so sets made from disjoint seed ranges are\n"
-            "disjoint; names are a hash of the seed. Output is identical for any --jobs.\n\n"
-            "options:\n"
-            "  --class C          force a class (empty, homogeneous, bulk, mixed, machinery,\n"
-            "                     dense_object, impenetrable, hidden_compartment,\n"
-            "                     anomalous_mass, load_in_empty), or 'all' to cycle\n"
-            "                     through the ten in that order (scan i: class i mod 10);\n"
-            "                     default: drawn from the mix\n"
-            "  --inspect-fraction F  share of INSPECT scans when drawing (default 0.5)\n"
-            "  --difficulty A:B   difficulty range, 0 obvious .. 1 subtle (default 0:1)\n"
-            "  --size 20ft|40ft|hires|mixed   container and pitch (default 20ft)\n"
-            "  --width W --height H   force the image size (geometry scaled)\n"
-            "  --no-chassis       never draw a truck chassis\n"
-            "  --format png|pnm   output format (default png; pnm writes 16-bit .pgm)\n"
-            "  --level L          zlib level 0..9 for PNG (default 6)\n"
-            "  --jobs N           worker threads (default 1)\n");
+    fprintf(f, "usage: scan synth --out DIR --n N --seed S [options]\n"
+               "       scan synth --list-worlds\n\n"
+               "Generates N synthetic X-ray scans of cargo containers with ground truth:\n"
+               "DIR/<name>.png (16-bit transmission, or the world's archive export: .png/.jpg),\n"
+               "DIR/labels.csv (file,label,class,subclass,difficulty,x0,y0,x1,y1,world,build,\n"
+               "scanner,export,commodity,hs_chapter; the box is the anomaly's, half-open, zeros\n"
+               "for RELEASE, in the exported image's pixels) and DIR/masks/<name>.png (0/255,\n"
+               "INSPECT only: the exported pixels the anomaly changed).\n"
+               "Scan i (0-based) uses seed S+i, so sets made from disjoint seed ranges are\n"
+               "disjoint; names are a hash of the seed. Output is identical for any --jobs.\n\n"
+               "options:\n"
+               "  --world W          classic (default), or another world (--list-worlds)\n"
+               "  --export SPEC      export every scan this way instead of the world's draw:\n"
+               "                     png16 | png8 | jpeg [-crop] [-lin|-log[A]|-gamma[G]] [-inv]\n"
+               "                     [-sF (downscale)] [-qQ (JPEG quality)], e.g. jpeg-crop,\n"
+               "                     png8-log-inv, jpeg-crop-gamma2.2-s0.5-q75\n"
+               "  --class C          force a class (empty, homogeneous, bulk, mixed, machinery,\n"
+               "                     dense_object, impenetrable, hidden_compartment,\n"
+               "                     anomalous_mass, load_in_empty), or 'all' to cycle\n"
+               "                     through the ten in that order (scan i: class i mod 10);\n"
+               "                     default: drawn from the mix\n"
+               "  --inspect-fraction F  share of INSPECT scans when drawing (default 0.5)\n"
+               "  --difficulty A:B   difficulty range, 0 obvious .. 1 subtle (default 0:1)\n"
+               "  --size 20ft|40ft|45ft|hires|mixed   container and pitch (default 20ft;\n"
+               "                     with --world other than classic: mixed, the world's mix)\n"
+               "  --width W --height H   force the image size (geometry scaled)\n"
+               "  --no-chassis       never draw a truck chassis\n"
+               "  --format png|pnm   output format (default png; pnm writes 16-bit .pgm)\n"
+               "  --level L          zlib level 0..9 for PNG (default 6)\n"
+               "  --jobs N           worker threads (default 1)\n");
 }
 
 int cmd_synth(int argc, char **argv)
@@ -175,12 +233,15 @@ int cmd_synth(int argc, char **argv)
     lscan_synth_params_init(&j.params);
     j.level = 6;
     unsigned long long jobs = 1, v;
-    bool have_n = false, have_seed = false;
+    bool have_n = false, have_seed = false, have_size = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
+            return EXIT_OK;
+        } else if (strcmp(a, "--list-worlds") == 0) {
+            list_worlds();
             return EXIT_OK;
         } else if (strcmp(a, "--no-chassis") == 0) {
             j.params.flags |= LSCAN_SYNTH_NO_CHASSIS;
@@ -210,13 +271,33 @@ int cmd_synth(int argc, char **argv)
                 return EXIT_USAGE;
             }
             j.params.cls = c;
+        } else if (strcmp(a, "--world") == 0) {
+            int w = lscan_synth_world_find(val);
+            if (w < 0) {
+                cli_error("synth: unknown world '%s' (see 'scan synth --list-worlds')", val);
+                return EXIT_USAGE;
+            }
+            j.params.world = (uint32_t)w;
+        } else if (strcmp(a, "--export") == 0) {
+            if (lscan_synth_export_parse(val, &j.params) != LSCAN_OK) {
+                cli_error("synth: bad --export '%s' (see 'scan synth --help')", val);
+                return EXIT_USAGE;
+            }
+            j.export_given = strcmp(val, "world") != 0;
         } else if (strcmp(a, "--size") == 0) {
-            if (strcmp(val, "20ft") == 0) j.params.container = LSCAN_SYNTH_20FT;
-            else if (strcmp(val, "40ft") == 0) j.params.container = LSCAN_SYNTH_40FT;
-            else if (strcmp(val, "hires") == 0) j.params.container = LSCAN_SYNTH_HIRES;
-            else if (strcmp(val, "mixed") == 0) j.params.container = LSCAN_SYNTH_MIXED;
+            have_size = true;
+            if (strcmp(val, "20ft") == 0)
+                j.params.container = LSCAN_SYNTH_20FT;
+            else if (strcmp(val, "40ft") == 0)
+                j.params.container = LSCAN_SYNTH_40FT;
+            else if (strcmp(val, "45ft") == 0)
+                j.params.container = LSCAN_SYNTH_45FT;
+            else if (strcmp(val, "hires") == 0)
+                j.params.container = LSCAN_SYNTH_HIRES;
+            else if (strcmp(val, "mixed") == 0)
+                j.params.container = LSCAN_SYNTH_MIXED;
             else {
-                cli_error("synth: --size must be 20ft, 40ft, hires or mixed, got '%s'", val);
+                cli_error("synth: --size must be 20ft, 40ft, 45ft, hires or mixed, got '%s'", val);
                 return EXIT_USAGE;
             }
         } else if (strcmp(a, "--width") == 0) {
@@ -232,8 +313,10 @@ int cmd_synth(int argc, char **argv)
             if (!cli_parse_u64(a, val, 9, &v)) return EXIT_USAGE;
             j.level = (int)v;
         } else if (strcmp(a, "--format") == 0) {
-            if (strcmp(val, "png") == 0) j.pnm = false;
-            else if (strcmp(val, "pnm") == 0) j.pnm = true;
+            if (strcmp(val, "png") == 0)
+                j.pnm = false;
+            else if (strcmp(val, "pnm") == 0)
+                j.pnm = true;
             else {
                 cli_error("synth: --format must be png or pnm, got '%s'", val);
                 return EXIT_USAGE;
@@ -261,6 +344,15 @@ int cmd_synth(int argc, char **argv)
         cli_error("synth: --out, --n and --seed are required (see 'scan synth --help')");
         return EXIT_USAGE;
     }
+    if (j.params.world != 0 && !have_size) j.params.container = LSCAN_SYNTH_MIXED;
+    if (j.params.world == 0 && j.params.container == LSCAN_SYNTH_45FT) {
+        cli_error("synth: the classic world has no 45 ft containers");
+        return EXIT_USAGE;
+    }
+    if (j.pnm && (j.params.world != 0 || j.export_given)) {
+        cli_error("synth: --format pnm writes classic raw scans only (use --export png16)");
+        return EXIT_USAGE;
+    }
     if ((j.params.width == 0) != (j.params.height == 0)) {
         cli_error("synth: --width and --height go together");
         return EXIT_USAGE;
@@ -281,7 +373,8 @@ int cmd_synth(int argc, char **argv)
         for (; started < jobs; started++)
             if (pthread_create(&th[started], NULL, worker, &j) != 0) break;
     if (started == 0) worker(&j); /* no thread could start: do the work here */
-    for (unsigned long long k = 0; k < started; k++) pthread_join(th[k], NULL);
+    for (unsigned long long k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
     free(th);
     pthread_mutex_destroy(&j.lock);
 
@@ -292,12 +385,15 @@ int cmd_synth(int argc, char **argv)
         cli_error("%s: cannot create: %s", path, strerror(errno));
         status = EXIT_USAGE;
     } else {
-        fputs("file,label,class,subclass,difficulty,x0,y0,x1,y1\n", f);
+        fputs("file,label,class,subclass,difficulty,x0,y0,x1,y1,world,build,scanner,export,"
+              "commodity,hs_chapter\n",
+              f);
         for (unsigned long long i = 0; i < j.n; i++)
             if (j.lines[i]) fputs(j.lines[i], f);
         if (fclose(f) != 0) status = EXIT_USAGE;
     }
-    for (unsigned long long i = 0; i < j.n; i++) free(j.lines[i]);
+    for (unsigned long long i = 0; i < j.n; i++)
+        free(j.lines[i]);
     free(j.lines);
     if (j.failed) status = EXIT_PARTIAL;
     return status;

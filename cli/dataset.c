@@ -152,13 +152,16 @@ bool dataset_read_with(const char *labels_path, const char *commodity_column, st
         if (col_hs >= 0 && fields[col_hs][0] && !from_subclass)
             oom |= !(s.hs_chapter = strdup(fields[col_hs]));
         if (col_world >= 0) oom |= !(s.world = strdup(fields[col_world]));
-        /* masks/<file name without extension>.png beside the labels. */
-        const char *base = strrchr(fields[col_file], '/');
-        base = base ? base + 1 : fields[col_file];
+        /* masks/<file name without extension>.png beside the image (beside the
+         * labels when the file names no folder), so that a labels file may
+         * list scans of several sets: ../other/x.png takes ../other/masks/x.png. */
         char mname[4200];
-        snprintf(mname, sizeof mname, "masks/%s", base);
+        const char *base = strrchr(fields[col_file], '/');
+        int dlen = base ? (int)(base - fields[col_file]) + 1 : 0;
+        base = base ? base + 1 : fields[col_file];
+        snprintf(mname, sizeof mname, "%.*smasks/%s", dlen, fields[col_file], base);
         char *dot = strrchr(mname, '.');
-        if (dot && dot > mname + 6) *dot = '\0';
+        if (dot && dot > mname + dlen + 6) *dot = '\0';
         strncat(mname, ".png", sizeof mname - strlen(mname) - 1);
         char *mp = join_dir(dir, mname);
         struct stat st;

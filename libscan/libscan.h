@@ -370,14 +370,50 @@ LSCAN_API int lscan_class_parse(const char *name, int *cls);
  * dose jitter, ~1 px blur, noise floor). The seed alone determines the scan:
  * the same (parameters, seed) give the same pixels, bit for bit, on every
  * machine and in any thread. docs/synth.md describes the model.
+ *
+ * Worlds. A world is a named mix of container builds, scanner profiles and
+ * archive export styles (lscan_synth_world_*). World 0, "classic", is the
+ * original generator, byte-identical to earlier versions; the others render
+ * polychromatically (a linac spectrum through energy-dependent attenuation,
+ * so beam hardening), add scatter haze, afterglow, dead and hot rows,
+ * per-axis pixel pitch and blur, and may flip the detector array. Some
+ * worlds are held out: their builds, scanners and exports are never used by
+ * the training worlds, so they measure generalisation. Every clean load is a
+ * commodity with an HS chapter (lscan_synth_commodity_*).
  */
 
 typedef enum lscan_synth_size {
     LSCAN_SYNTH_20FT = 0,  /* 20 ft container at 5 mm pitch (~1.4k x 0.8k px) */
     LSCAN_SYNTH_40FT = 1,  /* 40 ft (standard or high cube) at 5 mm (~2.7k x 0.8k px) */
     LSCAN_SYNTH_HIRES = 2, /* 20 or 40 ft at 3 mm pitch (up to ~4.6k x 1.4k px) */
-    LSCAN_SYNTH_MIXED = 3  /* drawn per scan: 40% 20 ft, 45% 40 ft, 15% high resolution */
+    LSCAN_SYNTH_MIXED = 3, /* drawn per scan: 40% 20 ft, 45% 40 ft, 15% high resolution;
+                            * in other worlds than classic, the world's own mix of lengths */
+    LSCAN_SYNTH_45FT = 4   /* 45 ft high cube (not in the classic world) */
 } lscan_synth_size;
+
+/* How an archive stores a scan (lscan_synth_export_make). */
+typedef enum lscan_synth_export_format {
+    LSCAN_SYNTH_EXPORT_WORLD = 0, /* parameters only: whatever the world draws for the scan */
+    LSCAN_SYNTH_EXPORT_PNG16 = 1, /* 16-bit grey PNG of the raw counts */
+    LSCAN_SYNTH_EXPORT_PNG8 = 2,  /* 8-bit grey PNG after a display mapping */
+    LSCAN_SYNTH_EXPORT_JPEG = 3   /* 8-bit grey baseline JPEG after a display mapping */
+} lscan_synth_export_format;
+
+/* Display mappings of 8-bit exports, of the net transmission
+ * s = (v - D) / I0 clamped to [e^-Amax, 1] (v the raw count, D the truth's
+ * noise floor, I0 its air level, Amax the mapping's range, default the
+ * scan's floor attenuation): LINEAR 255 s, LOG 255 (1 + ln(s) / Amax),
+ * GAMMA 255 s^(1/gamma); rounded to nearest; INVERT then gives 255 - v. */
+typedef enum lscan_synth_export_mapping {
+    LSCAN_SYNTH_MAP_LINEAR = 0,
+    LSCAN_SYNTH_MAP_LOG = 1,
+    LSCAN_SYNTH_MAP_GAMMA = 2
+} lscan_synth_export_mapping;
+
+typedef enum lscan_synth_export_flag {
+    LSCAN_SYNTH_EXPORT_CROP = 1u << 0,  /* crop to the container's outer walls, no air margin */
+    LSCAN_SYNTH_EXPORT_INVERT = 1u << 1 /* attenuation display: dense is bright */
+} lscan_synth_export_flag;
 
 typedef enum lscan_synth_flag {
     LSCAN_SYNTH_NO_CHASSIS = 1u << 0,     /* never draw a truck chassis and wheels */
@@ -415,10 +451,58 @@ typedef struct lscan_synth_params {
      * (the pitch then differs per axis). Each at most 65536. */
     uint32_t width, height;
     uint32_t flags; /* a mask of lscan_synth_flag; default 0 */
+    /* Fields below were added with worlds; callers built against an older
+     * header get their defaults. */
+    uint32_t world; /* a world index (lscan_synth_world_find); default 0, "classic" */
+    /* The export recorded in the truth (lscan_synth_truth_export) and
+     * applied by lscan_synth_export_make: LSCAN_SYNTH_EXPORT_WORLD (default)
+     * takes the world's draw for the scan (classic: "png16"); any other
+     * format forces that export. lscan_synth_export_parse fills these from a
+     * spec such as "jpeg-crop-log-q85". Generation itself always returns the
+     * 16-bit scan. */
+    uint32_t export_format;  /* lscan_synth_export_format */
+    uint32_t export_mapping; /* lscan_synth_export_mapping (8-bit formats) */
+    uint32_t export_flags;   /* a mask of lscan_synth_export_flag */
+    float export_param;      /* GAMMA: gamma (default 2.2); LOG: Amax (0 = the scan's floor) */
+    float export_scale;      /* downscale factor in [0.05, 1]; 0 means 1 */
+    uint32_t export_quality; /* JPEG quality 1..100; 0 means 90 */
 } lscan_synth_params;
 
 /* Fills *p with the defaults and sets p->size. NULL is ignored. Thread-safe. */
 LSCAN_API void lscan_synth_params_init(lscan_synth_params *p);
+
+/* Sets p's export fields from a spec: FORMAT[-crop][-lin|-log[A]|-gamma[G]]
+ * [-inv][-sF][-qQ] with FORMAT png16, png8 or jpeg (png16 takes only crop,
+ * inv and s), e.g. "png8", "jpeg-crop", "jpeg-crop-gamma2.2-s0.5-q75",
+ * "png8-log-inv"; "world" restores the world's own draw. Other fields of p
+ * are left alone. Returns LSCAN_ERR_INVALID_ARGUMENT for a malformed spec
+ * (p unchanged). Thread-safe. */
+LSCAN_API int lscan_synth_export_parse(const char *spec, lscan_synth_params *p);
+
+/* The worlds: how many, and each one's name ("classic", ...), purpose
+ * ("train", "validation" or "held-out") and a one-line description; NULL
+ * for an index out of range. Static strings. Thread-safe. */
+LSCAN_API uint32_t lscan_synth_world_count(void);
+LSCAN_API const char *lscan_synth_world_name(uint32_t world);
+LSCAN_API const char *lscan_synth_world_purpose(uint32_t world);
+LSCAN_API const char *lscan_synth_world_description(uint32_t world);
+/* The index of the world called `name`, or -1. Thread-safe. */
+LSCAN_API int lscan_synth_world_find(const char *name);
+/* The world's components as comma-separated names into three caller
+ * buffers of `size` bytes each (>= 16; truncated to whole names): container
+ * builds, scanner profiles, export styles. Returns LSCAN_OK or
+ * LSCAN_ERR_INVALID_ARGUMENT. Thread-safe. */
+LSCAN_API int lscan_synth_world_components(uint32_t world, char *builds, char *scanners,
+                                           char *exports, size_t size);
+
+/* The commodity catalogue: every clean load is one of these (index 0 is
+ * "empty"). Name (static string, NULL out of range), HS chapter (1..97, 0
+ * for none: empty, consolidated general cargo) and the lscan_class of a
+ * clean load of it (-1 out of range). Thread-safe. */
+LSCAN_API uint32_t lscan_synth_commodity_count(void);
+LSCAN_API const char *lscan_synth_commodity_name(uint32_t i);
+LSCAN_API uint32_t lscan_synth_commodity_hs_chapter(uint32_t i);
+LSCAN_API int lscan_synth_commodity_class(uint32_t i);
 
 /* Ground truth of one generated scan: label, class, subclass, difficulty,
  * anomaly box and mask, container box, and the scanner settings used. */
@@ -432,8 +516,9 @@ typedef struct lscan_synth_truth lscan_synth_truth;
  * LSCAN_ERR_INVALID_ARGUMENT for bad parameters, LSCAN_ERR_TOO_LARGE for
  * a forced size beyond 65536 per side, LSCAN_ERR_NO_MEMORY.
  * The result depends only on (p, seed). Use one context per thread; calls on
- * different contexts may run concurrently. A 40 ft scan takes ~0.1-0.2 s on
- * one core. */
+ * different contexts may run concurrently. A 40 ft scan takes ~0.07 s (classic,
+ * 5 mm) to ~0.25 s (2.6 x 4.2 mm pixels) on one core; docs/synth.md has the
+ * figures per world. */
 LSCAN_API int lscan_synth_generate(lscan_ctx *ctx, const lscan_synth_params *p, uint64_t seed,
                                    lscan_image **image, lscan_synth_truth **truth);
 
@@ -473,9 +558,12 @@ LSCAN_API float lscan_synth_truth_air_level(const lscan_synth_truth *t);
  * about I0 * gain[y]). All 1 with LSCAN_SYNTH_NO_ROW_GAIN. */
 LSCAN_API const float *lscan_synth_truth_row_gain(const lscan_synth_truth *t);
 /* The noise floor: the dark level (counts) that pixels behind impenetrable
- * matter sit at, i.e. I0 * exp(-floor_attenuation). */
+ * matter sit at, i.e. I0 * exp(-floor_attenuation), plus the scanner's dark
+ * pedestal outside classic (where scatter haze can lift dense regions next
+ * to bright ones by up to about the dark level again). */
 LSCAN_API float lscan_synth_truth_noise_floor(const lscan_synth_truth *t);
-/* The attenuation at which the signal meets the noise floor (8.5..10). */
+/* The attenuation at which the signal meets the noise floor (classic
+ * 8.5..10; other worlds 9..11, depending on the scanner profile). */
 LSCAN_API float lscan_synth_truth_floor_attenuation(const lscan_synth_truth *t);
 /* The container size drawn (never LSCAN_SYNTH_MIXED). */
 LSCAN_API uint32_t lscan_synth_truth_container_size(const lscan_synth_truth *t);
@@ -487,6 +575,58 @@ LSCAN_API void lscan_synth_truth_size(const lscan_synth_truth *t, uint32_t *widt
  * LSCAN_OK or LSCAN_ERR_IO (details on ctx). */
 LSCAN_API int lscan_synth_truth_save_mask(lscan_ctx *ctx, const lscan_synth_truth *t,
                                           const char *path);
+
+/* The world and components the scan was made with (names as in
+ * lscan_synth_world_components; "classic" for the classic world's build and
+ * scanner), the export recorded for it (a canonical spec, e.g. "png16",
+ * "jpeg-crop-gamma2.1-s0.55-q72"), the commodity of its clean load (for
+ * INSPECT scans the load hosting the anomaly; "empty" for an empty
+ * container) and that commodity's HS chapter (0: none). Strings belong to
+ * the truth. */
+LSCAN_API const char *lscan_synth_truth_world(const lscan_synth_truth *t);
+LSCAN_API const char *lscan_synth_truth_build(const lscan_synth_truth *t);
+LSCAN_API const char *lscan_synth_truth_scanner(const lscan_synth_truth *t);
+LSCAN_API const char *lscan_synth_truth_export(const lscan_synth_truth *t);
+LSCAN_API const char *lscan_synth_truth_commodity(const lscan_synth_truth *t);
+LSCAN_API uint32_t lscan_synth_truth_hs_chapter(const lscan_synth_truth *t);
+/* The linac's nominal energy, MeV (classic: 6, rendered at a 4 MeV
+ * effective energy). */
+LSCAN_API float lscan_synth_truth_linac_mev(const lscan_synth_truth *t);
+
+/* An exported scan: the file an archive would hold, the image a reader
+ * decodes from it, and the ground truth moved onto its pixels. */
+typedef struct lscan_synth_export lscan_synth_export;
+
+/* Exports `image` (a scan from lscan_synth_generate, unmodified) with its
+ * `truth` as `spec` describes (lscan_synth_export_parse's syntax; NULL: the
+ * export recorded in the truth). Crop, downscale (area average), display
+ * mapping, 8-bit rounding, inversion and JPEG coding (libjpeg-turbo,
+ * accurate integer DCT, so the same bytes everywhere) are applied in that
+ * order. The exported truth's mask marks the exported pixels the anomaly
+ * changed: the scan without its anomaly is exported the same way and
+ * compared (for JPEG, after decoding both), so the mask is exact for the
+ * export too; its box, container box, size and pitch follow the transform,
+ * and its air level and noise floor are those of the exported values.
+ * On success *out owns the export (free with lscan_synth_export_free). The
+ * inputs are not modified; thread-safe with one context per thread. */
+LSCAN_API int lscan_synth_export_make(lscan_ctx *ctx, const lscan_image *image,
+                                      const lscan_synth_truth *truth, const char *spec,
+                                      lscan_synth_export **out);
+/* Frees an export; NULL is accepted. */
+LSCAN_API void lscan_synth_export_free(lscan_synth_export *e);
+/* The image a reader gets from the exported file with default load options
+ * (8-bit values scaled x257; an inverted export is not re-inverted: that is
+ * left to calibration, as for a real file). Belongs to the export. */
+LSCAN_API const lscan_image *lscan_synth_export_image(const lscan_synth_export *e);
+/* The exported ground truth; all lscan_synth_truth_* getters apply. Belongs
+ * to the export. */
+LSCAN_API const lscan_synth_truth *lscan_synth_export_truth(const lscan_synth_export *e);
+/* The file extension: "png" or "jpg". Static string. */
+LSCAN_API const char *lscan_synth_export_extension(const lscan_synth_export *e);
+/* Writes the exported file (PNG with zlib `level` 0..9 or -1; JPEG bytes as
+ * coded). Returns LSCAN_OK or LSCAN_ERR_IO (details on ctx). */
+LSCAN_API int lscan_synth_export_save(lscan_ctx *ctx, const lscan_synth_export *e,
+                                      const char *path, int level);
 
 /* ==== end section: synthetic generator ==== */
 

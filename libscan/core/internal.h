@@ -171,6 +171,11 @@ int lscan__png_decode(lscan_ctx *ctx, const uint8_t *data, size_t size, const ls
                       lscan_image **out);
 int lscan__jpeg_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
                        const lscan_load_options *o, lscan_image **out);
+/* Encodes 8-bit grey rows (stride bytes apart) as a baseline JPEG of
+ * `quality` (1..100) into a new buffer (*out, *out_size; free with free()).
+ * LSCAN_ERR_CODEC_DISABLED without libjpeg. */
+int lscan__jpeg_encode_gray(lscan_ctx *ctx, const uint8_t *px, uint32_t width, uint32_t height,
+                            size_t stride, int quality, uint8_t **out, size_t *out_size);
 int lscan__pnm_decode(lscan_ctx *ctx, const uint8_t *data, size_t size, const lscan_load_options *o,
                       lscan_image **out);
 

@@ -1,4 +1,4 @@
-/* jpeg.c — JPEG decoding through libjpeg-turbo's libjpeg API from memory, to 16-bit luminance. */
+/* jpeg.c — JPEG via libjpeg-turbo: decoding to 16-bit luminance, 8-bit grey encoding. */
 #include "../core/internal.h"
 
 #include <stdio.h>
@@ -14,6 +14,15 @@ int lscan__jpeg_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     (void)size;
     (void)o;
     *out = NULL;
+    return lscan__error(ctx, LSCAN_ERR_CODEC_DISABLED, "JPEG support was not compiled in");
+}
+
+int lscan__jpeg_encode_gray(lscan_ctx *ctx, const uint8_t *px, uint32_t width, uint32_t height,
+                            size_t stride, int quality, uint8_t **out, size_t *out_size)
+{
+    (void)px, (void)width, (void)height, (void)stride, (void)quality;
+    *out = NULL;
+    *out_size = 0;
     return lscan__error(ctx, LSCAN_ERR_CODEC_DISABLED, "JPEG support was not compiled in");
 }
 
@@ -317,6 +326,83 @@ int lscan__jpeg_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     else if (st->msg[0])
         rc = lscan__error(ctx, rc, "%s: libjpeg: %s", lscan_status_name(rc), st->msg);
     /* Otherwise lscan__check_dimensions or lscan__image_new recorded it. */
+    free(st);
+    return rc;
+}
+
+/*
+ * Encoding: 8-bit grey baseline JPEG into memory, for the synthetic
+ * generator's archive exports. The accurate integer DCT and the standard
+ * Huffman tables make the bytes the same on every machine and SIMD path.
+ * Errors longjmp back into run_encode(), this half's only setjmp; the
+ * buffer jpeg_mem_dest allocates is released with free().
+ */
+struct jpeg_enc_state {
+    struct jpeg_compress_struct cinfo;
+    struct jpeg_error_mgr jerr;
+    jmp_buf jb;
+    bool created;
+    char msg[JMSG_LENGTH_MAX];
+    unsigned char *buf;
+    unsigned long size;
+};
+
+static void on_enc_error_exit(j_common_ptr cinfo)
+{
+    struct jpeg_enc_state *st = cinfo->client_data;
+    cinfo->err->format_message(cinfo, st->msg);
+    longjmp(st->jb, 1);
+}
+
+static int run_encode(struct jpeg_enc_state *st, const uint8_t *px, uint32_t width, uint32_t height,
+                      size_t stride, int quality)
+{
+    if (setjmp(st->jb)) return -1;
+    st->cinfo.err = jpeg_std_error(&st->jerr);
+    st->jerr.error_exit = on_enc_error_exit;
+    st->jerr.output_message = on_output_message;
+    st->cinfo.client_data = st;
+    st->created = true;
+    jpeg_create_compress(&st->cinfo);
+    st->cinfo.client_data = st;
+    jpeg_mem_dest(&st->cinfo, &st->buf, &st->size);
+    st->cinfo.image_width = width;
+    st->cinfo.image_height = height;
+    st->cinfo.input_components = 1;
+    st->cinfo.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&st->cinfo);
+    jpeg_set_quality(&st->cinfo, quality, TRUE);
+    st->cinfo.dct_method = JDCT_ISLOW;
+    st->cinfo.optimize_coding = FALSE;
+    jpeg_start_compress(&st->cinfo, TRUE);
+    while (st->cinfo.next_scanline < height) {
+        JSAMPROW row = (JSAMPROW)(px + (size_t)st->cinfo.next_scanline * stride);
+        (void)jpeg_write_scanlines(&st->cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&st->cinfo);
+    return LSCAN_OK;
+}
+
+int lscan__jpeg_encode_gray(lscan_ctx *ctx, const uint8_t *px, uint32_t width, uint32_t height,
+                            size_t stride, int quality, uint8_t **out, size_t *out_size)
+{
+    *out = NULL;
+    *out_size = 0;
+    if (!width || !height || width > 65500 || height > 65500)
+        return lscan__error(ctx, LSCAN_ERR_BAD_DIMENSIONS, "JPEG: cannot encode %ux%u", width,
+                            height);
+    struct jpeg_enc_state *st = calloc(1, sizeof *st);
+    if (!st) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    int q = quality < 1 ? 1 : quality > 100 ? 100 : quality;
+    int rc = run_encode(st, px, width, height, stride, q);
+    if (st->created) jpeg_destroy_compress(&st->cinfo);
+    if (rc == LSCAN_OK) {
+        *out = st->buf;
+        *out_size = st->size;
+    } else {
+        free(st->buf);
+        rc = lscan__error(ctx, LSCAN_ERR_INTERNAL, "libjpeg: %s", st->msg);
+    }
     free(st);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* render.c — projects the scene's primitives into attenuation maps, applies scanner effects, derives the mask. */
+/* render.c — rasterises the scene, applies the scanner's effects, derives the mask. */
 #include "synth.h"
 
 #include <stdlib.h>
@@ -29,7 +29,8 @@ int lscan__synth_grid_make(lscan_ctx *ctx, const lscan__scene *s, lscan__grid *g
         double w = u + a * u * (1.0 - u) * (u - c);
         g->xe[i] = w * s->width_mm;
     }
-    for (uint32_t j = 0; j <= s->height; j++) g->ye[j] = (double)j / s->height * s->height_mm;
+    for (uint32_t j = 0; j <= s->height; j++)
+        g->ye[j] = (double)j / s->height * s->height_mm;
     return LSCAN_OK;
 }
 
@@ -48,14 +49,17 @@ static uint32_t cell_of(const double *e, uint32_t n, double v)
     uint32_t lo = 0, hi = n; /* e[lo] <= v < e[hi] */
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (e[mid] <= v) lo = mid;
-        else hi = mid;
+        if (e[mid] <= v)
+            lo = mid;
+        else
+            hi = mid;
     }
     return lo;
 }
 
 /* Cell index range [*i0, *i1) overlapping (v0, v1). */
-static void cell_range(const double *e, uint32_t n, double v0, double v1, uint32_t *i0, uint32_t *i1)
+static void cell_range(const double *e, uint32_t n, double v0, double v1, uint32_t *i0,
+                       uint32_t *i1)
 {
     *i0 = cell_of(e, n, v0);
     uint32_t last = cell_of(e, n, v1);
@@ -107,6 +111,13 @@ static inline double trapezoid(double t)
     return 0.0;
 }
 
+/* A box's depth modulation: the trapezoidal corrugation (classic), or a
+ * triangle in [0, 1] for rounded corrugation. */
+static inline double profile(const lscan__prim *p, double t)
+{
+    return p->mod_shape ? 0.5 + 0.5 * tri(t) : trapezoid(t);
+}
+
 /* Value noise: hashed lattice values in [-1, 1], smoothly interpolated.
  * Integer hashing and basic float arithmetic only (deterministic). */
 static double lattice(uint32_t key, int64_t i, int64_t j)
@@ -136,7 +147,8 @@ static double texture(const lscan__prim *p, double x, double y)
 {
     if (p->tex_amp == 0) return 1.0;
     double s = 1.0 / p->tex_scale;
-    double n = 0.7 * vnoise(p->tex_key, x * s, y * s) + 0.3 * vnoise(p->tex_key ^ 0x9e37u, x * s * 2.7, y * s * 2.7);
+    double n = 0.7 * vnoise(p->tex_key, x * s, y * s) +
+               0.3 * vnoise(p->tex_key ^ 0x9e37u, x * s * 2.7, y * s * 2.7);
     return 1.0 + p->tex_amp * n;
 }
 
@@ -186,14 +198,18 @@ static void raster_box(const lscan__grid *g, const lscan__prim *p, const struct 
             if (f <= 0) continue;
             double d = p->depth;
             if (p->mod_amp != 0)
-                d *= 1.0 + p->mod_amp * trapezoid(((xa + xb) * 0.5 - p->mod_phase) / p->mod_period);
+                d *=
+                    1.0 + p->mod_amp * profile(p, ((xa + xb) * 0.5 - p->mod_phase) / p->mod_period);
             d *= texture(p, (xa + xb) * 0.5, (ya + yb) * 0.5);
             add_px(w, i, j, cover(p->mu * d, f));
         }
     }
 }
 
-static inline double sqrt_pos(double v) { return v > 0 ? __builtin_sqrt(v) : 0.0; }
+static inline double sqrt_pos(double v)
+{
+    return v > 0 ? __builtin_sqrt(v) : 0.0;
+}
 
 /* Chord through an annulus r_in..r at distance t from the axis. */
 static inline double annulus_chord(double r, double r_in, double t)
@@ -209,7 +225,8 @@ static inline double annulus_chord(double r, double r_in, double t)
 static double mean_chord(double r, double r_in, double a, double b, double centre)
 {
     double s = 0;
-    for (int k = 0; k < 4; k++) s += annulus_chord(r, r_in, a + (b - a) * (k + 0.5) * 0.25 - centre);
+    for (int k = 0; k < 4; k++)
+        s += annulus_chord(r, r_in, a + (b - a) * (k + 0.5) * 0.25 - centre);
     return s * 0.25;
 }
 
@@ -223,12 +240,13 @@ static void raster_cyl(const lscan__grid *g, const lscan__prim *p, const struct 
     for (uint32_t j = j0; j < j1; j++) {
         double ya = g->ye[j], yb = g->ye[j + 1];
         double fy = overlap(ya, yb, p->y0, p->y1) / (yb - ya);
-        double chord_y = p->kind == LSCAN__PRIM_CYL_X ? mean_chord(p->r, p->r_in, ya, yb, p->cy) : 0;
+        double chord_y =
+            p->kind == LSCAN__PRIM_CYL_X ? mean_chord(p->r, p->r_in, ya, yb, p->cy) : 0;
         for (uint32_t i = i0; i < i1; i++) {
             double xa = g->xe[i], xb = g->xe[i + 1];
             double fx = overlap(xa, xb, p->x0, p->x1) / (xb - xa);
-            double chord = p->kind == LSCAN__PRIM_CYL_X ? chord_y
-                                                       : mean_chord(p->r, p->r_in, xa, xb, p->cx);
+            double chord =
+                p->kind == LSCAN__PRIM_CYL_X ? chord_y : mean_chord(p->r, p->r_in, xa, xb, p->cx);
             if (chord <= 0 || fx * fy <= 0) continue;
             add_px(w, i, j, cover(p->mu * chord * n, fx * fy));
         }
@@ -316,8 +334,8 @@ static void raster_pile(const lscan__grid *g, const lscan__prim *p, const struct
     }
 }
 
-void lscan__synth_rasterise(const lscan__grid *g, const lscan__prim_list *l, float *a,
-                            uint32_t wx0, uint32_t wy0, uint32_t wx1, uint32_t wy1)
+void lscan__synth_rasterise(const lscan__grid *g, const lscan__prim_list *l, float *a, uint32_t wx0,
+                            uint32_t wy0, uint32_t wx1, uint32_t wy1)
 {
     struct win w = {a, wx0, wy0, wx1, wy1, wx1 - wx0};
     for (size_t k = 0; k < l->n; k++) {
@@ -334,6 +352,36 @@ void lscan__synth_rasterise(const lscan__grid *g, const lscan__prim_list *l, flo
     }
 }
 
+/* The same into one map per basis (maps[c] may be NULL for a basis with
+ * no primitive; the caller allocates those it needs, see basis_used). */
+static void rasterise_basis(const lscan__grid *g, const lscan__prim_list *l, float *const *maps,
+                            uint32_t wx0, uint32_t wy0, uint32_t wx1, uint32_t wy1)
+{
+    for (size_t k = 0; k < l->n; k++) {
+        const lscan__prim *p = &l->v[k];
+        float *a = maps[lscan__synth_prim_basis(p)];
+        if (!a) continue;
+        struct win w = {a, wx0, wy0, wx1, wy1, wx1 - wx0};
+        switch (p->kind) {
+        case LSCAN__PRIM_BOX: raster_box(g, p, &w); break;
+        case LSCAN__PRIM_CYL_X:
+        case LSCAN__PRIM_CYL_Y: raster_cyl(g, p, &w); break;
+        case LSCAN__PRIM_DISC_Z: raster_disc(g, p, &w); break;
+        case LSCAN__PRIM_ELLIPSOID: raster_ellipsoid(g, p, &w); break;
+        case LSCAN__PRIM_PILE: raster_pile(g, p, &w); break;
+        default: break;
+        }
+    }
+}
+
+static unsigned basis_used(const lscan__prim_list *l)
+{
+    unsigned m = 0;
+    for (size_t k = 0; k < l->n; k++)
+        m |= 1u << lscan__synth_prim_basis(&l->v[k]);
+    return m;
+}
+
 double lscan__synth_point_attenuation(const lscan__prim_list *l, double x, double y)
 {
     double a = 0;
@@ -343,11 +391,14 @@ double lscan__synth_point_attenuation(const lscan__prim_list *l, double x, doubl
         switch (p->kind) {
         case LSCAN__PRIM_BOX: {
             double sx = 0, sy = 0;
-            if (p->wave == LSCAN__WAVE_X_BY_Y) sx = p->wave_amp * tri((y + p->wave_phase) / p->wave_period);
-            if (p->wave == LSCAN__WAVE_Y_BY_X) sy = p->wave_amp * tri((x + p->wave_phase) / p->wave_period);
+            if (p->wave == LSCAN__WAVE_X_BY_Y)
+                sx = p->wave_amp * tri((y + p->wave_phase) / p->wave_period);
+            if (p->wave == LSCAN__WAVE_Y_BY_X)
+                sy = p->wave_amp * tri((x + p->wave_phase) / p->wave_period);
             if (x >= p->x0 + sx && x < p->x1 + sx && y >= p->y0 + sy && y < p->y1 + sy) {
                 double d = p->depth;
-                if (p->mod_amp != 0) d *= 1.0 + p->mod_amp * trapezoid((x - p->mod_phase) / p->mod_period);
+                if (p->mod_amp != 0)
+                    d *= 1.0 + p->mod_amp * profile(p, (x - p->mod_phase) / p->mod_period);
                 a += p->mu * d * texture(p, x, y);
             }
             break;
@@ -360,7 +411,8 @@ double lscan__synth_point_attenuation(const lscan__prim_list *l, double x, doubl
             break;
         case LSCAN__PRIM_DISC_Z: {
             double d2 = (x - p->cx) * (x - p->cx) + (y - p->cy) * (y - p->cy);
-            if (d2 <= (double)p->r * p->r && d2 >= (double)p->r_in * p->r_in) a += p->mu * p->depth * n;
+            if (d2 <= (double)p->r * p->r && d2 >= (double)p->r_in * p->r_in)
+                a += p->mu * p->depth * n;
             break;
         }
         case LSCAN__PRIM_ELLIPSOID: {
@@ -372,7 +424,8 @@ double lscan__synth_point_attenuation(const lscan__prim_list *l, double x, doubl
         }
         case LSCAN__PRIM_PILE:
             if (x >= p->x0 && x < p->x1 && y < p->y1 && y >= pile_top(p, x))
-                a += p->mu * (1.0 + p->grad * (y - p->y0) / (p->y1 - p->y0)) * p->depth * texture(p, x, y);
+                a += p->mu * (1.0 + p->grad * (y - p->y0) / (p->y1 - p->y0)) * p->depth *
+                     texture(p, x, y);
             break;
         default: break;
         }
@@ -443,8 +496,8 @@ void lscan__synth_gains(const lscan__scene *s, uint32_t flags, float *gain, floa
 struct finish_in {
     const lscan__scene *s;
     uint32_t flags;
-    const float *a_base;      /* width*height */
-    const float *a_anom;      /* window or NULL */
+    const float *a_base; /* width*height */
+    const float *a_anom; /* window or NULL */
     lscan_box awin;
     const float *gain, *dose;
 };
@@ -503,7 +556,8 @@ static int finish_rect(lscan_ctx *ctx, const struct finish_in *in, lscan_box out
                 /* Poisson statistics of ~quanta detected photons in air,
                  * plus electronic noise; one counter-based deviate per pixel. */
                 double var = sig * q_scale + e2;
-                float z = lscan__synth_bits_normal(lscan__synth_hash(sc->noise_key, (uint64_t)y * W + x));
+                float z =
+                    lscan__synth_bits_normal(lscan__synth_hash(sc->noise_key, (uint64_t)y * W + x));
                 val += z * __builtin_sqrt(var);
             }
             int32_t q = val <= 0 ? 0 : val >= 65535.0 ? 65535 : (int32_t)(val + 0.5);
@@ -567,8 +621,8 @@ static float measure_difficulty(const lscan__scene *s, const float *a_base, cons
     /* Noise of the attenuation at the background level (Poisson). */
     double tr = lscan__synth_exp(-bg);
     double sig = s->scanner.i0 * tr;
-    double var_i = sig * s->scanner.i0 / s->scanner.quanta +
-                   s->scanner.floor_sigma * s->scanner.floor_sigma;
+    double var_i =
+        sig * s->scanner.i0 / s->scanner.quanta + s->scanner.floor_sigma * s->scanner.floor_sigma;
     double sigma_a = __builtin_sqrt(var_i) / (sig + s->scanner.floor_level);
     double n_eff = n < 64 ? (double)n : 64.0;
     double v = c / (clutter + sigma_a / __builtin_sqrt(n_eff) + 0.02);
@@ -585,10 +639,14 @@ static float measure_difficulty(const lscan__scene *s, const float *a_base, cons
     return (float)(d < 0 ? 0 : d > 1 ? 1 : d);
 }
 
+static int render_poly(lscan_ctx *ctx, const lscan__scene *s, const lscan__render_opts *o,
+                       lscan_image **image, lscan_synth_truth *t);
+
 int lscan__synth_render(lscan_ctx *ctx, const lscan__scene *s, const lscan__render_opts *o,
                         lscan_image **image, lscan_synth_truth *t)
 {
     *image = NULL;
+    if (s->scanner.poly) return render_poly(ctx, s, o, image, t);
     uint32_t W = s->width, H = s->height;
     size_t npx = (size_t)W * H;
     lscan__grid g;
@@ -619,8 +677,8 @@ int lscan__synth_render(lscan_ctx *ctx, const lscan__scene *s, const lscan__rend
     /* The anomaly's own attenuation lives in a window around it (dilated by
      * two pixels: one for the blur, one for safety). */
     lscan_box awin = {0, 0, 0, 0};
-    bool has_anom = !o->omit_anomaly && s->anomaly.n > 0 &&
-                    lscan__synth_prims_bbox(&g, &s->anomaly, &awin);
+    bool has_anom =
+        !o->omit_anomaly && s->anomaly.n > 0 && lscan__synth_prims_bbox(&g, &s->anomaly, &awin);
     if (has_anom) {
         awin.x0 = awin.x0 > 2 ? awin.x0 - 2 : 0;
         awin.y0 = awin.y0 > 2 ? awin.y0 - 2 : 0;
@@ -660,6 +718,15 @@ int lscan__synth_render(lscan_ctx *ctx, const lscan__scene *s, const lscan__rend
         if (bx1 > bx0) {
             t->bbox = (lscan_box){bx0, by0, bx1, by1};
             t->difficulty = measure_difficulty(s, a_base, a_anom, awin, mask, t->bbox);
+            size_t bw = bx1 - bx0;
+            t->alt = malloc(bw * (by1 - by0) * sizeof *t->alt);
+            if (!t->alt) {
+                rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "synth: out of memory");
+                goto out;
+            }
+            for (uint32_t y = by0; y < by1; y++)
+                memcpy(t->alt + (size_t)(y - by0) * bw, alt + (size_t)y * W + bx0,
+                       bw * sizeof *t->alt);
         } else {
             t->difficulty = 1.0f; /* invisible: the hardest possible case */
         }
@@ -675,6 +742,516 @@ out:
     free(a_base);
     free(a_anom);
     free(alt);
+    free(gain);
+    free(dose);
+    free(mask);
+    lscan_image_free(img);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Polychromatic rendering and the scanner effects of the worlds             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Worlds other than classic render each basis material into its own map of
+ * attenuation at the 4 MeV reference, then pass the spectrum over them:
+ * T = sum_k w_k exp(-sum_c a_c r_ck). A dual-energy scan is the same maps
+ * through a second spectrum. Scanner effects in order: scatter haze (a
+ * wide, smooth fraction of the anomaly-free transmission: scatter reaches
+ * far, and taking it from the anomaly-free scene keeps the mask to the
+ * pixels the object itself changes), detector blur (3 taps per axis, one or
+ * two passes), row gains and dose, afterglow along the scan (first-order:
+ * out[x] = (1-g) s[x] + g L[x-1], L[x] = l L[x-1] + (1-l) s[x], l = e^-1/tau,
+ * so a bright-to-dark edge leaves g e^-k/tau of the step k columns later),
+ * dead and hot rows, dark level and pedestal, noise, quantisation, and the
+ * detector array's orientation (bottom-up arrays give upside-down images).
+ */
+
+/* Effective attenuation -ln T of rays through organic and iron matter only
+ * (most pixels), tabulated on a grid of reference attenuations 0..TAB_MAX
+ * in steps of 1/TAB_STEP and interpolated bilinearly: -ln T is smooth and
+ * nearly linear in both, so the error stays below 2e-4 in attenuation
+ * (0.02% in transmission: a twentieth of the quantum noise in air; checked
+ * on 20 000 random points per spectrum). Everything else (light
+ * inorganics, lead, beyond the grid) is computed exactly. */
+#define TAB_STEP 16
+#define TAB_MAX 16
+#define TAB_N (TAB_MAX * TAB_STEP + 1)
+
+struct poly_tab {
+    lscan__fexp fe;
+    float a[TAB_N * TAB_N]; /* [organic index * TAB_N + iron index] */
+};
+
+static double poly_exact(const lscan__spectrum *sp, const lscan__fexp *fe, const double *a)
+{
+    double tr = 0;
+    for (int k = 0; k < sp->n; k++) {
+        double x = 0;
+        for (int c = 0; c < LSCAN__BASIS_COUNT; c++)
+            if (a[c] != 0) x += a[c] * sp->r[c][k];
+        tr += sp->w[k] * lscan__synth_fexp_neg(fe, x);
+    }
+    return tr;
+}
+
+static struct poly_tab *poly_tab_make(const lscan__scanner *sc)
+{
+    struct poly_tab *pt = malloc(sizeof *pt);
+    if (!pt) return NULL;
+    lscan__synth_fexp_init(&pt->fe);
+    for (int i = 0; i < TAB_N; i++)
+        for (int j = 0; j < TAB_N; j++) {
+            double a[LSCAN__BASIS_COUNT] = {0};
+            a[LSCAN__BASIS_ORGANIC] = (double)i / TAB_STEP;
+            a[LSCAN__BASIS_IRON] = (double)j / TAB_STEP;
+            double tr = poly_exact(&sc->spectrum, &pt->fe, a);
+            pt->a[i * TAB_N + j] = (float)-lscan__synth_log(tr > 1e-300 ? tr : 1e-300);
+        }
+    return pt;
+}
+
+static inline double poly_one(const lscan__scanner *sc, const struct poly_tab *pt, const double *a)
+{
+    double o = a[LSCAN__BASIS_ORGANIC], f = a[LSCAN__BASIS_IRON];
+    if (a[LSCAN__BASIS_LIGHT] == 0 && a[LSCAN__BASIS_LEAD] == 0 && o >= 0 && f >= 0 &&
+        o < TAB_MAX && f < TAB_MAX) {
+        if (o == 0 && f == 0) return 1.0;
+        double u = o * TAB_STEP, v = f * TAB_STEP;
+        int i = (int)u, j = (int)v;
+        double fu = u - i, fv = v - j;
+        const float *t = pt->a + i * TAB_N + j;
+        double top = t[0] + (t[1] - t[0]) * fv, bot = t[TAB_N] + (t[TAB_N + 1] - t[TAB_N]) * fv;
+        return lscan__synth_fexp_neg(&pt->fe, top + (bot - top) * fu);
+    }
+    return poly_exact(&sc->spectrum, &pt->fe, a);
+}
+
+/* Poly transmission over a window of per-basis maps (NULL: zero). */
+static void poly_transmission(const lscan__scanner *sc, const struct poly_tab *pt,
+                              float *const *maps, float *const *extra, size_t n, float *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        double a[LSCAN__BASIS_COUNT];
+        for (int c = 0; c < LSCAN__BASIS_COUNT; c++) {
+            a[c] = maps[c] ? maps[c][i] : 0.0;
+            if (extra && extra[c]) a[c] += extra[c][i];
+        }
+        out[i] = (float)poly_one(sc, pt, a);
+    }
+}
+
+/* Scatter haze on a coarse grid: block means of the anomaly-free
+ * transmission, box-blurred over the kernel's half-width. */
+struct haze {
+    float *c;
+    uint32_t cw, ch, block;
+    double h;
+};
+
+static int haze_make(lscan_ctx *ctx, const lscan__scene *s, const float *tb, struct haze *hz)
+{
+    memset(hz, 0, sizeof *hz);
+    hz->h = s->scanner.haze;
+    if (hz->h <= 0) return LSCAN_OK;
+    uint32_t W = s->width, H = s->height, B = 8;
+    hz->block = B;
+    hz->cw = (W + B - 1) / B, hz->ch = (H + B - 1) / B;
+    size_t n = (size_t)hz->cw * hz->ch;
+    float *c = calloc(n, sizeof *c), *tmp = malloc(n * sizeof *tmp);
+    if (!c || !tmp) {
+        free(c);
+        free(tmp);
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "synth: cannot allocate the haze map");
+    }
+    for (uint32_t cy = 0; cy < hz->ch; cy++)
+        for (uint32_t cx = 0; cx < hz->cw; cx++) {
+            double sum = 0;
+            uint32_t m = 0;
+            for (uint32_t y = cy * B; y < (cy + 1) * B && y < H; y++)
+                for (uint32_t x = cx * B; x < (cx + 1) * B && x < W; x++, m++)
+                    sum += tb[(size_t)y * W + x];
+            c[(size_t)cy * hz->cw + cx] = (float)(sum / m);
+        }
+    double pitch = s->pitch_x < s->pitch_y ? s->pitch_y : s->pitch_x;
+    int rad = (int)(s->scanner.haze_mm / (B * pitch) + 0.5);
+    if (rad < 1) rad = 1;
+    for (int pass = 0; pass < 2; pass++) { /* rows then columns, edges clamped */
+        uint32_t outer = pass ? hz->cw : hz->ch, len = pass ? hz->ch : hz->cw;
+        for (uint32_t o = 0; o < outer; o++)
+            for (uint32_t i = 0; i < len; i++) {
+                double sum = 0;
+                for (int k = -rad; k <= rad; k++) {
+                    int64_t j = (int64_t)i + k;
+                    j = j < 0 ? 0 : j >= len ? len - 1 : j;
+                    size_t idx = pass ? (size_t)j * hz->cw + o : (size_t)o * hz->cw + (size_t)j;
+                    sum += c[idx];
+                }
+                size_t at = pass ? (size_t)i * hz->cw + o : (size_t)o * hz->cw + i;
+                tmp[at] = (float)(sum / (2 * rad + 1));
+            }
+        float *sw = c;
+        c = tmp;
+        tmp = sw;
+    }
+    free(tmp);
+    hz->c = c;
+    return LSCAN_OK;
+}
+
+/* Row y of the haze map at full resolution (bilinear from the coarse map);
+ * xi/xf: each column's coarse index and fraction (haze_cols). */
+static void haze_cols(const struct haze *hz, uint32_t W, uint32_t *xi, float *xf)
+{
+    for (uint32_t x = 0; x < W; x++) {
+        double u = (x + 0.5) / hz->block - 0.5;
+        u = u < 0 ? 0 : u > hz->cw - 1 ? hz->cw - 1 : u;
+        xi[x] = (uint32_t)u;
+        xf[x] = (float)(u - xi[x]);
+    }
+}
+
+static void haze_row(const struct haze *hz, uint32_t y, uint32_t W, const uint32_t *xi,
+                     const float *xf, double *row, double *crow)
+{
+    double v = (y + 0.5) / hz->block - 0.5;
+    v = v < 0 ? 0 : v > hz->ch - 1 ? hz->ch - 1 : v;
+    uint32_t j = (uint32_t)v, j1 = j + 1 < hz->ch ? j + 1 : j;
+    double fv = v - j;
+    const float *c0 = hz->c + (size_t)j * hz->cw, *c1 = hz->c + (size_t)j1 * hz->cw;
+    for (uint32_t i = 0; i < hz->cw; i++)
+        crow[i] = c0[i] * (1 - fv) + c1[i] * fv;
+    crow[hz->cw] = crow[hz->cw - 1];
+    for (uint32_t x = 0; x < W; x++) {
+        uint32_t i = xi[x];
+        double fu = xf[x];
+        row[x] = crow[i] + (crow[i + 1] - crow[i]) * fu;
+    }
+}
+
+struct poly_in {
+    const lscan__scene *s;
+    uint32_t flags;
+    const float *tb; /* anomaly-free transmission, full image */
+    const float *tw; /* with the anomaly over awin, or NULL */
+    lscan_box awin;
+    const struct haze *hz;
+    const float *gain, *dose, *hot;
+};
+
+/* Final pixel values of rows [y0, y1), all columns, into dst (full-image
+ * indexing). The same arithmetic for every caller, so that the scan with
+ * and without its anomaly differ exactly where the anomaly changes them. */
+static int finish_poly(lscan_ctx *ctx, const struct poly_in *in, uint32_t y0, uint32_t y1,
+                       uint16_t *dst)
+{
+    const lscan__scene *s = in->s;
+    const lscan__scanner *sc = &s->scanner;
+    uint32_t W = s->width, H = s->height;
+    bool blur = !(in->flags & LSCAN_SYNTH_NO_BLUR);
+    int passes = blur ? (sc->blur_passes > 1 ? 2 : 1) : 0;
+    uint32_t by0 = y0 > (uint32_t)passes ? y0 - passes : 0;
+    uint32_t by1 = y1 + passes < H ? y1 + passes : H;
+    size_t rows = by1 - by0;
+    size_t cw = in->hz->c ? in->hz->cw : 1;
+    float *b = malloc(rows * W * sizeof *b);
+    float *save = malloc(2 * (size_t)W * sizeof *save);
+    double *glow = malloc(((size_t)W + cw + 1) * sizeof *glow);
+    uint32_t *xi = malloc((size_t)W * sizeof *xi);
+    float *xf = malloc((size_t)W * sizeof *xf);
+    if (!b || !save || !glow || !xi || !xf) {
+        free(b);
+        free(save);
+        free(glow);
+        free(xi);
+        free(xf);
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "synth: cannot allocate render buffers");
+    }
+    double h = in->hz->c ? in->hz->h : 0.0, hn = 1.0 / (1.0 + h);
+    if (h > 0) haze_cols(in->hz, W, xi, xf);
+    for (uint32_t y = by0; y < by1; y++) {
+        float *row = b + (size_t)(y - by0) * W;
+        const float *src = in->tb + (size_t)y * W;
+        bool win = in->tw && y >= in->awin.y0 && y < in->awin.y1;
+        if (h > 0) haze_row(in->hz, y, W, xi, xf, glow, glow + W);
+        for (uint32_t x = 0; x < W; x++) {
+            double v = src[x];
+            if (win && x >= in->awin.x0 && x < in->awin.x1)
+                v = in->tw[(size_t)(y - in->awin.y0) * (in->awin.x1 - in->awin.x0) +
+                           (x - in->awin.x0)];
+            if (h > 0) v = (v + h * glow[x]) * hn;
+            row[x] = (float)v;
+        }
+    }
+    /* Blur in place: along x with the row's own copy, along y with a copy
+     * of the previous row (edges clamped; rows at the buffer's edge are
+     * only used as neighbours). */
+    float bx = (float)sc->blur, cx = 1.0f - 2.0f * bx;
+    float bv = (float)sc->blur_y, cv = 1.0f - 2.0f * bv;
+    for (int pass = 0; pass < passes; pass++) {
+        for (size_t j = 0; j < rows; j++) {
+            float *r = b + j * W;
+            memcpy(save, r, W * sizeof *save);
+            for (uint32_t x = 0; x < W; x++) {
+                uint32_t xl = x ? x - 1 : 0, xr = x + 1 < W ? x + 1 : W - 1;
+                r[x] = bx * save[xl] + cx * save[x] + bx * save[xr];
+            }
+        }
+        float *prev = save, *cur = save + W;
+        for (size_t j = 0; j < rows; j++) {
+            float *r = b + j * W;
+            memcpy(cur, r, W * sizeof *cur);
+            uint32_t y = by0 + (uint32_t)j;
+            const float *u = y == 0 ? cur : j == 0 ? cur : prev;
+            const float *d = y + 1 >= H ? cur : j + 1 >= rows ? cur : r + W;
+            for (uint32_t x = 0; x < W; x++)
+                r[x] = bv * u[x] + cv * cur[x] + bv * d[x];
+            float *t = prev;
+            prev = cur;
+            cur = t;
+        }
+    }
+    bool noise = !(in->flags & LSCAN_SYNTH_NO_NOISE);
+    double i0 = sc->i0, q_scale = sc->i0 / sc->quanta, e2 = sc->floor_sigma * sc->floor_sigma;
+    double g = sc->glow, lam = sc->tau > 0 ? lscan__synth_exp(-1.0 / sc->tau) : 0.0;
+    double dark = sc->floor_level + sc->pedestal;
+    for (uint32_t y = y0; y < y1; y++) {
+        const float *r = b + (size_t)(y - by0) * W;
+        for (uint32_t x = 0; x < W; x++)
+            glow[x] = i0 * in->gain[y] * in->dose[x] * r[x];
+        if (g > 0) {
+            double L = glow[0];
+            for (uint32_t x = 0; x < W; x++) {
+                double sig = glow[x];
+                glow[x] = (1.0 - g) * sig + g * L;
+                L = lam * L + (1.0 - lam) * sig;
+            }
+        }
+        double off = dark + in->hot[y];
+        for (uint32_t x = 0; x < W; x++) {
+            double sig = glow[x];
+            double val = sig + off;
+            if (noise) {
+                double var = sig * q_scale + e2;
+                float z =
+                    lscan__synth_bits_normal(lscan__synth_hash(sc->noise_key, (uint64_t)y * W + x));
+                val += z * __builtin_sqrt(var);
+            }
+            int32_t q = val <= 0 ? 0 : val >= 65535.0 ? 65535 : (int32_t)(val + 0.5);
+            dst[(size_t)y * W + x] = (uint16_t)q;
+        }
+    }
+    free(b);
+    free(save);
+    free(glow);
+    free(xi);
+    free(xf);
+    return LSCAN_OK;
+}
+
+/* Dead and hot detector rows, chosen by the gain key: dead rows get gain 0,
+ * hot rows a dark-current offset of 3-15% of the air level. */
+static void bad_rows(const lscan__scene *s, uint32_t flags, float *gain, float *hot)
+{
+    const lscan__scanner *sc = &s->scanner;
+    for (uint32_t y = 0; y < s->height; y++)
+        hot[y] = 0;
+    if (flags & LSCAN_SYNTH_NO_ROW_GAIN) return;
+    for (uint32_t k = 0; k < sc->dead_rows + sc->hot_rows; k++) {
+        uint64_t hsh = lscan__synth_hash(sc->gain_key ^ 0xdeadull, k);
+        uint32_t y = (uint32_t)((hsh >> 16) % s->height);
+        if (k < sc->dead_rows)
+            gain[y] = 0.0f;
+        else
+            hot[y] = (float)(sc->i0 * (0.03 + 0.12 * (double)(hsh & 0xffff) / 65536.0));
+    }
+}
+
+static void flip_rows(void *data, size_t row_bytes, uint32_t height)
+{
+    unsigned char *p = data, tmpb[256];
+    for (uint32_t y = 0; y < height / 2; y++) {
+        unsigned char *a = p + (size_t)y * row_bytes, *b = p + (size_t)(height - 1 - y) * row_bytes;
+        for (size_t off = 0; off < row_bytes; off += sizeof tmpb) {
+            size_t n = row_bytes - off < sizeof tmpb ? row_bytes - off : sizeof tmpb;
+            memcpy(tmpb, a + off, n);
+            memcpy(a + off, b + off, n);
+            memcpy(b + off, tmpb, n);
+        }
+    }
+}
+
+static int render_poly(lscan_ctx *ctx, const lscan__scene *s, const lscan__render_opts *o,
+                       lscan_image **image, lscan_synth_truth *t)
+{
+    uint32_t W = s->width, H = s->height;
+    size_t npx = (size_t)W * H;
+    lscan__grid g;
+    int rc = lscan__synth_grid_make(ctx, s, &g);
+    if (rc) return rc;
+    struct poly_tab *pt = poly_tab_make(&s->scanner);
+    float *maps[LSCAN__BASIS_COUNT] = {0}, *wmaps[LSCAN__BASIS_COUNT] = {0},
+          *amaps[LSCAN__BASIS_COUNT] = {0};
+    float *tb = NULL, *tw = NULL, *a_anom = NULL, *hot = NULL;
+    float *gain = malloc((size_t)H * sizeof *gain);
+    float *dose = malloc((size_t)W * sizeof *dose);
+    hot = malloc((size_t)H * sizeof *hot);
+    uint8_t *mask = calloc(npx, 1);
+    uint16_t *alt = NULL, *alt_box = NULL;
+    struct haze hz = {0};
+    lscan_image *img = NULL;
+    if (!pt || !gain || !dose || !hot || !mask) goto oom;
+    rc = lscan__image_new(ctx, W, H, 1, &img);
+    if (rc) goto out;
+    img->src_bits = 16;
+    img->src_channels = 1;
+    img->src_format = LSCAN_FORMAT_SYNTH;
+    img->polarity = LSCAN_POLARITY_TRANSMISSION;
+    uint16_t *px = lscan__image_plane_mut(img, 0);
+
+    unsigned used = basis_used(&s->base);
+    for (int c = 0; c < LSCAN__BASIS_COUNT; c++)
+        if (used & (1u << c)) {
+            maps[c] = calloc(npx, sizeof *maps[c]);
+            if (!maps[c]) goto oom;
+        }
+    rasterise_basis(&g, &s->base, maps, 0, 0, W, H);
+    lscan__synth_gains(s, o->flags, gain, dose);
+    bad_rows(s, o->flags, gain, hot);
+
+    lscan_box awin = {0, 0, 0, 0};
+    bool has_anom =
+        !o->omit_anomaly && s->anomaly.n > 0 && lscan__synth_prims_bbox(&g, &s->anomaly, &awin);
+    size_t an = 0;
+    if (has_anom) {
+        awin.x0 = awin.x0 > 2 ? awin.x0 - 2 : 0;
+        awin.y0 = awin.y0 > 2 ? awin.y0 - 2 : 0;
+        awin.x1 = awin.x1 + 2 < W ? awin.x1 + 2 : W;
+        awin.y1 = awin.y1 + 2 < H ? awin.y1 + 2 : H;
+        size_t aw = awin.x1 - awin.x0;
+        an = aw * (awin.y1 - awin.y0);
+        unsigned au = basis_used(&s->anomaly) | used;
+        for (int c = 0; c < LSCAN__BASIS_COUNT; c++) {
+            if (!(au & (1u << c))) continue;
+            amaps[c] = calloc(an, sizeof *amaps[c]);
+            wmaps[c] = calloc(an, sizeof *wmaps[c]);
+            if (!amaps[c] || !wmaps[c]) goto oom;
+            if (maps[c])
+                for (uint32_t y = awin.y0; y < awin.y1; y++)
+                    memcpy(wmaps[c] + (size_t)(y - awin.y0) * aw, maps[c] + (size_t)y * W + awin.x0,
+                           aw * sizeof(float));
+        }
+        rasterise_basis(&g, &s->anomaly, amaps, awin.x0, awin.y0, awin.x1, awin.y1);
+    }
+    /* Anomaly-free transmission, then the maps are no longer needed. */
+    tb = malloc(npx * sizeof *tb);
+    if (!tb) goto oom;
+    for (uint32_t y = 0; y < H; y++) {
+        float *rows[LSCAN__BASIS_COUNT];
+        for (int c = 0; c < LSCAN__BASIS_COUNT; c++)
+            rows[c] = maps[c] ? maps[c] + (size_t)y * W : NULL;
+        poly_transmission(&s->scanner, pt, rows, NULL, W, tb + (size_t)y * W);
+    }
+    for (int c = 0; c < LSCAN__BASIS_COUNT; c++) {
+        free(maps[c]);
+        maps[c] = NULL;
+    }
+    if (has_anom) {
+        tw = malloc(an * sizeof *tw);
+        a_anom = malloc(an * sizeof *a_anom);
+        if (!tw || !a_anom) goto oom;
+        poly_transmission(&s->scanner, pt, wmaps, amaps, an, tw);
+    }
+    rc = haze_make(ctx, s, tb, &hz);
+    if (rc) goto out;
+    struct poly_in fin = {s, o->flags, tb, tw, awin, &hz, gain, dose, hot};
+    rc = finish_poly(ctx, &fin, 0, H, px);
+    if (rc) goto out;
+
+    memset(&t->bbox, 0, sizeof t->bbox);
+    t->difficulty = (float)s->difficulty_target;
+    if (has_anom) {
+        /* Without the anomaly: rows of the window, whole rows (afterglow
+         * carries a change along the scan beyond the window). */
+        alt = malloc(npx * sizeof *alt);
+        if (!alt) goto oom;
+        struct poly_in f0 = fin;
+        f0.tw = NULL;
+        rc = finish_poly(ctx, &f0, awin.y0, awin.y1, alt);
+        if (rc) goto out;
+        uint32_t bx0 = W, by0 = H, bx1 = 0, by1 = 0;
+        for (uint32_t y = awin.y0; y < awin.y1; y++)
+            for (uint32_t x = 0; x < W; x++) {
+                size_t k = (size_t)y * W + x;
+                if (px[k] != alt[k]) {
+                    mask[k] = 1;
+                    bx0 = x < bx0 ? x : bx0, bx1 = x + 1 > bx1 ? x + 1 : bx1;
+                    by0 = y < by0 ? y : by0, by1 = y + 1 > by1 ? y + 1 : by1;
+                }
+            }
+        /* Effective attenuations for the difficulty measure: the base from
+         * the anomaly-free transmission, the anomaly as the difference. */
+        size_t aw = awin.x1 - awin.x0;
+        for (uint32_t y = awin.y0; y < awin.y1; y++)
+            for (uint32_t x = awin.x0; x < awin.x1; x++) {
+                size_t k = (size_t)(y - awin.y0) * aw + (x - awin.x0);
+                double t0 = tb[(size_t)y * W + x], t1 = tw[k];
+                a_anom[k] = (float)(lscan__synth_log(t0 > 1e-300 ? t0 : 1e-300) -
+                                    lscan__synth_log(t1 > 1e-300 ? t1 : 1e-300));
+            }
+        for (size_t k = 0; k < npx; k++)
+            tb[k] = (float)-lscan__synth_log(tb[k] > 1e-30f ? tb[k] : 1e-30f);
+        if (bx1 > bx0) {
+            t->bbox = (lscan_box){bx0, by0, bx1, by1};
+            t->difficulty = measure_difficulty(s, tb, a_anom, awin, mask, t->bbox);
+            size_t bw = bx1 - bx0;
+            alt_box = malloc(bw * (by1 - by0) * sizeof *alt_box);
+            if (!alt_box) goto oom;
+            for (uint32_t y = by0; y < by1; y++)
+                memcpy(alt_box + (size_t)(y - by0) * bw, alt + (size_t)y * W + bx0,
+                       bw * sizeof *alt_box);
+        } else {
+            t->difficulty = 1.0f;
+        }
+    }
+    if (s->scanner.flip) {
+        flip_rows(px, (size_t)W * sizeof *px, H);
+        flip_rows(mask, W, H);
+        flip_rows(gain, sizeof *gain, H);
+        if (t->bbox.x1 > t->bbox.x0) {
+            uint32_t y0 = H - t->bbox.y1, y1 = H - t->bbox.y0;
+            t->bbox.y0 = y0, t->bbox.y1 = y1;
+            flip_rows(alt_box, (size_t)(t->bbox.x1 - t->bbox.x0) * sizeof *alt_box,
+                      t->bbox.y1 - t->bbox.y0);
+        }
+    }
+    t->alt = alt_box;
+    alt_box = NULL;
+    t->mask = mask;
+    mask = NULL;
+    t->row_gain = gain;
+    gain = NULL;
+    *image = img;
+    img = NULL;
+    goto out;
+oom:
+    rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "synth: cannot allocate a %ux%u scan", W, H);
+out:
+    lscan__synth_grid_free(&g);
+    free(pt);
+    for (int c = 0; c < LSCAN__BASIS_COUNT; c++) {
+        free(maps[c]);
+        free(wmaps[c]);
+        free(amaps[c]);
+    }
+    free(tb);
+    free(tw);
+    free(a_anom);
+    free(hz.c);
+    free(hot);
+    free(alt);
+    free(alt_box);
     free(gain);
     free(dose);
     free(mask);

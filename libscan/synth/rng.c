@@ -1,4 +1,4 @@
-/* rng.c — the generator's random streams: splitmix64 seeding, xoshiro256**, counter-based hashing. */
+/* rng.c — random streams: splitmix64 seeding, xoshiro256**, counter-based hashing. */
 #include "synth.h"
 
 /* splitmix64 (Steele, Lea, Flood 2014): the recommended seeder for xoshiro. */
@@ -10,7 +10,10 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 void lscan__synth_rng_seed(lscan__rng *r, uint64_t seed, uint64_t stream)
 {
@@ -18,7 +21,8 @@ void lscan__synth_rng_seed(lscan__rng *r, uint64_t seed, uint64_t stream)
      * equal streams of neighbouring seeds start far apart. */
     uint64_t x = seed ^ (stream * 0xd1b54a32d192ed03ull);
     x = splitmix64(&x) ^ stream;
-    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
 }
 
 /* xoshiro256** 1.0 (Blackman, Vigna 2018). */
@@ -55,7 +59,10 @@ int lscan__synth_int(lscan__rng *r, int lo, int hi)
     return lo + (int)((x * span) >> 32);
 }
 
-bool lscan__synth_chance(lscan__rng *r, double p) { return lscan__synth_uniform(r) < p; }
+bool lscan__synth_chance(lscan__rng *r, double p)
+{
+    return lscan__synth_uniform(r) < p;
+}
 
 float lscan__synth_bits_normal(uint64_t b)
 {
