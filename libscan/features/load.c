@@ -86,6 +86,13 @@ const struct lscan__feature_def lscan__load_defs[LSCAN__LOAD_DESC] = {
                                             "reach its top and bottom quarters and cover a "
                                             "quarter of its height (a reefer's machinery unit); "
                                             "the excess_* descriptors leave them out"},
+    [LSCAN__LD_ROOF_BAND_Z] = {"roof_band_z", "log(1 + z) of what stands out inside the roof "
+                                              "band: blocks of 4, 8 or 16 cells against the "
+                                              "row's median over ~1 m segments, in units of the "
+                                              "row's 1.48 MAD, summed down 4, 8 or 16 rows / "
+                                              "sqrt(rows): a package at the roof"},
+    [LSCAN__LD_FLOOR_BAND_Z] = {"floor_band_z", "the same inside the floor band: a package on "
+                                                "the floor"},
     [LSCAN__LD_EXCESS_Z4] = {"excess_z4", "log(1 + max(0, z)) of the interior's strongest block "
                                           "of 4x4 cells, z = mean r2 / (noise of the block mean "
                                           "+ 0.005): anything beyond the empty container"},
@@ -102,6 +109,16 @@ const struct lscan__feature_def lscan__load_defs[LSCAN__LOAD_DESC] = {
 #define END_UNIT_CM 60.0
 #define END_UNIT_GAP 3
 #define END_UNIT_MARGIN_CM 5.0
+
+/* Inside the roof and floor bands: segments for the along-the-container baseline, and the
+ * floor of a row's spread (a perfectly flat row must not make any excess infinite). */
+#define BAND_SEGMENT_CM 100.0
+#define BAND_SPREAD_FLOOR 0.003
+/* A band repeats when its column profile's autocorrelation peaks at 0.3 or more at a lag of
+ * 15 to 80 cm (corrugation, cross-members). */
+#define BAND_PERIOD_MIN_CM 15.0
+#define BAND_PERIOD_MAX_CM 80.0
+#define BAND_PERIODIC_R 0.3
 
 #define EDGE_ROWS_CM 8.0
 #define EDGE_ROW_SHARE 0.8
@@ -158,6 +175,119 @@ static void period(const double *p, uint32_t n, uint32_t lo, uint32_t hi, double
         prev = cur;
         cur = c;
     }
+}
+
+/* k-th smallest of v[0..n) (k < n), reordering v. */
+static float select_f(float *v, size_t n, size_t k)
+{
+    return lscan__select_f(v, n, k);
+}
+
+/* What stands out inside a structure band (roof or floor rows y0..y1 of the box, columns
+ * x0..x1): the band's own structure repeats along the container (corrugation, cross-members,
+ * rails), so each row's blocks of w cells are compared with the row's median over segments of
+ * about a metre (interpolated between segments) in units of the row's spread (1.48 MAD), and
+ * the excess is summed down windows of 4, 8 and 16 rows. Returns log(1 + the largest z over
+ * block widths of 4, 8 and 16 cells), 0 for a band too thin or short. `tmp` holds
+ * (y1 - y0 + 3) * (x1 - x0) floats. */
+static double band_excess(const lscan__residual_maps *m, uint32_t x0, uint32_t x1, uint32_t y0,
+                          uint32_t y1, float *tmp)
+{
+    const uint32_t W = m->W, rows = y1 > y0 ? y1 - y0 : 0, len = x1 > x0 ? x1 - x0 : 0;
+    const uint32_t seg = (uint32_t)(BAND_SEGMENT_CM / m->cell_cm + 0.5);
+    if (rows < 2 || len < 2 * seg + 16) return 0;
+    /* A band that repeats (corrugation, cross-members) is compared with itself one and two
+     * periods away first, so that only what does not repeat is left. */
+    float *D = tmp + (size_t)(rows + 3) * len;
+    double *prof = (double *)(void *)tmp; /* len doubles, before e is written */
+    for (uint32_t x = 0; x < len; x++) {
+        double s = 0;
+        for (uint32_t y = 0; y < rows; y++)
+            s += m->r2[(size_t)(y + y0) * W + x0 + x];
+        prof[x] = s;
+    }
+    double lag, rr;
+    period(prof, len, (uint32_t)(BAND_PERIOD_MIN_CM / m->cell_cm + 0.5),
+           (uint32_t)(BAND_PERIOD_MAX_CM / m->cell_cm + 0.5), &lag, &rr);
+    const uint32_t L = rr >= BAND_PERIODIC_R ? (uint32_t)lag : 0;
+    for (uint32_t y = 0; y < rows; y++) {
+        const float *r2 = m->r2 + (size_t)(y + y0) * W + x0;
+        float *dy = D + (size_t)y * len;
+        for (uint32_t x = 0; x < len; x++) {
+            if (!L) {
+                dy[x] = r2[x];
+                continue;
+            }
+            float v[4];
+            int k = 0;
+            for (int j = -2; j <= 2; j++) {
+                long xx = (long)x + j * (long)L;
+                if (j && xx >= 0 && xx < (long)len) v[k++] = r2[xx];
+            }
+            /* The median of the (2 to 4) same-phase neighbours. */
+            for (int a = 1; a < k; a++)
+                for (int b = a; b > 0 && v[b - 1] > v[b]; b--) {
+                    float t = v[b];
+                    v[b] = v[b - 1];
+                    v[b - 1] = t;
+                }
+            dy[x] = r2[x] - (k % 2 ? v[k / 2] : 0.5f * (v[k / 2 - 1] + v[k / 2]));
+        }
+    }
+    double best = 0;
+    for (int wi = 0; wi < 3; wi++) {
+        const uint32_t w = 4u << wi, step = w / 2, nb = (len - w) / step + 1;
+        float *e = tmp, *row = tmp + (size_t)rows * len, *sorted = row + len;
+        for (uint32_t y = 0; y < rows; y++) {
+            const float *r2 = D + (size_t)y * len;
+            for (uint32_t k = 0; k < nb; k++) {
+                double s = 0;
+                for (uint32_t x = k * step; x < k * step + w; x++)
+                    s += r2[x];
+                row[k] = (float)(s / w);
+            }
+            /* Segment medians at their centres, interpolated. */
+            const uint32_t per = seg / step ? seg / step : 1, nseg = (nb + per - 1) / per;
+            for (uint32_t g = 0; g < nseg; g++) {
+                const uint32_t a = g * per, b = a + per < nb ? a + per : nb;
+                memcpy(sorted, row + a, (b - a) * sizeof *sorted);
+                sorted[nb + g] = select_f(sorted, b - a, (b - a) / 2);
+            }
+            float *ey = e + (size_t)y * nb;
+            for (uint32_t k = 0; k < nb; k++) {
+                double pos = ((double)k - (per - 1) / 2.0) / per;
+                uint32_t g0 = pos <= 0 ? 0 : (uint32_t)pos;
+                if (g0 + 1 >= nseg) g0 = nseg > 1 ? nseg - 2 : 0;
+                double t = nseg > 1 ? pos - g0 : 0;
+                if (t < 0) t = 0;
+                if (t > 1) t = 1;
+                double base =
+                    nseg > 1 ? (1 - t) * sorted[nb + g0] + t * sorted[nb + g0 + 1] : sorted[nb];
+                ey[k] = (float)(row[k] - base);
+            }
+            for (uint32_t k = 0; k < nb; k++)
+                sorted[k] = fabsf(ey[k]);
+            const double spread = 1.4826 * select_f(sorted, nb, nb / 2) + BAND_SPREAD_FLOOR;
+            for (uint32_t k = 0; k < nb; k++)
+                ey[k] = (float)(ey[k] / spread);
+        }
+        for (uint32_t k = 0; k < nb; k++)
+            for (int hw = 0; hw < 3; hw++) {
+                const uint32_t h = 4u << hw;
+                if (h > rows && hw > 0) break;
+                const uint32_t hh = h < rows ? h : rows;
+                double s = 0;
+                for (uint32_t y = 0; y < hh; y++)
+                    s += e[(size_t)y * nb + k];
+                for (uint32_t y = hh;; y++) {
+                    double z = s / sqrt((double)hh);
+                    if (z > best) best = z;
+                    if (y >= rows) break;
+                    s += e[(size_t)y * nb + k] - e[(size_t)(y - hh) * nb + k];
+                }
+            }
+    }
+    return log1p(best);
 }
 
 int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
@@ -490,6 +620,23 @@ int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
                 if (z > zmax) zmax = z;
             }
         d[k == 0 ? LSCAN__LD_EXCESS_Z4 : LSCAN__LD_EXCESS_Z16] = (float)log1p(zmax);
+    }
+    /* The roof and floor bands themselves, between the end structures: a package at the roof or
+     * on the floor may sit inside them. */
+    {
+        const uint32_t bx0 = x0 + ex0, bx1 = x0 + ex1,
+                       band_max = y0 > m->band_bottom ? y0 : m->band_bottom;
+        float *tmp = malloc((2 * (size_t)band_max + 3) * (bx1 - bx0) * sizeof *tmp + 32);
+        if (!tmp) {
+            free(II);
+            free(prof);
+            free(hist);
+            free(col_on);
+            return LSCAN_ERR_NO_MEMORY;
+        }
+        d[LSCAN__LD_ROOF_BAND_Z] = (float)band_excess(m, bx0, bx1, 0, y0, tmp);
+        d[LSCAN__LD_FLOOR_BAND_Z] = (float)band_excess(m, bx0, bx1, y1, H, tmp);
+        free(tmp);
     }
     free(II);
     free(prof);

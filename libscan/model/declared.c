@@ -21,6 +21,8 @@ static const struct {
     {LSCAN_FEATURES_LOAD, LSCAN__LD_EXCESS_AREA, "load.excess_area"},
     {LSCAN_FEATURES_LOAD, LSCAN__LD_EXCESS_MASS, "load.excess_mass"},
     {LSCAN_FEATURES_LOAD, LSCAN__LD_END_UNIT_M, "load.end_unit_m"},
+    {LSCAN_FEATURES_LOAD, LSCAN__LD_ROOF_BAND_Z, "load.roof_band_z"},
+    {LSCAN_FEATURES_LOAD, LSCAN__LD_FLOOR_BAND_Z, "load.floor_band_z"},
     {LSCAN_FEATURES_IMAGE, LSCAN__IF_LOADED_FRAC, "image.loaded_frac"},
     {LSCAN_FEATURES_IMAGE, LSCAN__IF_LOAD_MASS, "image.load_mass"},
     {LSCAN_FEATURES_IMAGE, LSCAN__IF_LARGEST_OBJECT, "image.largest_object"},

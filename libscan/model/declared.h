@@ -16,7 +16,7 @@
 
 /* The empty-container check's inputs: some load descriptors and some image features, by name
  * (declared.c); their count. */
-#define LSCAN__EMPTY_INPUTS 11
+#define LSCAN__EMPTY_INPUTS 13
 /* The consignment comparison's load descriptors (declared.c). */
 #define LSCAN__CONS_FEATURES 9
 

@@ -588,7 +588,7 @@ Test(declared, model_file_sections_round_trip_and_refuse_corruption, .timeout = 
         {"commodity-group cartons_goods", "commodity-group empty", LSCAN_ERR_MODEL_VALUE},
         {"commodity-groups 2", "commodity-groups 65", LSCAN_ERR_MODEL_VALUE},
         {"commodity-schema ", "commodity-schema 1", LSCAN_ERR_MODEL_SCHEMA},
-        {"empty-schema 11", "empty-schema 12", LSCAN_ERR_MODEL_SCHEMA},
+        {"empty-schema 13", "empty-schema 12", LSCAN_ERR_MODEL_SCHEMA},
         {"consignment-feature fill", "consignment-feature fil", LSCAN_ERR_MODEL_SCHEMA},
         {"mismatch-threshold 0.5", "mismatch-threshold 1.5", LSCAN_ERR_MODEL_VALUE},
         {"consignment-commodity-weight 0", "consignment-commodity-weight -1",
