@@ -42,6 +42,7 @@ static void usage(FILE *f)
             "  --consignment-size N    containers per validation consignment (4)\n"
             "  --min-group-inspect N   INSPECT validation scans a declared group needs for an\n"
             "                          operating point of its own (20)\n"
+            "  --empty-l2 L            L2 penalty of the empty-container check (10)\n"
             "  --name NAME             model name recorded in the file\n"
             "  --training TEXT         one-line description of the training data\n"
             "  --allow-failures        skip scans that cannot be read or analysed\n"
@@ -161,6 +162,8 @@ int cmd_train(int argc, char **argv)
             }
         } else if (!strcmp(a, "--min-group-inspect")) {
             if (!cli_parse_u64(a, v, 1000000, &min_group)) return EXIT_USAGE;
+        } else if (!strcmp(a, "--empty-l2")) {
+            if (!cli_parse_double(a, v, 0, DBL_MAX, &o.empty_l2)) return EXIT_USAGE;
         } else if (!strcmp(a, "--mismatch-false-rate") || !strcmp(a, "--consignment-false-rate")) {
             double *x = !strcmp(a, "--mismatch-false-rate") ? &o.mismatch_false_rate
                                                            : &o.consignment_false_rate;

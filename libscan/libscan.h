@@ -1164,6 +1164,9 @@ typedef struct lscan_train_options {
     double consignment_false_rate;
     uint32_t consignment_size;
     uint32_t min_group_inspect;
+    /* The L2 penalty of the empty-container check's logistic model over every image feature
+     * and load descriptor (default 10, chosen on the mosaic world's validation scans). */
+    double empty_l2;
 } lscan_train_options;
 
 LSCAN_API void lscan_train_options_init(lscan_train_options *o);

@@ -10,26 +10,10 @@
 
 /* ---- inputs ------------------------------------------------------------------------------ */
 
-/* The empty-container check reads what stands out of the empty container between its end
- * structures (load.c) and the residual stage's emptiness statistics (residual.c). */
-static const struct {
-    uint32_t set, index;
-    const char *name;
-} empty_inputs[LSCAN__EMPTY_INPUTS] = {
-    {LSCAN_FEATURES_LOAD, LSCAN__LD_EXCESS_Z4, "load.excess_z4"},
-    {LSCAN_FEATURES_LOAD, LSCAN__LD_EXCESS_Z16, "load.excess_z16"},
-    {LSCAN_FEATURES_LOAD, LSCAN__LD_EXCESS_AREA, "load.excess_area"},
-    {LSCAN_FEATURES_LOAD, LSCAN__LD_EXCESS_MASS, "load.excess_mass"},
-    {LSCAN_FEATURES_LOAD, LSCAN__LD_END_UNIT_M, "load.end_unit_m"},
-    {LSCAN_FEATURES_LOAD, LSCAN__LD_ROOF_BAND_Z, "load.roof_band_z"},
-    {LSCAN_FEATURES_LOAD, LSCAN__LD_FLOOR_BAND_Z, "load.floor_band_z"},
-    {LSCAN_FEATURES_IMAGE, LSCAN__IF_LOADED_FRAC, "image.loaded_frac"},
-    {LSCAN_FEATURES_IMAGE, LSCAN__IF_LOAD_MASS, "image.load_mass"},
-    {LSCAN_FEATURES_IMAGE, LSCAN__IF_LARGEST_OBJECT, "image.largest_object"},
-    {LSCAN_FEATURES_IMAGE, LSCAN__IF_OBJECTS, "image.objects"},
-    {LSCAN_FEATURES_IMAGE, LSCAN__IF_SMALL_LOAD, "image.small_load"},
-    {LSCAN_FEATURES_IMAGE, LSCAN__IF_NO_LOAD, "image.no_load"},
-};
+/* The empty-container check reads every image feature (the residual stage's emptiness
+ * statistics among them) and every load descriptor (what stands out of the empty container
+ * between its end structures and inside its roof and floor bands): a package in an empty
+ * container and an empty container's own structure differ in many small ways at once. */
 
 /* What a consignment's containers should share: fill, height, attenuation per metre and its
  * distribution, texture at ~8 and ~32 cm. */
@@ -41,7 +25,9 @@ static const uint32_t cons_features[LSCAN__CONS_FEATURES] = {
 
 const char *lscan__empty_input_name(uint32_t i)
 {
-    return i < LSCAN__EMPTY_INPUTS ? empty_inputs[i].name : NULL;
+    return i < LSCAN__IMAGE_FEATURES ? lscan_feature_name(LSCAN_FEATURES_IMAGE, i)
+           : i < LSCAN__EMPTY_INPUTS ? lscan_feature_name(LSCAN_FEATURES_LOAD, i - LSCAN__IMAGE_FEATURES)
+                                     : NULL;
 }
 
 const char *lscan__load_name(uint32_t i)
@@ -67,7 +53,7 @@ static uint64_t names_hash(const char *what, const char *(*name)(uint32_t), uint
 
 uint64_t lscan__empty_schema_hash(void)
 {
-    return names_hash("empty-check\n", lscan__empty_input_name, LSCAN__EMPTY_INPUTS);
+    return names_hash("empty-check\nimage, load\n", lscan__empty_input_name, LSCAN__EMPTY_INPUTS);
 }
 
 uint64_t lscan__cons_schema_hash(void)
@@ -77,9 +63,8 @@ uint64_t lscan__cons_schema_hash(void)
 
 void lscan__empty_input(const lscan_analysis *a, float *x)
 {
-    for (uint32_t i = 0; i < LSCAN__EMPTY_INPUTS; i++)
-        x[i] = empty_inputs[i].set == LSCAN_FEATURES_LOAD ? a->load_desc[empty_inputs[i].index]
-                                                          : a->image_feat[empty_inputs[i].index];
+    memcpy(x, a->image_feat, LSCAN__IMAGE_FEATURES * sizeof *x);
+    memcpy(x + LSCAN__IMAGE_FEATURES, a->load_desc, LSCAN__LOAD_DESC * sizeof *x);
 }
 
 void lscan__decl_model_free(lscan__decl_model *d)

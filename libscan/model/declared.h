@@ -14,9 +14,8 @@
 #define LSCAN__DECLARED_MAX 64
 #define LSCAN__CONSIGNMENT_MAX 256
 
-/* The empty-container check's inputs: some load descriptors and some image features, by name
- * (declared.c); their count. */
-#define LSCAN__EMPTY_INPUTS 13
+/* The empty-container check's inputs: the image features, then the load descriptors. */
+#define LSCAN__EMPTY_INPUTS (LSCAN__IMAGE_FEATURES + LSCAN__LOAD_DESC)
 /* The consignment comparison's load descriptors (declared.c). */
 #define LSCAN__CONS_FEATURES 9
 

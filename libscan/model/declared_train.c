@@ -494,10 +494,10 @@ int lscan__decl_fit(lscan_ctx *ctx, const lscan_train_options *o, lscan_model *m
 {
     if (!(o->mismatch_false_rate >= 0 && o->mismatch_false_rate < 1) ||
         !(o->consignment_false_rate >= 0 && o->consignment_false_rate < 1) ||
-        o->consignment_size < 2 || o->consignment_size > LSCAN__CONS_MAX)
+        o->consignment_size < 2 || o->consignment_size > LSCAN__CONS_MAX || !(o->empty_l2 >= 0))
         return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
                             "declaration options out of range (false rates in [0, 1), "
-                            "consignments of 2 to 16)");
+                            "consignments of 2 to 16, empty_l2 >= 0)");
     const size_t n = ts->n;
     const uint32_t E = LSCAN__EMPTY_INPUTS, D = LSCAN__LOAD_DESC;
     lscan__decl_model *d = calloc(1, sizeof *d);
@@ -534,7 +534,7 @@ int lscan__decl_fit(lscan_ctx *ctx, const lscan_train_options *o, lscan_model *m
         r++;
     }
     if (n_empty && (n_lie || n_other)) {
-        rc = lscan__logreg_fit(ctx, x, y, w, r, E, o->l2, &d->empty);
+        rc = lscan__logreg_fit(ctx, x, y, w, r, E, o->empty_l2, &d->empty);
         if (rc) goto fail;
     } else {
         /* Nothing to learn emptiness from: every scan reads loaded, so a declared-empty scan is

@@ -119,7 +119,7 @@ static lscan__decl_model *constructed_decl(void)
 {
     lscan__decl_model *d = calloc(1, sizeof *d);
     cr_assert_eq(lscan__linear_alloc(&d->empty, LSCAN__EMPTY_INPUTS), LSCAN_OK);
-    d->empty.weight[2] = 1.0; /* load.excess_area */
+    d->empty.weight[LSCAN__IMAGE_FEATURES + LSCAN__LD_EXCESS_AREA] = 1.0;
     d->empty.bias = -5.0;
     d->empty_loaded_thr = 0.5;
     d->empty_empty_thr = 0.5;
@@ -588,7 +588,7 @@ Test(declared, model_file_sections_round_trip_and_refuse_corruption, .timeout = 
         {"commodity-group cartons_goods", "commodity-group empty", LSCAN_ERR_MODEL_VALUE},
         {"commodity-groups 2", "commodity-groups 65", LSCAN_ERR_MODEL_VALUE},
         {"commodity-schema ", "commodity-schema 1", LSCAN_ERR_MODEL_SCHEMA},
-        {"empty-schema 13", "empty-schema 12", LSCAN_ERR_MODEL_SCHEMA},
+        {"empty-feature loaded_frac", "empty-feature fill", LSCAN_ERR_MODEL_SCHEMA},
         {"consignment-feature fill", "consignment-feature fil", LSCAN_ERR_MODEL_SCHEMA},
         {"mismatch-threshold 0.5", "mismatch-threshold 1.5", LSCAN_ERR_MODEL_VALUE},
         {"consignment-commodity-weight 0", "consignment-commodity-weight -1",
@@ -662,7 +662,8 @@ static void fake_set(struct fake *f)
                                                         : 0.5 * (tu_rand(&st) % 1000) / 1000.0;
         for (int k = 0; k < LSCAN__LOAD_DESC; k++)
             s->desc[k] = (float)gauss(&st);
-        s->empty_in[2] = (float)(kind == 0 ? 0.5 * fabs(gauss(&st)) : 6 + gauss(&st));
+        s->empty_in[LSCAN__IMAGE_FEATURES + LSCAN__LD_EXCESS_AREA] =
+            (float)(kind == 0 ? 0.5 * fabs(gauss(&st)) : 6 + gauss(&st));
         if (kind <= 1) {
             strcpy(s->commodity, "empty");
             continue;
