@@ -8,47 +8,49 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: scan train --labels FILE --out MODEL [options]\n\n"
-            "Trains the tile model (on tiles labelled by the masks/ beside the labels file)\n"
-            "and the image model, then chooses the decision threshold on validation scans\n"
-            "for the operating point below.\n\n"
-            "  --labels FILE           training scans: labels.csv as written by `scan synth`\n"
-            "  --validation FILE       validation scans (threshold and figures); without it a\n"
-            "                          deterministic --val-fraction of --labels is held out\n"
-            "  --val-fraction F        share held out when --validation is absent (0.2)\n"
-            "  --out MODEL             model file to write\n"
-            "  --target-detection D    share of the INSPECT validation scans that are not subtle\n"
-            "                          to flag (0.99)\n"
-            "  --target-subtle D       share of the subtle ones to flag (0.90)\n"
-            "  --subtle-difficulty F   difficulty from which a scan counts as subtle (0.67)\n"
-            "  --min-class-detection D share of every INSPECT class to flag (0.97)\n"
-            "  --l2 L                  L2 penalty on standardised weights (1.0)\n"
-            "  --tile-positive F       share of a tile in the mask to count it positive (0.3)\n"
-            "  --negatives N           clean tiles sampled per image (400)\n"
-            "  --hard-negatives N      then each clean image's N highest-scoring tiles join the\n"
-            "                          negatives for a second fit of each tile model (60; 0 = none)\n"
-            "declaration checks (docs/declarations.md): the commodity model learns from the\n"
-            "labels' commodity and hs_chapter columns when present:\n"
-            "  --commodity-column C    the column naming the load (commodity); 'subclass' stands\n"
-            "                          in with the classic generator's labels (clean scans only)\n"
-            "  --commodity-groups FILE CSV 'commodity,group': the groups the model recognises\n"
-            "                          (every labelled commodity must be listed); default: each\n"
-            "                          commodity is its own group\n"
-            "  --mismatch-false-rate R share of truly declared validation loads the mismatch\n"
-            "                          threshold may flag (0.03)\n"
-            "  --consignment-false-rate R  share of consistent validation consignments the\n"
-            "                          outlier threshold may flag (0.02)\n"
-            "  --consignment-size N    containers per validation consignment (4)\n"
-            "  --min-group-inspect N   INSPECT validation scans a declared group needs for an\n"
-            "                          operating point of its own (20)\n"
-            "  --empty-l2 L            L2 penalty of the empty-container check (10)\n"
-            "  --name NAME             model name recorded in the file\n"
-            "  --training TEXT         one-line description of the training data\n"
-            "  --allow-failures        skip scans that cannot be read or analysed\n"
-            "  --jobs N                threads (default: all cores)\n"
-            "  --cpu LIST              CPU features to use (e.g. sse2, none)\n\n"
-            "For a reproducible model set OPENBLAS_NUM_THREADS=1.\n");
+    fprintf(
+        f,
+        "usage: scan train --labels FILE --out MODEL [options]\n\n"
+        "Trains the tile model (on tiles labelled by the masks/ beside the labels file)\n"
+        "and the image model, then chooses the decision threshold on validation scans\n"
+        "for the operating point below.\n\n"
+        "  --labels FILE           training scans: labels.csv as written by `scan synth`\n"
+        "  --validation FILE       validation scans (threshold and figures); without it a\n"
+        "                          deterministic --val-fraction of --labels is held out\n"
+        "  --val-fraction F        share held out when --validation is absent (0.2)\n"
+        "  --out MODEL             model file to write\n"
+        "  --target-detection D    share of the INSPECT validation scans that are not subtle\n"
+        "                          to flag (0.99)\n"
+        "  --target-subtle D       share of the subtle ones to flag (0.90)\n"
+        "  --subtle-difficulty F   difficulty from which a scan counts as subtle (0.67)\n"
+        "  --min-class-detection D share of every INSPECT class to flag (0.97)\n"
+        "  --l2 L                  L2 penalty on standardised weights (1.0)\n"
+        "  --tile-positive F       share of a tile in the mask to count it positive (0.3)\n"
+        "  --negatives N           clean tiles sampled per image (400)\n"
+        "  --hard-negatives N      then each clean image's N highest-scoring tiles join the\n"
+        "                          negatives for a second fit of each tile model (60; 0 = none)\n"
+        "declaration checks (docs/declarations.md): the commodity model learns from the\n"
+        "labels' commodity and hs_chapter columns when present:\n"
+        "  --commodity-column C    the column naming the load (commodity); 'subclass' stands\n"
+        "                          in with the classic generator's labels (clean scans only)\n"
+        "  --commodity-groups FILE CSV 'commodity,group': the groups the model recognises\n"
+        "                          (every labelled commodity must be listed); default: each\n"
+        "                          commodity is its own group\n"
+        "  --mismatch-false-rate R share of truly declared validation loads the mismatch\n"
+        "                          threshold may flag (0.03)\n"
+        "  --consignment-false-rate R  share of consistent validation consignments the\n"
+        "                          outlier threshold may flag (0.02)\n"
+        "  --consignment-size N    containers per validation consignment (4)\n"
+        "  --min-group-inspect N   INSPECT validation scans a declared group needs for an\n"
+        "                          operating point of its own (20)\n"
+        "  --empty-l2 L            L2 penalty of the empty-container check (10)\n"
+        "  --empty-false-rate R    share of validation loads it may read as empty (0.01)\n"
+        "  --name NAME             model name recorded in the file\n"
+        "  --training TEXT         one-line description of the training data\n"
+        "  --allow-failures        skip scans that cannot be read or analysed\n"
+        "  --jobs N                threads (default: all cores)\n"
+        "  --cpu LIST              CPU features to use (e.g. sse2, none)\n\n"
+        "For a reproducible model set OPENBLAS_NUM_THREADS=1.\n");
 }
 
 struct job {
@@ -164,20 +166,22 @@ int cmd_train(int argc, char **argv)
             if (!cli_parse_u64(a, v, 1000000, &min_group)) return EXIT_USAGE;
         } else if (!strcmp(a, "--empty-l2")) {
             if (!cli_parse_double(a, v, 0, DBL_MAX, &o.empty_l2)) return EXIT_USAGE;
-        } else if (!strcmp(a, "--mismatch-false-rate") || !strcmp(a, "--consignment-false-rate")) {
-            double *x = !strcmp(a, "--mismatch-false-rate") ? &o.mismatch_false_rate
-                                                           : &o.consignment_false_rate;
+        } else if (!strcmp(a, "--mismatch-false-rate") || !strcmp(a, "--consignment-false-rate") ||
+                   !strcmp(a, "--empty-false-rate")) {
+            double *x = !strcmp(a, "--mismatch-false-rate")      ? &o.mismatch_false_rate
+                        : !strcmp(a, "--consignment-false-rate") ? &o.consignment_false_rate
+                                                                 : &o.empty_false_rate;
             if (!cli_parse_double(a, v, 0, 0.999, x)) return EXIT_USAGE;
-        }
-        else if (!strcmp(a, "--jobs")) {
+        } else if (!strcmp(a, "--jobs")) {
             if (!cli_parse_u64(a, v, 256, &jobs)) return EXIT_USAGE;
         } else if (!strcmp(a, "--negatives")) {
             if (!cli_parse_u64(a, v, 1000000, &negatives) || negatives == 0) return EXIT_USAGE;
         } else if (!strcmp(a, "--hard-negatives")) {
             if (!cli_parse_u64(a, v, 100000, &hard)) return EXIT_USAGE;
-        } else if (!strcmp(a, "--val-fraction") || !strcmp(a, "--target-detection") || !strcmp(a, "--l2") ||
-                   !strcmp(a, "--tile-positive") || !strcmp(a, "--target-subtle") ||
-                   !strcmp(a, "--subtle-difficulty") || !strcmp(a, "--min-class-detection")) {
+        } else if (!strcmp(a, "--val-fraction") || !strcmp(a, "--target-detection") ||
+                   !strcmp(a, "--l2") || !strcmp(a, "--tile-positive") ||
+                   !strcmp(a, "--target-subtle") || !strcmp(a, "--subtle-difficulty") ||
+                   !strcmp(a, "--min-class-detection")) {
             double *x = !strcmp(a, "--val-fraction")          ? &val_fraction
                         : !strcmp(a, "--target-detection")    ? &o.target_detection
                         : !strcmp(a, "--target-subtle")       ? &o.target_subtle

@@ -1173,6 +1173,10 @@ typedef struct lscan_train_options {
     /* The L2 penalty of the empty-container check's logistic model over every image feature
      * and load descriptor (default 10, chosen on the mosaic world's validation scans). */
     double empty_l2;
+    /* The share of validation loads (declared truly) the empty-container check may read as
+     * empty (declared_loaded_but_empty): its threshold flags target_detection of the empty
+     * validation containers unless that reads more loads as empty (default 0.01). */
+    double empty_false_rate;
 } lscan_train_options;
 
 LSCAN_API void lscan_train_options_init(lscan_train_options *o);

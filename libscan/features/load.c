@@ -20,8 +20,8 @@ const struct lscan__feature_def lscan__load_defs[LSCAN__LOAD_DESC] = {
                                               "interior's height"},
     [LSCAN__LD_HEIGHT_STD] = {"height_std", "standard deviation of that height over the loaded "
                                             "columns"},
-    [LSCAN__LD_HEIGHT_ROUGH] = {"height_rough", "mean |height(x + 1) - height(x)| over adjacent "
-                                                "loaded columns (share of the interior's height)"},
+    [LSCAN__LD_HEIGHT_ROUGH] = {"height_rough", "mean absolute change of that height between "
+                                                "adjacent loaded columns"},
     [LSCAN__LD_FULL_HEIGHT] = {"full_height", "share of the loaded columns whose load reaches "
                                               "the top tenth of the interior"},
     [LSCAN__LD_SOLIDITY] = {"solidity", "mean over the loaded columns of their load cells / the "
@@ -40,7 +40,7 @@ const struct lscan__feature_def lscan__load_defs[LSCAN__LOAD_DESC] = {
                                             "+ 0.2: dense parts"},
 #define TEX(k, d, n, what) [LSCAN__LD_TEX_H + 5 * (d) + (k)] = {n, what}
     TEX(0, 0, "tex_h1",
-        "log((D + 0.002) / (level_q50 + 0.05)), D the mean |difference| of "
+        "log((D + 0.002) / (level_q50 + 0.05)), D the mean absolute difference of "
         "horizontally adjacent cells of the load, noise removed: texture at ~2 cm"),
     TEX(1, 0, "tex_h2", "the same for blocks of 2x2 cells (~4 cm)"),
     TEX(2, 0, "tex_h4", "the same for blocks of 4x4 cells (~8 cm)"),
@@ -75,8 +75,8 @@ const struct lscan__feature_def lscan__load_defs[LSCAN__LOAD_DESC] = {
     [LSCAN__LD_BLOCK_CV32] = {"block_cv32", "the same for blocks of 32x32 cells (~64 cm)"},
     [LSCAN__LD_COL_CV] = {"col_cv", "standard deviation / mean of the loaded columns' sums of r2: "
                                     "lanes of different goods"},
-    [LSCAN__LD_HEIGHT_ROUGH16] = {"height_rough16", "mean |height(x + 16) - height(x)| over loaded "
-                                                    "columns 16 cells apart (~32 cm)"},
+    [LSCAN__LD_HEIGHT_ROUGH16] = {"height_rough16", "mean absolute change of the height between "
+                                                    "loaded columns 16 cells (~32 cm) apart"},
     [LSCAN__LD_UNIT_M] = {"unit_m", "mean length in metres of the runs of loaded columns"},
     [LSCAN__LD_ROW_CV] = {"row_cv", "standard deviation / mean of the row profile (mean r2 per row "
                                     "over the loaded columns) below the load's top: layers"},

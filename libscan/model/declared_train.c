@@ -494,7 +494,8 @@ int lscan__decl_fit(lscan_ctx *ctx, const lscan_train_options *o, lscan_model *m
 {
     if (!(o->mismatch_false_rate >= 0 && o->mismatch_false_rate < 1) ||
         !(o->consignment_false_rate >= 0 && o->consignment_false_rate < 1) ||
-        o->consignment_size < 2 || o->consignment_size > LSCAN__CONS_MAX || !(o->empty_l2 >= 0))
+        o->consignment_size < 2 || o->consignment_size > LSCAN__CONS_MAX || !(o->empty_l2 >= 0) ||
+        !(o->empty_false_rate >= 0 && o->empty_false_rate < 1))
         return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
                             "declaration options out of range (false rates in [0, 1), "
                             "consignments of 2 to 16, empty_l2 >= 0)");
@@ -569,6 +570,20 @@ int lscan__decl_fit(lscan_ctx *ctx, const lscan_train_options *o, lscan_model *m
             npos ? lscan__threshold_for_detection(w, pos, kl, o->target_detection) : 0.5;
         d->empty_empty_thr = k ? above_share(v, k, o->target_detection) : 0.0;
         if (d->empty_empty_thr > 1) d->empty_empty_thr = 1;
+        /* ... but no higher than reads at most empty_false_rate of the validation loads as empty:
+         * an empty container declared loaded is also caught by the mismatch check and the
+         * anomaly model, a load called empty by nothing else. */
+        size_t nl = 0;
+        for (size_t i = 0; i < n; i++)
+            if (ts->split[i] == LSCAN_SPLIT_VALIDATION && ts->cls[i] != LSCAN_CLASS_EMPTY &&
+                ts->cls[i] != LSCAN_CLASS_LOAD_IN_EMPTY)
+                v[nl++] = loaded[i];
+        if (nl) {
+            qsort(v, nl, sizeof *v, cmp_d);
+            size_t allowed = (size_t)floor(o->empty_false_rate * (double)nl + 1e-9);
+            double t = allowed < nl ? v[allowed] : 1.0;
+            if (t < d->empty_empty_thr) d->empty_empty_thr = t;
+        }
         free(pos);
     }
 

@@ -74,6 +74,7 @@ LSCAN_API void lscan_train_options_init(lscan_train_options *o)
     o->consignment_size = 4;
     o->min_group_inspect = 20;
     o->empty_l2 = 10.0;
+    o->empty_false_rate = 0.01;
 }
 
 LSCAN_API void lscan_train_sample_init(lscan_train_sample *s)
