@@ -159,7 +159,8 @@ void lscan__analysis_need(const lscan_image *img, const lscan_box *box, uint32_t
     n = lscan__size_add(n, lscan__size_mul((ccols + 1) * (crows + 1), 2 * sizeof(double)));
     n = lscan__size_add(n, lscan__size_mul(ccols, 5 * sizeof(uint32_t) + sizeof(double)));
     n = lscan__size_add(n, lscan__size_mul(crows, sizeof(double)) + 16 * 256 * sizeof(uint32_t));
-    n = lscan__size_add(n, lscan__size_mul(2 * cells + 3 * ccols, sizeof(float))); /* the bands */
+    n = lscan__size_add(n,
+                        lscan__size_mul(3 * cells + 3 * ccols, sizeof(float))); /* blocks, bands */
     n = lscan__size_add(n, lscan__size_mul(bh, (LSCAN__ROW_SEGS + 1) * sizeof(double)));
     n = lscan__size_add(n, lscan__size_mul(bw, (LSCAN__COL_BANDS + 1) * sizeof(double)));
     /* The decision (model/screen.c): a logit per tile and expert, the heat

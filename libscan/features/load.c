@@ -302,12 +302,14 @@ int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
     const double cell_m = m->cell_cm / 100.0;
     const size_t ni = ((size_t)iw + 1) * ((size_t)ih + 1);
     double *II = malloc(2 * ni * sizeof *II); /* integral images of r2 over the load, and of it */
+    float *blk = malloc((size_t)iw * ih * sizeof *blk); /* block means of one scale */
     double *prof = malloc(((size_t)iw + ih) * sizeof *prof);
     uint32_t *hist = calloc(HIST_BINS, sizeof *hist);
-    if (!II || !prof || !hist) {
+    if (!II || !prof || !hist || !blk) {
         free(II);
         free(prof);
         free(hist);
+        free(blk);
         return LSCAN_ERR_NO_MEMORY;
     }
     double *IN = II + ni, *col = prof, *row = prof + iw;
@@ -330,6 +332,7 @@ int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
         free(II);
         free(prof);
         free(hist);
+        free(blk);
         return LSCAN_ERR_NO_MEMORY;
     }
     for (uint32_t x = 0; x < iw; x++)
@@ -452,23 +455,35 @@ int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
     }
 
     /* Texture: mean |difference| of adjacent blocks of s x s cells lying (90 %) in the load,
-     * less the noise of the difference of two block means (1.128 sqrt 2 sigma / s). */
+     * less the noise of the difference of two block means (1.128 sqrt 2 sigma / s). Each
+     * scale's block means are worked out once (NAN: not enough load) into `blk`. */
     const double sig = on ? sig_sum / on : 0;
     for (int k = 0; k < 5; k++) {
-        const uint32_t s = 1u << k;
+        const uint32_t s = 1u << k, nbx = iw / s, nby = ih / s;
         const double need = 0.9 * s * s;
+        for (uint32_t by = 0; by < nby; by++)
+            for (uint32_t bx = 0; bx < nbx; bx++) {
+                float v = NAN;
+                if (s == 1) {
+                    const size_t i = (size_t)(by + y0) * W + bx + x0;
+                    if (m->load[i]) v = m->r2[i];
+                } else {
+                    const uint32_t x = bx * s, y = by * s;
+                    const double cnt = rect(IN, iw, x, y, x + s, y + s);
+                    if (cnt >= need) v = (float)(rect(II, iw, x, y, x + s, y + s) / cnt);
+                }
+                blk[(size_t)by * nbx + bx] = v;
+            }
         for (int dir = 0; dir < 2; dir++) {
             double sum = 0;
             uint64_t n = 0;
-            const uint32_t dx = dir == 0 ? s : 0, dy = dir == 0 ? 0 : s;
-            for (uint32_t y = 0; y + s + dy <= ih; y += s)
-                for (uint32_t x = 0; x + s + dx <= iw; x += s) {
-                    double na = rect(IN, iw, x, y, x + s, y + s),
-                           nb = rect(IN, iw, x + dx, y + dy, x + dx + s, y + dy + s);
-                    if (na < need || nb < need) continue;
-                    double ma = rect(II, iw, x, y, x + s, y + s) / na,
-                           mb = rect(II, iw, x + dx, y + dy, x + dx + s, y + dy + s) / nb;
-                    sum += fabs(ma - mb);
+            const uint32_t dx = dir == 0, dy = dir == 1;
+            for (uint32_t by = 0; by + dy < nby; by++)
+                for (uint32_t bx = 0; bx + dx < nbx; bx++) {
+                    const float a = blk[(size_t)by * nbx + bx],
+                                b = blk[(size_t)(by + dy) * nbx + bx + dx];
+                    if (isnan(a) || isnan(b)) continue;
+                    sum += fabsf(a - b);
                     n++;
                 }
             double D = n ? sum / n : 0, noise = 1.596 * sig / s;
@@ -632,6 +647,7 @@ int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
             free(prof);
             free(hist);
             free(col_on);
+            free(blk);
             return LSCAN_ERR_NO_MEMORY;
         }
         d[LSCAN__LD_ROOF_BAND_Z] = (float)band_excess(m, bx0, bx1, 0, y0, tmp);
@@ -642,5 +658,6 @@ int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
     free(prof);
     free(hist);
     free(col_on);
+    free(blk);
     return LSCAN_OK;
 }
