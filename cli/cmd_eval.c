@@ -1,5 +1,6 @@
 /* cmd_eval.c — `scan eval`: screens labelled scans with a model and reports AUC, ROC, confusion, per-class and per-difficulty detection. */
 #include "dataset.h"
+#include "eval_declared.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -9,26 +10,32 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: scan eval --model MODEL --labels FILE [options]\n\n"
-            "Screens every scan of a labels file and reports the ROC area, the confusion\n"
-            "matrix at the model's threshold, detection per class and per difficulty, and\n"
-            "the release rate at the target detection rate.\n\n"
-            "  --model MODEL           model file\n"
-            "  --labels FILE           labels.csv (as written by `scan synth`)\n"
-            "  --threshold T           decision threshold instead of the model's\n"
-            "  --target-detection D    target for the release-rate figure (model's target)\n"
-            "  --roc-points N          ROC points to print (20)\n"
-            "  --json                  one JSON object instead of text\n"
-            "  --scores FILE           also write file,class,score,decision CSV\n"
-            "  --jobs N                threads (default: all cores)\n"
-            "  --cpu LIST              CPU features to use\n");
+    fprintf(f, "usage: scan eval --model MODEL --labels FILE [options]\n\n"
+               "Screens every scan of a labels file and reports the ROC area, the confusion\n"
+               "matrix at the model's threshold, detection per class and per difficulty, and\n"
+               "the release rate at the target detection rate.\n\n"
+               "  --model MODEL           model file\n"
+               "  --labels FILE           labels.csv (as written by `scan synth`)\n"
+               "  --threshold T           decision threshold instead of the model's\n"
+               "  --target-detection D    target for the release-rate figure (model's target)\n"
+               "  --roc-points N          ROC points to print (20)\n"
+               "  --json                  one JSON object instead of text\n"
+               "  --scores FILE           also write file,class,score,decision CSV\n"
+               "  --jobs N                threads (default: all cores)\n"
+               "  --cpu LIST              CPU features to use\n\n"
+               "When the model checks declarations, the figures of the checks follow, with\n"
+               "declarations drawn from the labels (docs/declarations.md):\n"
+               "  --commodity-column C    the column naming the load (commodity; 'subclass' with\n"
+               "                          the classic generator's labels)\n"
+               "  --commodity-groups FILE CSV 'commodity,group' as given to scan train\n"
+               "  --consignment-size N    containers per consignment formed from the labels (4)\n");
 }
 
 struct job {
     const struct dataset *ds;
     const lscan_model *model;
     lscan_screen_options so;
+    lscan_result **results; /* kept for the declaration figures */
     double *scores;
     int *status;
     _Atomic size_t done;
@@ -44,7 +51,7 @@ static void eval_one(void *arg, size_t i, lscan_ctx *ctx)
     j->scores[i] = r ? lscan_result_score(r) : NAN;
     if (rc) fprintf(stderr, "scan: %s (%s) -> INSPECT\n", r ? lscan_result_message(r) : lscan_ctx_error_message(ctx),
                     lscan_status_name(rc));
-    lscan_result_free(r);
+    j->results[i] = r;
     size_t d = atomic_fetch_add(&j->done, 1) + 1;
     if (j->progress && (d % 50 == 0 || d == j->ds->n)) fprintf(stderr, "\rscan eval: %zu/%zu", d, j->ds->n);
 }
@@ -61,6 +68,9 @@ static void json_number(char *buf, size_t n, double v)
 int cmd_eval(int argc, char **argv)
 {
     const char *model_path = NULL, *labels = NULL, *cpu = NULL, *scores_path = NULL;
+    const char *commodity_column = NULL, *groups_path = NULL;
+    unsigned long long cons_size = 4;
+    struct groups groups = {0};
     double threshold = -1, target = NAN;
     unsigned long long jobs = cli_cpu_count(), roc_points = 20;
     bool json = false;
@@ -82,7 +92,16 @@ int cmd_eval(int argc, char **argv)
         else if (!strcmp(a, "--labels")) labels = v;
         else if (!strcmp(a, "--cpu")) cpu = v;
         else if (!strcmp(a, "--scores")) scores_path = v;
-        else if (!strcmp(a, "--jobs")) {
+        else if (!strcmp(a, "--commodity-column"))
+            commodity_column = v;
+        else if (!strcmp(a, "--commodity-groups"))
+            groups_path = v;
+        else if (!strcmp(a, "--consignment-size")) {
+            if (!cli_parse_u64(a, v, 16, &cons_size) || cons_size < 2) {
+                if (cons_size < 2) cli_error("eval: --consignment-size must be 2 to 16");
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--jobs")) {
             if (!cli_parse_u64(a, v, 256, &jobs)) return EXIT_USAGE;
         } else if (!strcmp(a, "--roc-points")) {
             if (!cli_parse_u64(a, v, 100000, &roc_points)) return EXIT_USAGE;
@@ -109,7 +128,9 @@ int cmd_eval(int argc, char **argv)
         return EXIT_USAGE;
     }
     struct dataset ds;
-    if (!dataset_read(labels, &ds)) {
+    if ((groups_path && !groups_read(groups_path, &groups)) ||
+        !dataset_read_with(labels, commodity_column, &ds)) {
+        groups_free(&groups);
         lscan_model_free(model);
         lscan_ctx_free(ctx);
         return EXIT_USAGE;
@@ -119,13 +140,14 @@ int cmd_eval(int argc, char **argv)
     lscan_screen_options_init(&j.so);
     j.so.threshold = threshold;
     j.scores = malloc(ds.n * sizeof *j.scores);
+    j.results = calloc(ds.n, sizeof *j.results);
     j.status = malloc(ds.n * sizeof *j.status);
     int *classes = malloc(ds.n * sizeof *classes);
     size_t cap = roc_points ? roc_points : 1;
     double *fpr = malloc(cap * sizeof *fpr), *tpr = malloc(cap * sizeof *tpr), *thr = malloc(cap * sizeof *thr);
     int status = EXIT_USAGE;
     atomic_init(&j.done, 0);
-    if (!j.scores || !j.status || !classes || !fpr || !tpr || !thr) {
+    if (!j.scores || !j.results || !j.status || !classes || !fpr || !tpr || !thr) {
         cli_error("out of memory");
         goto done;
     }
@@ -171,6 +193,9 @@ int cmd_eval(int argc, char **argv)
         fclose(f);
     }
     static const char *band_names[3] = {"obvious", "moderate", "subtle"};
+    /* A model that checks declarations gets their figures (an empty container's check needs
+     * no commodity groups). */
+    bool declarations = lscan_model_checks_declarations(model) != 0;
     if (json) {
         /* JSON has no infinity: the strictest ROC point (failed scans score
          * +inf) and an unreachable threshold print as null. */
@@ -203,7 +228,11 @@ int cmd_eval(int argc, char **argv)
             json_number(t_s, sizeof t_s, thr[k]);
             printf("%s{\"fpr\":%.6f,\"tpr\":%.6f,\"threshold\":%s}", k ? "," : "", fpr[k], tpr[k], t_s);
         }
-        printf("]}\n");
+        printf("]");
+        if (declarations)
+            eval_declarations(model, &ds, j.results, groups_path ? &groups : NULL,
+                              (uint32_t)cons_size, true);
+        printf("}\n");
     } else {
         printf("scans %u (INSPECT %u, RELEASE %u), failed to screen %zu\n", m.n, m.n_inspect, m.n_release, failed);
         printf("AUC %.4f\n", m.auc);
@@ -226,9 +255,16 @@ int cmd_eval(int argc, char **argv)
                        b == 2 ? 1.0 : bands[b + 1], band_n[b], band_flag[b], (double)band_flag[b] / band_n[b]);
         printf("ROC (false-positive rate, detection, threshold):\n");
         for (size_t k = 0; k < npts; k++) printf("  %.4f %.4f %.6g\n", fpr[k], tpr[k], thr[k]);
+        if (declarations)
+            eval_declarations(model, &ds, j.results, groups_path ? &groups : NULL,
+                              (uint32_t)cons_size, false);
     }
     status = failed ? EXIT_PARTIAL : EXIT_OK;
 done:
+    for (size_t i = 0; j.results && i < ds.n; i++)
+        lscan_result_free(j.results[i]);
+    free(j.results);
+    groups_free(&groups);
     free(j.scores);
     free(j.status);
     free(classes);

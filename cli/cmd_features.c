@@ -6,7 +6,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: scan features FILE... [--tiles] [-o OUT.csv] [--cpu LIST]\n"
+    fprintf(f, "usage: scan features FILE... [--tiles | --load] [-o OUT.csv] [--cpu LIST]\n"
                "                     [--pitch MM] [--air LEVEL] [--polarity "
                "auto|transmission|attenuation]\n\n"
                "Calibrates each scan, locates the container and prints its features as CSV:\n"
@@ -16,6 +16,8 @@ static void usage(FILE *f)
                "A file that cannot be analysed is reported on stderr and skipped; the exit\n"
                "code is then 1 (after all files).\n\n"
                "  --tiles         per-tile features instead of per-image\n"
+               "  --load          the load descriptors (commodity recognition, empty check)\n"
+               "                  instead of the image features\n"
                "  -o FILE         write the CSV to FILE instead of stdout\n"
                "  --cpu LIST      keep only these CPU features (e.g. sse2, none)\n"
                "  --pitch MM      pixel pitch (default: from the container height)\n"
@@ -28,10 +30,11 @@ static void usage(FILE *f)
 /* The schema as Markdown: one table per set, with its hash. */
 static void print_schema(void)
 {
-    for (uint32_t set = LSCAN_FEATURES_TILE; set <= LSCAN_FEATURES_IMAGE; set++) {
+    static const char *const title[3] = {"Tile", "Image", "Load"};
+    for (uint32_t set = LSCAN_FEATURES_TILE; set <= LSCAN_FEATURES_LOAD; set++) {
         printf("%s### %s features (%u, schema hash `%016llx`)\n\n| # | name | definition |\n"
                "|---|---|---|\n",
-               set ? "\n" : "", set ? "Image" : "Tile", lscan_feature_count(set),
+               set ? "\n" : "", title[set], lscan_feature_count(set),
                (unsigned long long)lscan_feature_schema_hash(set));
         for (uint32_t i = 0; i < lscan_feature_count(set); i++)
             printf("| %u | `%s` | %s |\n", i, lscan_feature_name(set, i),
@@ -69,7 +72,7 @@ static bool parse_float(const char *opt, const char *s, float max, float *out)
 int cmd_features(int argc, char **argv)
 {
     const char *out_path = NULL, *cpu = NULL;
-    bool tiles = false;
+    bool tiles = false, load = false;
     lscan_analyze_options opts;
     lscan_analyze_options_init(&opts);
     char **files = calloc((size_t)argc, sizeof *files);
@@ -91,6 +94,8 @@ int cmd_features(int argc, char **argv)
             return EXIT_OK;
         } else if (strcmp(a, "--tiles") == 0) {
             tiles = true;
+        } else if (strcmp(a, "--load") == 0) {
+            load = true;
         } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && val) {
             out_path = argv[++i];
         } else if (strcmp(a, "--cpu") == 0 && val) {
@@ -124,6 +129,10 @@ int cmd_features(int argc, char **argv)
         cli_error("features: no input files (see 'scan features --help')");
         goto usage_error;
     }
+    if (tiles && load) {
+        cli_error("features: --tiles and --load exclude each other");
+        goto usage_error;
+    }
 
     lscan_ctx *ctx = cli_ctx_new(cpu);
     if (!ctx) goto usage_error;
@@ -133,7 +142,9 @@ int cmd_features(int argc, char **argv)
         lscan_ctx_free(ctx);
         goto usage_error;
     }
-    const uint32_t set = tiles ? LSCAN_FEATURES_TILE : LSCAN_FEATURES_IMAGE;
+    const uint32_t set = tiles  ? LSCAN_FEATURES_TILE
+                         : load ? LSCAN_FEATURES_LOAD
+                                : LSCAN_FEATURES_IMAGE;
     const uint32_t nf = lscan_feature_count(set);
     fputs(tiles ? "file,col,row,x0,y0,x1,y1" : "file", out);
     for (uint32_t k = 0; k < nf; k++)
@@ -175,7 +186,8 @@ int cmd_features(int argc, char **argv)
                     fputc('\n', out);
                 }
         } else {
-            const float *f = lscan_analysis_image_features(an);
+            const float *f =
+                load ? lscan_analysis_load_features(an) : lscan_analysis_image_features(an);
             csv_field(out, files[i]);
             for (uint32_t k = 0; k < nf; k++)
                 fprintf(out, ",%.9g", (double)f[k]);

@@ -3,6 +3,7 @@
 /* d_type and DT_* in struct dirent (glibc, the BSDs, macOS): a stat per folder entry saved. */
 #define _DEFAULT_SOURCE
 #include "cli.h"
+#include "declarations.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,7 +22,9 @@ enum { FMT_CSV = 0, FMT_JSONL = 1 };
 
 static const char CSV_HEADER[] =
     "path,decision,score,threshold,suspected,status,code,message,reasons,hot_x0,hot_y0,hot_x1,"
-    "hot_y1,hot_score,width,height,decode_ms,calibrate_ms,features_ms,classify_ms\n";
+    "hot_y1,hot_score,width,height,decode_ms,calibrate_ms,features_ms,classify_ms,declared,"
+    "declared_group,consistency,declared_p,recognised,recognised_p,alternatives,loaded_p,"
+    "flagged_by,consignment,consignment_score,consignment_sibling\n";
 
 /* ---- growable lists and a set of strings ---------------------------------------------------- */
 
@@ -492,6 +495,110 @@ static void ms(struct buf *b, double seconds)
     buf_printf(b, "%.3f", seconds * 1000.0);
 }
 
+/* The declaration's fields of a record (docs/cli.md): CSV fields from `declared` to
+ * `consignment_sibling`, or JSON members (no braces) in the same order. */
+static void declaration_fields(struct buf *b, const lscan_result *r, bool json)
+{
+    const char *declared = r ? lscan_result_declared(r) : "";
+    const char *group = r ? lscan_result_declared_group(r) : NULL;
+    uint32_t c = r ? lscan_result_consistency(r) : LSCAN_CONSISTENCY_NONE;
+    const char *consistency = c != LSCAN_CONSISTENCY_NONE ? lscan_consistency_name(c) : NULL;
+    double rp;
+    const char *recognised = r ? lscan_result_recognised(r, &rp) : NULL;
+    if (!recognised) rp = NAN;
+    struct buf alt = {0}, flags = {0};
+    uint32_t na = lscan_result_alternative_count(r);
+    for (uint32_t i = 1; i < na; i++) {
+        const char *g;
+        double p;
+        lscan_result_alternative(r, i, &g, &p);
+        if (json) {
+            buf_str(&alt, i > 1 ? ",{\"group\":" : "{\"group\":");
+            json_str(&alt, g);
+            buf_str(&alt, ",\"p\":");
+            num(&alt, p, true);
+            buf_str(&alt, "}");
+        } else {
+            buf_printf(&alt, "%s%s:%.4g", i > 1 ? ";" : "", g, p);
+        }
+    }
+    uint32_t checks = r ? lscan_result_checks(r) : LSCAN_CHECK_FAILED;
+    for (uint32_t bit = 1, k = 0; bit && bit <= LSCAN_CHECK_CONSIGNMENT_OUTLIER; bit <<= 1) {
+        if (!(checks & bit)) continue;
+        if (json) {
+            buf_str(&flags, k++ ? "," : "");
+            json_str(&flags, lscan_check_name(bit));
+        } else {
+            buf_printf(&flags, "%s%s", k++ ? ";" : "", lscan_check_name(bit));
+        }
+    }
+    const char *cons = r ? lscan_result_consignment(r) : NULL;
+    const char *sibling = r ? lscan_result_consignment_sibling(r, NULL) : NULL;
+    double cscore = r ? lscan_result_consignment_score(r) : NAN;
+    if (json) {
+        buf_str(b, "\"declared\":");
+        json_str(b, declared);
+        buf_str(b, ",\"declared_group\":");
+        if (group)
+            json_str(b, group);
+        else
+            buf_str(b, "null");
+        buf_str(b, ",\"consistency\":");
+        if (consistency)
+            json_str(b, consistency);
+        else
+            buf_str(b, "null");
+        buf_str(b, ",\"declared_p\":");
+        num(b, lscan_result_declared_p(r), true);
+        buf_str(b, ",\"recognised\":");
+        if (recognised)
+            json_str(b, recognised);
+        else
+            buf_str(b, "null");
+        buf_str(b, ",\"recognised_p\":");
+        num(b, rp, true);
+        buf_str(b, ",\"alternatives\":[");
+        buf_str(b, alt.p ? alt.p : "");
+        buf_str(b, "],\"loaded_p\":");
+        num(b, lscan_result_loaded_p(r), true);
+        buf_str(b, ",\"flagged_by\":[");
+        buf_str(b, flags.p ? flags.p : "");
+        buf_str(b, "],\"consignment\":");
+        if (cons)
+            json_str(b, cons);
+        else
+            buf_str(b, "null");
+        buf_str(b, ",\"consignment_score\":");
+        num(b, cscore, true);
+        buf_str(b, ",\"consignment_sibling\":");
+        if (sibling)
+            json_str(b, sibling);
+        else
+            buf_str(b, "null");
+    } else {
+        csv_field(b, declared);
+        buf_str(b, ",");
+        csv_field(b, group ? group : "");
+        buf_printf(b, ",%s,", consistency ? consistency : "");
+        num(b, lscan_result_declared_p(r), false);
+        buf_printf(b, ",%s,", recognised ? recognised : "");
+        num(b, rp, false);
+        buf_str(b, ",");
+        csv_field(b, alt.p ? alt.p : "");
+        buf_str(b, ",");
+        num(b, lscan_result_loaded_p(r), false);
+        buf_printf(b, ",%s,", flags.p ? flags.p : "");
+        csv_field(b, cons ? cons : "");
+        buf_str(b, ",");
+        num(b, cscore, false);
+        buf_str(b, ",");
+        csv_field(b, sibling ? sibling : "");
+    }
+    if (alt.failed || flags.failed) b->failed = true;
+    free(alt.p);
+    free(flags.p);
+}
+
 static void format_record(struct buf *b, int fmt, const char *path, const lscan_result *r)
 {
     int status = r ? lscan_result_status(r) : LSCAN_ERR_NO_MEMORY;
@@ -543,7 +650,9 @@ static void format_record(struct buf *b, int fmt, const char *path, const lscan_
             num(b, s, true);
             buf_str(b, "}");
         }
-        buf_printf(b, "],\"width\":%u,\"height\":%u,\"timings_ms\":{\"decode\":", w, h);
+        buf_str(b, "],");
+        declaration_fields(b, r, true);
+        buf_printf(b, ",\"width\":%u,\"height\":%u,\"timings_ms\":{\"decode\":", w, h);
         ms(b, lscan_result_stage_seconds(r, LSCAN_STAGE_DECODE));
         buf_str(b, ",\"calibrate\":");
         ms(b, lscan_result_stage_seconds(r, LSCAN_STAGE_CALIBRATE));
@@ -589,6 +698,8 @@ static void format_record(struct buf *b, int fmt, const char *path, const lscan_
     ms(b, lscan_result_stage_seconds(r, LSCAN_STAGE_FEATURES));
     buf_str(b, ",");
     ms(b, lscan_result_stage_seconds(r, LSCAN_STAGE_CLASSIFY));
+    buf_str(b, ",");
+    declaration_fields(b, r, false);
     buf_str(b, "\n");
 }
 
@@ -888,7 +999,13 @@ static void usage(FILE *f)
         "  -o FILE              write records to FILE (atomically: FILE.partial renamed at\n"
         "                       the end, flushed record by record); default stdout\n"
         "  --resume             skip inputs already recorded in FILE or FILE.partial (needs -o)\n"
-        "  --threshold X        decision threshold in [0,1] instead of the model's\n"
+        "  --threshold X        decision threshold in [0,1] instead of the model's (and of\n"
+        "                       the declared groups' operating points)\n"
+        "  --declarations FILE  what each scan's paperwork declares: a CSV with a header and\n"
+        "                       the columns path, declared (empty, an HS code or a cargo kind)\n"
+        "                       and optionally consignment; paths are matched as given; inputs\n"
+        "                       not in it are screened without a declaration. A malformed row\n"
+        "                       stops the run before anything is screened (docs/declarations.md)\n"
         "  --shard K/N          screen only shard K of N (1 <= K <= N): inputs whose path's\n"
         "                       FNV-1a 64 hash modulo N is K-1\n"
         "  --overlay-dir DIR    write an overlay image into DIR for each input decided INSPECT\n"
@@ -938,6 +1055,8 @@ int cmd_screen(int argc, char **argv)
     double threshold = -1;
     bool resume = false, no_progress = false;
     struct run run = {0};
+    const char *declarations_path = NULL;
+    struct declarations decls = {0};
     lscan_overlay_options_init(&run.overlay);
     atomic_init(&run.overlay_errors, 0);
     int ret = EXIT_USAGE;
@@ -998,6 +1117,8 @@ int cmd_screen(int argc, char **argv)
                 cli_error("screen: --shard must be K/N with 1 <= K <= N, got '%s'", v);
                 goto done;
             }
+        } else if (strcmp(a, "--declarations") == 0) {
+            declarations_path = v;
         } else if (strcmp(a, "--overlay-dir") == 0) {
             run.overlay_dir = v;
         } else if (strcmp(a, "--overlay-format") == 0) {
@@ -1053,6 +1174,10 @@ int cmd_screen(int argc, char **argv)
         cli_error("screen: --ext: no extension in '%s'", ext_list);
         goto done;
     }
+
+    /* The declarations are read and checked whole: a malformed row stops the run before
+     * anything is screened. */
+    if (declarations_path && !declarations_read(declarations_path, &decls)) goto done;
 
     /* Inputs are found while screening runs (source_next); the lists are
      * opened now so that a missing one stops the run before anything. */
@@ -1242,7 +1367,11 @@ int cmd_screen(int argc, char **argv)
             free(path);
             continue;
         }
-        rc = lscan_batch_submit_path(batch, path, NULL);
+        struct declared_scan *ds = declarations_find(&decls, path);
+        lscan_declaration decl;
+        declarations_to_api(ds, &decl);
+        if (ds) ds->used = true;
+        rc = lscan_batch_submit_path_ex(batch, path, &decl, NULL);
         if (rc && rc != LSCAN_ERR_CANCELLED) {
             cli_error("screen: %s: %s", path, lscan_strerror(rc));
             run.out_error = true;
@@ -1288,6 +1417,12 @@ int cmd_screen(int argc, char **argv)
     if (overlay_errors) cli_error("screen: %u overlays could not be written", overlay_errors);
     if (src.walk_errors)
         cli_error("screen: %u folders or entries could not be read", src.walk_errors);
+    size_t unused = 0;
+    for (size_t i = 0; i < decls.n; i++)
+        unused += !decls.v[i].used;
+    if (unused)
+        fprintf(stderr, "scan: %zu declared paths of %s were not among the inputs screened\n",
+                unused, declarations_path);
 
     lscan_model_free(model);
     lscan_ctx_free(ctx);
@@ -1302,6 +1437,7 @@ nomem:
     cli_error("screen: out of memory");
     ret = EXIT_USAGE;
 done:
+    declarations_free(&decls);
     source_free(&src);
     close_lists(list_in, lists.n);
     list_free(&operands);

@@ -8,38 +8,56 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: scan train --labels FILE --out MODEL [options]\n\n"
-            "Trains the tile model (on tiles labelled by the masks/ beside the labels file)\n"
-            "and the image model, then chooses the decision threshold on validation scans\n"
-            "for the operating point below.\n\n"
-            "  --labels FILE           training scans: labels.csv as written by `scan synth`;\n"
-            "                          repeat it to train on several sets (worlds)\n"
-            "  --validation FILE       validation scans (threshold and figures; repeatable);\n"
-            "                          without it a deterministic --val-fraction of --labels\n"
-            "                          is held out\n"
-            "  --val-fraction F        share held out when --validation is absent (0.2)\n"
-            "  --out MODEL             model file to write\n"
-            "  --target-detection D    share of the INSPECT validation scans that are not subtle\n"
-            "                          to flag (0.99)\n"
-            "  --target-subtle D       share of the subtle ones to flag (0.90)\n"
-            "  --subtle-difficulty F   difficulty from which a scan counts as subtle (0.67)\n"
-            "  --min-class-detection D share of every INSPECT class to flag (0.97)\n"
-            "  --l2 L                  L2 penalty on standardised weights (1.0)\n"
-            "  --tile-positive F       share of a tile in the mask to count it positive (0.3)\n"
-            "  --negatives N           clean tiles sampled per image (400)\n"
-            "  --hard-negatives N      then each clean image's N highest-scoring tiles join the\n"
-            "                          negatives for a second fit of each tile model (60; 0 = none)\n"
-            "  --name NAME             model name recorded in the file\n"
-            "  --training TEXT         one-line description of the training data\n"
-            "  --allow-failures        skip scans that cannot be read or analysed\n"
-            "  --jobs N                threads (default: all cores)\n"
-            "  --cpu LIST              CPU features to use (e.g. sse2, none)\n\n"
-            "For a reproducible model set OPENBLAS_NUM_THREADS=1.\n");
+    fprintf(
+        f,
+        "usage: scan train --labels FILE --out MODEL [options]\n\n"
+        "Trains the tile model (on tiles labelled by the masks/ beside the labels file)\n"
+        "and the image model, then chooses the decision threshold on validation scans\n"
+        "for the operating point below.\n\n"
+        "  --labels FILE           training scans: labels.csv as written by `scan synth`;\n"
+        "                          repeat it to train on several sets (worlds)\n"
+        "  --validation FILE       validation scans (threshold and figures; repeatable);\n"
+        "                          without it a deterministic --val-fraction of --labels\n"
+        "                          is held out\n"
+        "  --val-fraction F        share held out when --validation is absent (0.2)\n"
+        "  --out MODEL             model file to write\n"
+        "  --target-detection D    share of the INSPECT validation scans that are not subtle\n"
+        "                          to flag (0.99)\n"
+        "  --target-subtle D       share of the subtle ones to flag (0.90)\n"
+        "  --subtle-difficulty F   difficulty from which a scan counts as subtle (0.67)\n"
+        "  --min-class-detection D share of every INSPECT class to flag (0.97)\n"
+        "  --l2 L                  L2 penalty on standardised weights (1.0)\n"
+        "  --tile-positive F       share of a tile in the mask to count it positive (0.3)\n"
+        "  --negatives N           clean tiles sampled per image (400)\n"
+        "  --hard-negatives N      then each clean image's N highest-scoring tiles join the\n"
+        "                          negatives for a second fit of each tile model (60; 0 = none)\n"
+        "declaration checks (docs/declarations.md): the commodity model learns from the\n"
+        "labels' commodity and hs_chapter columns when present:\n"
+        "  --commodity-column C    the column naming the load (commodity); 'subclass' stands\n"
+        "                          in with the classic generator's labels (clean scans only)\n"
+        "  --commodity-groups FILE CSV 'commodity,group': the groups the model recognises\n"
+        "                          (every labelled commodity must be listed); default: each\n"
+        "                          commodity is its own group\n"
+        "  --mismatch-false-rate R share of truly declared validation loads the mismatch\n"
+        "                          threshold may flag (0.03)\n"
+        "  --consignment-false-rate R  share of consistent validation consignments the\n"
+        "                          outlier threshold may flag (0.02)\n"
+        "  --consignment-size N    containers per validation consignment (4)\n"
+        "  --min-group-inspect N   INSPECT validation scans a declared group needs for an\n"
+        "                          operating point of its own (20)\n"
+        "  --empty-l2 L            L2 penalty of the empty-container check (10)\n"
+        "  --empty-false-rate R    share of validation loads it may read as empty (0.01)\n"
+        "  --name NAME             model name recorded in the file\n"
+        "  --training TEXT         one-line description of the training data\n"
+        "  --allow-failures        skip scans that cannot be read or analysed\n"
+        "  --jobs N                threads (default: all cores)\n"
+        "  --cpu LIST              CPU features to use (e.g. sse2, none)\n\n"
+        "For a reproducible model set OPENBLAS_NUM_THREADS=1.\n");
 }
 
 struct job {
     struct sample **s;
+    const char **group; /* per sample: the commodity's group, NULL = the commodity */
     uint32_t *split;
     lscan_trainer *tr;
     _Atomic size_t done, failed;
@@ -82,6 +100,9 @@ static void add_one(void *arg, size_t i, lscan_ctx *ctx)
         ts.split = j->split[i];
         ts.key = i;
         ts.difficulty = s->difficulty;
+        ts.commodity = s->commodity;
+        ts.group = j->group[i];
+        ts.hs_chapter = s->hs_chapter;
         rc = lscan_trainer_add_sample(j->tr, ctx, img, &ts);
     }
     if (rc) {
@@ -112,6 +133,9 @@ int cmd_train(int argc, char **argv)
 {
     const char *labels[MAX_LABELS], *validation[MAX_LABELS], *out = NULL, *cpu = NULL;
     size_t nlabels = 0, nval = 0;
+    const char *commodity_column = NULL, *groups_path = NULL;
+    struct groups groups = {0};
+    unsigned long long cons_size = 4, min_group = 20;
     lscan_train_options o;
     lscan_train_options_init(&o);
     double val_fraction = 0.2;
@@ -143,15 +167,33 @@ int cmd_train(int argc, char **argv)
         else if (!strcmp(a, "--cpu")) cpu = v;
         else if (!strcmp(a, "--name")) o.name = v;
         else if (!strcmp(a, "--training")) o.training = v;
-        else if (!strcmp(a, "--jobs")) {
+        else if (!strcmp(a, "--commodity-column")) commodity_column = v;
+        else if (!strcmp(a, "--commodity-groups")) groups_path = v;
+        else if (!strcmp(a, "--consignment-size")) {
+            if (!cli_parse_u64(a, v, 16, &cons_size) || cons_size < 2) {
+                if (cons_size < 2) cli_error("train: --consignment-size must be 2 to 16");
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--min-group-inspect")) {
+            if (!cli_parse_u64(a, v, 1000000, &min_group)) return EXIT_USAGE;
+        } else if (!strcmp(a, "--empty-l2")) {
+            if (!cli_parse_double(a, v, 0, DBL_MAX, &o.empty_l2)) return EXIT_USAGE;
+        } else if (!strcmp(a, "--mismatch-false-rate") || !strcmp(a, "--consignment-false-rate") ||
+                   !strcmp(a, "--empty-false-rate")) {
+            double *x = !strcmp(a, "--mismatch-false-rate")      ? &o.mismatch_false_rate
+                        : !strcmp(a, "--consignment-false-rate") ? &o.consignment_false_rate
+                                                                 : &o.empty_false_rate;
+            if (!cli_parse_double(a, v, 0, 0.999, x)) return EXIT_USAGE;
+        } else if (!strcmp(a, "--jobs")) {
             if (!cli_parse_u64(a, v, 256, &jobs)) return EXIT_USAGE;
         } else if (!strcmp(a, "--negatives")) {
             if (!cli_parse_u64(a, v, 1000000, &negatives) || negatives == 0) return EXIT_USAGE;
         } else if (!strcmp(a, "--hard-negatives")) {
             if (!cli_parse_u64(a, v, 100000, &hard)) return EXIT_USAGE;
-        } else if (!strcmp(a, "--val-fraction") || !strcmp(a, "--target-detection") || !strcmp(a, "--l2") ||
-                   !strcmp(a, "--tile-positive") || !strcmp(a, "--target-subtle") ||
-                   !strcmp(a, "--subtle-difficulty") || !strcmp(a, "--min-class-detection")) {
+        } else if (!strcmp(a, "--val-fraction") || !strcmp(a, "--target-detection") ||
+                   !strcmp(a, "--l2") || !strcmp(a, "--tile-positive") ||
+                   !strcmp(a, "--target-subtle") || !strcmp(a, "--subtle-difficulty") ||
+                   !strcmp(a, "--min-class-detection")) {
             double *x = !strcmp(a, "--val-fraction")          ? &val_fraction
                         : !strcmp(a, "--target-detection")    ? &o.target_detection
                         : !strcmp(a, "--target-subtle")       ? &o.target_subtle
@@ -171,19 +213,25 @@ int cmd_train(int argc, char **argv)
     }
     o.max_negative_tiles = (uint32_t)negatives;
     o.hard_negative_tiles = (uint32_t)hard;
+    o.consignment_size = (uint32_t)cons_size;
+    o.min_group_inspect = (uint32_t)min_group;
     struct dataset train = {0}, val = {0};
-    if (!dataset_read_all(labels, nlabels, &train) || !dataset_read_all(validation, nval, &val)) {
+    if (groups_path && !groups_read(groups_path, &groups)) return EXIT_USAGE;
+    if (!dataset_read_all(labels, nlabels, commodity_column, &train) ||
+        !dataset_read_all(validation, nval, commodity_column, &val)) {
         dataset_free(&train);
+        groups_free(&groups);
         return EXIT_USAGE;
     }
     size_t n = train.n + val.n;
     struct job j = {.total = n, .progress = isatty(2)};
     j.s = malloc(n * sizeof *j.s);
     j.split = malloc(n * sizeof *j.split);
+    j.group = calloc(n, sizeof *j.group);
     j.tr = lscan_trainer_new();
     int status = EXIT_USAGE;
     lscan_ctx *ctx = cli_ctx_new(cpu);
-    if (!j.s || !j.split || !j.tr || !ctx) {
+    if (!j.s || !j.split || !j.group || !j.tr || !ctx) {
         cli_error("out of memory");
         goto done;
     }
@@ -194,6 +242,15 @@ int cmd_train(int argc, char **argv)
     for (size_t i = 0; i < val.n; i++) {
         j.s[train.n + i] = &val.s[i];
         j.split[train.n + i] = LSCAN_SPLIT_VALIDATION;
+    }
+    /* Every labelled commodity needs its group when a groups file is given ("empty" aside). */
+    for (size_t i = 0; i < n && groups_path; i++) {
+        const char *c = j.s[i]->commodity;
+        if (!c || !strcmp(c, "empty")) continue;
+        if (!(j.group[i] = group_of(&groups, c))) {
+            cli_error("train: commodity '%s' (%s) is not in %s", c, j.s[i]->path, groups_path);
+            goto done;
+        }
     }
     atomic_init(&j.done, 0);
     atomic_init(&j.failed, 0);
@@ -222,6 +279,11 @@ int cmd_train(int argc, char **argv)
                lscan_model_info(m, "validation-scans"), lscan_model_info(m, "validation-detection"),
                lscan_model_info(m, "validation-release"), lscan_model_info(m, "validation-auc"),
                lscan_model_info(m, "target-detection"));
+        uint32_t ng = lscan_model_group_count(m);
+        printf("declarations: %u commodity groups", ng);
+        for (uint32_t g = 0; g < ng; g++)
+            printf("%s%s", g ? ", " : " (", lscan_model_group_name(m, g));
+        printf("%s\n", ng ? ")" : "");
         status = EXIT_OK;
     }
     lscan_model_free(m);
@@ -230,6 +292,8 @@ done:
     lscan_trainer_free(j.tr);
     free(j.s);
     free(j.split);
+    free(j.group);
+    groups_free(&groups);
     dataset_free(&train);
     dataset_free(&val);
     return status;

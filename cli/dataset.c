@@ -1,6 +1,8 @@
 /* dataset.c — reads labels.csv files and runs per-sample work on a few threads. */
 #include "dataset.h"
 
+#include "csv.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -37,24 +39,32 @@ static char *join_dir(const char *dir, const char *name)
     return p;
 }
 
+static void sample_free(struct sample *s)
+{
+    free(s->path);
+    free(s->mask_path);
+    free(s->subclass);
+    free(s->commodity);
+    free(s->hs_chapter);
+    free(s->world);
+}
+
 void dataset_free(struct dataset *ds)
 {
-    for (size_t i = 0; i < ds->n; i++) {
-        free(ds->s[i].path);
-        free(ds->s[i].mask_path);
-        free(ds->s[i].subclass);
-    }
+    for (size_t i = 0; i < ds->n; i++)
+        sample_free(&ds->s[i]);
     free(ds->s);
     ds->s = NULL;
     ds->n = 0;
 }
 
-bool dataset_read_all(const char *const *paths, size_t n, struct dataset *ds)
+bool dataset_read_all(const char *const *paths, size_t n, const char *commodity_column,
+                      struct dataset *ds)
 {
     memset(ds, 0, sizeof *ds);
     for (size_t i = 0; i < n; i++) {
         struct dataset one;
-        if (!dataset_read(paths[i], &one)) {
+        if (!dataset_read_with(paths[i], commodity_column, &one)) {
             dataset_free(ds);
             return false;
         }
@@ -75,6 +85,13 @@ bool dataset_read_all(const char *const *paths, size_t n, struct dataset *ds)
 
 bool dataset_read(const char *labels_path, struct dataset *ds)
 {
+    return dataset_read_with(labels_path, NULL, ds);
+}
+
+bool dataset_read_with(const char *labels_path, const char *commodity_column, struct dataset *ds)
+{
+    if (!commodity_column) commodity_column = "commodity";
+    const bool from_subclass = strcmp(commodity_column, "subclass") == 0;
     memset(ds, 0, sizeof *ds);
     FILE *f = fopen(labels_path, "r");
     if (!f) {
@@ -90,6 +107,7 @@ bool dataset_read(const char *labels_path, struct dataset *ds)
     char line[8192];
     char *fields[64];
     int col_file = -1, col_class = -1, col_sub = -1, col_diff = -1, ncols = 0;
+    int col_comm = -1, col_hs = -1, col_world = -1;
     size_t lineno = 0, cap = 0;
     bool ok = true;
     while (ok && fgets(line, sizeof line, f)) {
@@ -111,6 +129,17 @@ bool dataset_read(const char *labels_path, struct dataset *ds)
                 else if (!strcmp(fields[i], "class")) col_class = i;
                 else if (!strcmp(fields[i], "subclass")) col_sub = i;
                 else if (!strcmp(fields[i], "difficulty")) col_diff = i;
+                if (!strcmp(fields[i], commodity_column))
+                    col_comm = i;
+                else if (!strcmp(fields[i], "hs_chapter"))
+                    col_hs = i;
+                else if (!strcmp(fields[i], "world"))
+                    col_world = i;
+            }
+            if (strcmp(commodity_column, "commodity") != 0 && col_comm < 0) {
+                cli_error("%s:1: no column '%s' for the commodities", labels_path,
+                          commodity_column);
+                ok = false;
             }
             if (col_file < 0 || col_class < 0) {
                 cli_error("%s:1: header must name the columns 'file' and 'class'", labels_path);
@@ -141,6 +170,13 @@ bool dataset_read(const char *labels_path, struct dataset *ds)
         }
         s.path = join_dir(dir, fields[col_file]);
         s.subclass = strdup(col_sub >= 0 ? fields[col_sub] : "");
+        bool oom = false;
+        if (col_comm >= 0 && fields[col_comm][0] &&
+            !(from_subclass && LSCAN_CLASS_IS_INSPECT(s.cls)))
+            oom |= !(s.commodity = strdup(fields[col_comm]));
+        if (col_hs >= 0 && fields[col_hs][0] && !from_subclass)
+            oom |= !(s.hs_chapter = strdup(fields[col_hs]));
+        if (col_world >= 0) oom |= !(s.world = strdup(fields[col_world]));
         /* masks/<file name without extension>.png beside the image (beside the
          * labels when the file names no folder), so that a labels file may
          * list scans of several sets: ../other/x.png takes ../other/masks/x.png. */
@@ -156,21 +192,16 @@ bool dataset_read(const char *labels_path, struct dataset *ds)
         struct stat st;
         if (mp && stat(mp, &st) == 0) s.mask_path = mp;
         else free(mp);
-        if (!s.path || !s.subclass) {
+        struct sample *ns = ds->s;
+        if (ds->n == cap) ns = realloc(ds->s, (cap ? cap * 2 : 256) * sizeof *ns);
+        if (!s.path || !s.subclass || oom || !ns) {
             cli_error("out of memory");
+            sample_free(&s);
             ok = false;
             break;
         }
-        if (ds->n == cap) {
-            cap = cap ? cap * 2 : 256;
-            struct sample *ns = realloc(ds->s, cap * sizeof *ns);
-            if (!ns) {
-                cli_error("out of memory");
-                ok = false;
-                break;
-            }
-            ds->s = ns;
-        }
+        if (ds->n == cap) cap = cap ? cap * 2 : 256;
+        ds->s = ns;
         ds->s[ds->n++] = s;
     }
     fclose(f);
@@ -179,6 +210,77 @@ bool dataset_read(const char *labels_path, struct dataset *ds)
         ok = false;
     }
     if (!ok) dataset_free(ds);
+    return ok;
+}
+
+/* ---- commodity groups ---------------------------------------------------------------------- */
+
+static bool on_group(void *user, char **f, int n, unsigned line)
+{
+    struct groups *g = user;
+    if (!g->header) {
+        g->header = true;
+        if (n != 2 || strcmp(f[0], "commodity") != 0 || strcmp(f[1], "group") != 0) {
+            cli_error("%s:%u: the header must be 'commodity,group'", g->path, line);
+            return false;
+        }
+        return true;
+    }
+    if (n != 2 || !f[0][0] || !f[1][0]) {
+        cli_error("%s:%u: expected 'commodity,group'", g->path, line);
+        return false;
+    }
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 64;
+        char **c = realloc(g->commodity, cap * sizeof *c), **gr;
+        if (c) g->commodity = c;
+        gr = c ? realloc(g->group, cap * sizeof *gr) : NULL;
+        if (!c || !gr) {
+            cli_error("out of memory");
+            return false;
+        }
+        g->group = gr;
+        g->cap = cap;
+    }
+    g->commodity[g->n] = strdup(f[0]);
+    g->group[g->n] = strdup(f[1]);
+    if (!g->commodity[g->n] || !g->group[g->n]) {
+        free(g->commodity[g->n]);
+        free(g->group[g->n]);
+        cli_error("out of memory");
+        return false;
+    }
+    g->n++;
+    return true;
+}
+
+void groups_free(struct groups *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        free(g->commodity[i]);
+        free(g->group[i]);
+    }
+    free(g->commodity);
+    free(g->group);
+}
+
+const char *group_of(const struct groups *g, const char *commodity)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (strcmp(g->commodity[i], commodity) == 0) return g->group[i];
+    return NULL;
+}
+
+bool groups_read(const char *path, struct groups *g)
+{
+    memset(g, 0, sizeof *g);
+    g->path = path;
+    bool ok = csv_read_file(path, on_group, g);
+    if (ok && !g->header) {
+        cli_error("%s: empty (expected the header 'commodity,group')", path);
+        ok = false;
+    }
+    if (!ok) groups_free(g);
     return ok;
 }
 

@@ -746,9 +746,18 @@ LSCAN_API const float *lscan_analysis_tile_features(const lscan_analysis *a);
 /* lscan_feature_count(LSCAN_FEATURES_IMAGE) floats. Owned by the analysis. */
 LSCAN_API const float *lscan_analysis_image_features(const lscan_analysis *a);
 
+/* lscan_feature_count(LSCAN_FEATURES_LOAD) floats: the load descriptors.
+ * Owned by the analysis. */
+LSCAN_API const float *lscan_analysis_load_features(const lscan_analysis *a);
+
 typedef enum lscan_feature_set {
     LSCAN_FEATURES_TILE = 0,
-    LSCAN_FEATURES_IMAGE = 1
+    LSCAN_FEATURES_IMAGE = 1,
+    /* Load descriptors: what the load is (fill, height profile, attenuation per
+     * metre, texture at several scales, repeating unit) and what stands out of
+     * an empty container; the commodity model and the empty-container check
+     * read them. */
+    LSCAN_FEATURES_LOAD = 2
 } lscan_feature_set;
 
 /* Number of features in a set (0 for an unknown set). Thread-safe. */
@@ -804,6 +813,64 @@ LSCAN_API const char *lscan_model_info(const lscan_model *model, const char *key
 LSCAN_API uint32_t lscan_model_feature_count(void);
 LSCAN_API const char *lscan_model_feature_name(uint32_t index);
 
+/* -- Declarations --------------------------------------------------------- */
+
+/*
+ * A scan may come with what its paperwork declares (docs/declarations.md):
+ * the container is empty, it holds goods of an HS code, or a cargo kind; and
+ * the consignment it belongs to. Screening then checks the scan against the
+ * declaration, with reasons of its own in the result: a declared-empty
+ * container that holds anything beyond its own structure, a declared-loaded
+ * one that is empty, a load the commodity model recognises as another
+ * commodity group with confidence, and (lscan_consignment_compare, batches) a
+ * container whose load differs from its consignment's other containers. The
+ * release threshold may depend on the declared group (the model file's
+ * operating points). Without a declaration a scan is judged on its anomalies
+ * alone, as before.
+ */
+
+/* What a declaration's text is. */
+typedef enum lscan_declared_kind {
+    LSCAN_DECLARED_NONE = 0,  /* no declaration (NULL or empty text) */
+    LSCAN_DECLARED_EMPTY = 1, /* "empty", in any case */
+    LSCAN_DECLARED_HS = 2,    /* an HS code: 2 to 10 digits; dots and spaces between
+                                 digits are allowed ("8471.30"); the model uses the
+                                 first two, the chapter */
+    LSCAN_DECLARED_CARGO = 3  /* a cargo kind: letters, digits, spaces, '_', '-', '/'
+                                 and '&' (at most 63 bytes), looked up among the model's
+                                 commodity and group names without regard to case,
+                                 spaces and '-' against '_' */
+} lscan_declared_kind;
+
+/* A declaration. Initialise with lscan_declaration_init(). The strings are
+ * read during the call they are passed to and not kept. */
+typedef struct lscan_declaration {
+    uint32_t size;             /* sizeof(lscan_declaration), set by init */
+    uint32_t consignment_size; /* the containers of the consignment when known (0,
+                                  the default: unknown); a batch compares a
+                                  consignment as soon as that many of its scans
+                                  are screened, else at lscan_batch_finish */
+    const char *declared;      /* what was declared, as above; NULL = nothing */
+    const char *consignment;   /* the consignment (e.g. bill of lading) id, or NULL:
+                                  1 to 255 bytes without control characters */
+} lscan_declaration;
+
+/* Fills *d with "no declaration" and sets d->size. NULL is ignored. */
+LSCAN_API void lscan_declaration_init(lscan_declaration *d);
+
+/* The kind of a declaration's text (lscan_declared_kind), or -1 when it is
+ * malformed: an HS code of fewer than 2 or more than 10 digits, a character
+ * outside those listed above, over 63 bytes. Leading and trailing spaces are
+ * ignored. Thread-safe. */
+LSCAN_API int lscan_declared_kind_of(const char *declared);
+
+/* Checks a whole declaration (its text as lscan_declared_kind_of, the
+ * consignment id's length and characters). Returns LSCAN_OK or
+ * LSCAN_ERR_INVALID_ARGUMENT, with a message on ctx (may be NULL) saying
+ * what is wrong. Screening refuses a malformed declaration the same way,
+ * before it reads the image. */
+LSCAN_API int lscan_declaration_check(lscan_ctx *ctx, const lscan_declaration *d);
+
 /* Options for screening. Initialise with lscan_screen_options_init(). */
 typedef struct lscan_screen_options {
     uint32_t size;       /* sizeof(lscan_screen_options), set by init */
@@ -813,6 +880,11 @@ typedef struct lscan_screen_options {
     double threshold;    /* decision threshold; negative = the model's */
     uint32_t max_reasons;   /* reasons kept (default 5, at most 32) */
     uint32_t max_hot_tiles; /* hottest tiles kept (default 5, at most 32) */
+    /* The scan's declaration, or NULL (default): none. Checked and copied by
+     * lscan_screen and lscan_screen_file (a malformed one is refused with
+     * LSCAN_ERR_INVALID_ARGUMENT and no result). Batches ignore it: declare
+     * each input with lscan_batch_submit_*_ex. */
+    const lscan_declaration *declaration;
 } lscan_screen_options;
 
 LSCAN_API void lscan_screen_options_init(lscan_screen_options *opts);
@@ -881,6 +953,134 @@ typedef enum lscan_stage {
 /* Seconds spent in a stage for this result (0 for stages not run). */
 LSCAN_API double lscan_result_stage_seconds(const lscan_result *r, uint32_t stage);
 
+/* -- Declaration results -------------------------------------------------- */
+
+/* How the scan stands against its declaration. */
+typedef enum lscan_consistency {
+    LSCAN_CONSISTENCY_NONE = 0,             /* no declaration, or the scan was not analysed */
+    LSCAN_CONSISTENCY_CONSISTENT = 1,       /* the scan agrees with what was declared */
+    LSCAN_CONSISTENCY_EMPTY_BUT_LOADED = 2, /* declared empty, holds more than the container */
+    LSCAN_CONSISTENCY_LOADED_BUT_EMPTY = 3, /* declared loaded, the container is empty */
+    LSCAN_CONSISTENCY_MISMATCH = 4,         /* the load is recognised as another commodity group
+                                               with confidence */
+    LSCAN_CONSISTENCY_UNKNOWN = 5           /* the model does not know the declared HS chapter or
+                                               cargo kind (or checks no declarations): the scan is
+                                               judged on its anomalies alone */
+} lscan_consistency;
+
+/* A stable lower-case name: "none", "consistent", "declared_empty_but_loaded",
+ * "declared_loaded_but_empty", "declared_mismatch", "declared_unknown"; NULL
+ * for an unknown value. Thread-safe. */
+LSCAN_API const char *lscan_consistency_name(uint32_t consistency);
+
+/* The checks that can ask for INSPECT, as bits of lscan_result_checks(). */
+typedef enum lscan_check {
+    LSCAN_CHECK_ANOMALY = 1u << 0,            /* the anomaly score reached the threshold */
+    LSCAN_CHECK_FAILED = 1u << 1,             /* the scan could not be read or analysed */
+    LSCAN_CHECK_EMPTY_BUT_LOADED = 1u << 2,   /* declared_empty_but_loaded */
+    LSCAN_CHECK_LOADED_BUT_EMPTY = 1u << 3,   /* declared_loaded_but_empty */
+    LSCAN_CHECK_MISMATCH = 1u << 4,           /* declared_mismatch */
+    LSCAN_CHECK_CONSIGNMENT_OUTLIER = 1u << 5 /* consignment_outlier */
+} lscan_check;
+
+/* The name of one check bit: "anomaly", "failed", "declared_empty_but_loaded",
+ * "declared_loaded_but_empty", "declared_mismatch", "consignment_outlier";
+ * NULL for anything else. Thread-safe. */
+LSCAN_API const char *lscan_check_name(uint32_t check);
+
+/* A mask of lscan_check: every check that asks for INSPECT (0 for a RELEASE
+ * result). The decision is INSPECT exactly when it is not 0. */
+LSCAN_API uint32_t lscan_result_checks(const lscan_result *r);
+
+/* The declaration's text as given (trimmed), "" when none. Never NULL; owned
+ * by the result. */
+LSCAN_API const char *lscan_result_declared(const lscan_result *r);
+
+/* The declaration's lscan_declared_kind. */
+LSCAN_API uint32_t lscan_result_declared_kind(const lscan_result *r);
+
+/* The commodity groups the declaration stands for, '|'-separated ("sacks",
+ * "bulk|sacks" for an HS chapter the model maps to two groups, "empty"), or
+ * NULL when there is none or the model does not know it. Owned by the result. */
+LSCAN_API const char *lscan_result_declared_group(const lscan_result *r);
+
+/* lscan_consistency of the scan with its declaration. */
+LSCAN_API uint32_t lscan_result_consistency(const lscan_result *r);
+
+/* The probability the commodity model gives the declared groups together
+ * (NaN when not computed: no declaration of goods, unknown, not analysed). */
+LSCAN_API double lscan_result_declared_p(const lscan_result *r);
+
+/* The recognised commodity group and its probability: the commodity model's
+ * most probable group for the load. NULL (and *p NaN) when the scan was not
+ * analysed, the container is empty, or the model has no commodity model.
+ * Computed with or without a declaration. p may be NULL. */
+LSCAN_API const char *lscan_result_recognised(const lscan_result *r, double *p);
+
+/* The top alternatives, most probable first (index 0 is the recognised group):
+ * at most LSCAN_MAX_ALTERNATIVES. */
+#define LSCAN_MAX_ALTERNATIVES 5
+LSCAN_API uint32_t lscan_result_alternative_count(const lscan_result *r);
+LSCAN_API int lscan_result_alternative(const lscan_result *r, uint32_t index, const char **group,
+                                       double *p);
+
+/* The probability that the container holds more than its own structure
+ * (the empty-container check's score; NaN when not analysed). */
+LSCAN_API double lscan_result_loaded_p(const lscan_result *r);
+
+/* The consignment id the scan was declared with, or NULL. */
+LSCAN_API const char *lscan_result_consignment(const lscan_result *r);
+
+/* After a consignment comparison: how far the load lies from its nearest
+ * sibling (the outlier score; NaN when not compared: no consignment, a
+ * single scan, not analysed or empty), and the sibling it differs from most
+ * (its name as given to the comparison or the batch, NULL when unnamed or
+ * not compared) with that sibling's index (its position in the compared
+ * array, or its batch input index; UINT64_MAX when not compared). The scan
+ * is a consignment outlier when lscan_result_checks has
+ * LSCAN_CHECK_CONSIGNMENT_OUTLIER. */
+LSCAN_API double lscan_result_consignment_score(const lscan_result *r);
+LSCAN_API const char *lscan_result_consignment_sibling(const lscan_result *r, uint64_t *index);
+
+/* Compares the scans of one consignment: results of lscan_screen /
+ * lscan_screen_file with `model`, n of them, with their names (names may be
+ * NULL, or hold NULL entries). A scan whose load differs markedly from all
+ * its siblings' (fill, attenuation per metre, texture, recognised commodity:
+ * the model's consignment features and threshold) gets
+ * LSCAN_CHECK_CONSIGNMENT_OUTLIER and is decided INSPECT; every compared
+ * result records its score and the sibling it differs from most. Results that
+ * were not analysed or show an empty container take no part. Comparing again
+ * replaces the previous outcome. The result depends only on the results, in
+ * their order. Modifies the results: not concurrently with other use of
+ * them. Returns LSCAN_OK, LSCAN_ERR_INVALID_ARGUMENT, LSCAN_ERR_NO_MEMORY. */
+LSCAN_API int lscan_consignment_compare(lscan_ctx *ctx, const lscan_model *model,
+                                        lscan_result *const *results, const char *const *names,
+                                        size_t n);
+
+/* Evaluates another declaration against a scan already screened (e.g. a
+ * declaration that arrived after the scan, or an evaluation drawing
+ * declarations): the consistency it would get, the probability of its groups
+ * (NaN when not computed) and whether the decision would be INSPECT with it
+ * (1) or RELEASE (0), consignment comparison aside. The result is not
+ * changed. Returns LSCAN_OK or LSCAN_ERR_INVALID_ARGUMENT (a malformed
+ * declaration, details on ctx). Any pointer out may be NULL. */
+LSCAN_API int lscan_result_check_declaration(lscan_ctx *ctx, const lscan_model *model,
+                                             const lscan_result *r, const lscan_declaration *d,
+                                             uint32_t *consistency, double *declared_p,
+                                             uint32_t *inspect);
+
+/* 1 when the model checks declarations (it has the empty-container check, and
+ * the commodity model when lscan_model_group_count is not 0), else 0: every
+ * declaration is then declared_unknown. Thread-safe. */
+LSCAN_API int lscan_model_checks_declarations(const lscan_model *model);
+
+/* The model's commodity groups (0 when it has no commodity model), their
+ * names, and its HS table: the groups an HS chapter (0..99) maps to, as a
+ * '|'-separated list, NULL for a chapter it does not know. Thread-safe. */
+LSCAN_API uint32_t lscan_model_group_count(const lscan_model *model);
+LSCAN_API const char *lscan_model_group_name(const lscan_model *model, uint32_t index);
+LSCAN_API const char *lscan_model_hs_chapter(const lscan_model *model, uint32_t chapter);
+
 /* -- Training ----------------------------------------------------------- */
 
 /* Collects labelled images, then fits the tile model and the image model
@@ -922,6 +1122,14 @@ typedef struct lscan_train_sample {
     size_t mask_stride;
     double difficulty;    /* the generator's 0 (obvious) .. 1 (subtle) of an INSPECT
                              scan, NaN when unknown (counted as not subtle) */
+    /* What the container holds, for the commodity model (NULL = unknown):
+     * the commodity ("sugar_bags"; "empty" for an empty container), the
+     * commodity group the model should recognise it as (NULL = the commodity
+     * itself) and its HS chapter (two digits, NULL or "" for none). For an
+     * INSPECT scan, the load hosting the anomaly. Copied. */
+    const char *commodity;
+    const char *group;
+    const char *hs_chapter;
 } lscan_train_sample;
 
 LSCAN_API void lscan_train_sample_init(lscan_train_sample *s);
@@ -949,6 +1157,26 @@ typedef struct lscan_train_options {
     double subtle_difficulty;
     double target_subtle;
     double min_class_detection;
+    /* Declaration checks (docs/declarations.md), chosen on the validation
+     * scans: the mismatch threshold flags at most mismatch_false_rate of the
+     * loads declared truly (default 0.03); the consignment threshold at most
+     * consignment_false_rate of consistent consignments of consignment_size
+     * containers drawn from the validation scans (defaults 0.02 and 4). The
+     * empty-container check flags target_detection of the loads in
+     * declared-empty containers and of the empty containers declared loaded.
+     * A group's release threshold needs min_group_inspect INSPECT validation
+     * scans in that group (default 20), else it is the model's. */
+    double mismatch_false_rate;
+    double consignment_false_rate;
+    uint32_t consignment_size;
+    uint32_t min_group_inspect;
+    /* The L2 penalty of the empty-container check's logistic model over every image feature
+     * and load descriptor (default 10, chosen on the mosaic world's validation scans). */
+    double empty_l2;
+    /* The share of validation loads (declared truly) the empty-container check may read as
+     * empty (declared_loaded_but_empty): its threshold flags target_detection of the empty
+     * validation containers unless that reads more loads as empty (default 0.01). */
+    double empty_false_rate;
 } lscan_train_options;
 
 LSCAN_API void lscan_train_options_init(lscan_train_options *o);
@@ -1081,7 +1309,29 @@ LSCAN_API int lscan_batch_submit_buffer(lscan_batch *b, const void *data, size_t
 LSCAN_API int lscan_batch_submit_image(lscan_batch *b, const lscan_image *img, const char *name,
                                        uint64_t *index);
 
-/* Waits until every submitted input is delivered. Returns LSCAN_OK or
+/* The submit functions with a declaration (NULL = none; copied). A
+ * malformed declaration (lscan_declaration_check) is refused with
+ * LSCAN_ERR_INVALID_ARGUMENT and nothing is queued. Inputs sharing a
+ * consignment id are compared with each other (lscan_consignment_compare,
+ * names the submitted paths or names, indices the input indices) once all
+ * its scans are screened: when consignment_size of them are, else at
+ * lscan_batch_finish. Results are still delivered in input order, so a
+ * consignment's results, and every result after its first, wait until it
+ * is compared: memory then grows with the inputs screened meanwhile (a
+ * result is a few kilobytes), beyond max_in_flight. Declaring
+ * consignment_size, or submitting a consignment's scans together, keeps the
+ * wait short. The comparison depends only on the results, so records stay
+ * identical for any thread count. */
+LSCAN_API int lscan_batch_submit_path_ex(lscan_batch *b, const char *path,
+                                         const lscan_declaration *declaration, uint64_t *index);
+LSCAN_API int lscan_batch_submit_buffer_ex(lscan_batch *b, const void *data, size_t size,
+                                           const char *name, const lscan_declaration *declaration,
+                                           uint64_t *index);
+LSCAN_API int lscan_batch_submit_image_ex(lscan_batch *b, const lscan_image *img, const char *name,
+                                          const lscan_declaration *declaration, uint64_t *index);
+
+/* Waits until every submitted input is delivered (consignments still
+ * waiting for scans are compared with those they have). Returns LSCAN_OK or
  * LSCAN_ERR_CANCELLED. The batch can take more inputs afterwards. */
 LSCAN_API int lscan_batch_finish(lscan_batch *b);
 

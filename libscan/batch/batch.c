@@ -2,6 +2,8 @@
  * delivered in input order. */
 #include "batch.h"
 
+#include "../model/declared.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,25 @@ struct slot {
     size_t size;
     const lscan_image *img;
     lscan_result *result;
+    lscan__declaration decl; /* the input's declaration (kind NONE: none) */
+    int32_t cons;            /* its consignment in the batch's table, or -1 */
+};
+
+/* A screened input waiting for its delivery: results leave the ring of slots in input order
+ * and queue here while a consignment before them waits for its last scan. */
+struct held {
+    uint64_t index;
+    char *name;
+    lscan_result *result;
+    int32_t cons;
+};
+
+/* A consignment whose scans are being screened: compared once `size` of them are done (size
+ * 0: at lscan_batch_finish). Entries are reused once resolved and delivered. */
+struct consignment {
+    char id[LSCAN__CONSIGNMENT_MAX];
+    uint32_t size, submitted, done, pending; /* pending: members not yet delivered */
+    bool used, resolved;
 };
 
 struct worker {
@@ -55,6 +76,12 @@ struct lscan_batch {
     bool delivering;  /* inside on_result: the driving thread must not re-enter */
     uint32_t running; /* inputs being screened now (tests check the bound) */
     uint32_t max_running;
+    /* Consignments (guarded by mu, used by the driving thread only): the table, and the
+     * results between the ring and the callback, in input order from held_head. */
+    struct consignment *cons;
+    size_t ncons;
+    struct held *held;
+    size_t held_head, held_n, held_cap;
 };
 
 static double now_seconds(void)
@@ -90,32 +117,121 @@ static void process(lscan_batch *b, lscan_ctx *ctx, uint64_t index, struct slot 
     double decode = s->kind == KIND_IMAGE ? 0.0 : now_seconds() - t0;
     lscan_result *r = NULL;
     lscan__screen_decoded(ctx, b->model, status == LSCAN_OK ? img : NULL, status, decode,
-                          &b->screen, &r);
+                          &b->screen, &s->decl, &r);
     lscan__deadline_end(ctx);
     if (img && r && b->on_image) b->on_image(b->user, ctx, index, s->name, img, r);
     lscan_image_free(owned);
     s->result = r;
 }
 
+/* Compares consignment c's scans (all of them held, none delivered yet: the first one held
+ * back everything after it) and marks it resolved. */
+static void resolve(lscan_batch *b, int32_t c)
+{
+    struct consignment *k = &b->cons[c];
+    k->resolved = true;
+    size_t n = 0;
+    for (size_t i = b->held_head; i < b->held_n; i++)
+        n += b->held[i].cons == c && b->held[i].result;
+    lscan_result **r = malloc((n ? n : 1) * sizeof *r);
+    const char **names = malloc((n ? n : 1) * sizeof *names);
+    uint64_t *index = malloc((n ? n : 1) * sizeof *index);
+    if (r && names && index) {
+        size_t m = 0;
+        for (size_t i = b->held_head; i < b->held_n; i++)
+            if (b->held[i].cons == c && b->held[i].result) {
+                r[m] = b->held[i].result;
+                names[m] = b->held[i].name;
+                index[m++] = b->held[i].index;
+            }
+        /* Out of memory here leaves the scans uncompared (their records say so: no score). */
+        if (lscan_consignment_compare(NULL, b->model, r, names, m) == LSCAN_OK)
+            for (size_t i = 0; i < m; i++) {
+                lscan__decl_result *d = lscan__result_decl(r[i], NULL);
+                if (d->cons_sibling_index < m) d->cons_sibling_index = index[d->cons_sibling_index];
+            }
+    }
+    free(r);
+    free(names);
+    free(index);
+}
+
+/* Appends a finished input to the held queue; false when out of memory. */
+static bool hold(lscan_batch *b, uint64_t index, char *name, lscan_result *r, int32_t cons)
+{
+    if (b->held_head == b->held_n) b->held_head = b->held_n = 0;
+    if (b->held_n == b->held_cap) {
+        if (b->held_head > 0) { /* slide the live part down before growing */
+            memmove(b->held, b->held + b->held_head, (b->held_n - b->held_head) * sizeof *b->held);
+            b->held_n -= b->held_head;
+            b->held_head = 0;
+        }
+        if (b->held_n == b->held_cap) {
+            size_t cap = b->held_cap ? 2 * b->held_cap : 64;
+            struct held *h = realloc(b->held, cap * sizeof *h);
+            if (!h) return false;
+            b->held = h;
+            b->held_cap = cap;
+        }
+    }
+    b->held[b->held_n++] = (struct held){.index = index, .name = name, .result = r, .cons = cons};
+    return true;
+}
+
 /* Hands finished inputs to the callback in order. Called with mu held, from
  * the driving thread only; drops mu around each callback so that workers go
- * on meanwhile. */
-static void deliver_ready(lscan_batch *b)
+ * on meanwhile. With `all`, consignments still waiting are compared with the
+ * scans they have (lscan_batch_finish). */
+static void deliver_ready(lscan_batch *b, bool all)
 {
-    while (b->next_deliver < b->next_start) {
-        struct slot *s = &b->slots[b->next_deliver % b->cap];
-        if (s->state != SLOT_DONE) break;
-        uint64_t index = b->next_deliver;
+    for (;;) {
+        /* Finished slots leave the ring in order for the held queue. */
+        while (b->next_deliver < b->next_start) {
+            struct slot *s = &b->slots[b->next_deliver % b->cap];
+            if (s->state != SLOT_DONE) break;
+            if (!hold(b, b->next_deliver, s->name, s->result, s->cons)) {
+                /* No memory to hold it: it goes out at once, uncompared. */
+                if (s->cons >= 0) {
+                    b->cons[s->cons].done++;
+                    b->cons[s->cons].pending--;
+                }
+                bool call = !b->cancelled;
+                uint64_t index = b->next_deliver;
+                b->delivering = true;
+                pthread_mutex_unlock(&b->mu);
+                int stop = call ? b->on_result(b->user, index, s->name, s->result) : 0;
+                lscan_result_free(s->result);
+                free(s->name);
+                pthread_mutex_lock(&b->mu);
+                b->delivering = false;
+                if (stop) b->cancelled = true;
+            } else if (s->cons >= 0) {
+                struct consignment *k = &b->cons[s->cons];
+                k->done++;
+                if (k->size && k->done >= k->size && !k->resolved) resolve(b, s->cons);
+            }
+            memset(s, 0, sizeof *s);
+            b->next_deliver++;
+        }
+        if (all)
+            for (size_t c = 0; c < b->ncons; c++)
+                if (b->cons[c].used && !b->cons[c].resolved &&
+                    b->cons[c].done == b->cons[c].submitted)
+                    resolve(b, (int32_t)c);
+        if (b->held_head == b->held_n) return;
+        struct held h = b->held[b->held_head];
+        if (h.cons >= 0 && !b->cons[h.cons].resolved) return; /* its consignment waits */
+        b->held_head++;
+        if (h.cons >= 0 && --b->cons[h.cons].pending == 0 && b->cons[h.cons].resolved)
+            b->cons[h.cons].used = false;
         bool call = !b->cancelled;
         b->delivering = true;
         pthread_mutex_unlock(&b->mu);
-        int stop = call ? b->on_result(b->user, index, s->name, s->result) : 0;
-        lscan_result_free(s->result);
-        free(s->name);
+        int stop = call ? b->on_result(b->user, h.index, h.name, h.result) : 0;
+        lscan_result_free(h.result);
+        free(h.name);
         pthread_mutex_lock(&b->mu);
         b->delivering = false;
-        memset(s, 0, sizeof *s);
-        b->next_deliver++;
         if (stop) b->cancelled = true;
     }
 }
@@ -177,6 +293,12 @@ LSCAN_API void lscan_batch_free(lscan_batch *b)
         lscan_result_free(s->result);
         free(s->name);
     }
+    for (size_t i = b->held_head; i < b->held_n; i++) {
+        lscan_result_free(b->held[i].result);
+        free(b->held[i].name);
+    }
+    free(b->held);
+    free(b->cons);
     uint32_t nctx = b->threads ? b->threads : 1;
     for (uint32_t i = 0; i < nctx; i++)
         lscan_ctx_free(b->ctxs[i]);
@@ -231,6 +353,7 @@ LSCAN_API int lscan_batch_new(lscan_ctx *ctx, const lscan_model *model,
         if (o.screen->size < sizeof(uint32_t))
             return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "screen options not initialised");
         copy_sized(&screen, sizeof screen, o.screen);
+        screen.declaration = NULL; /* per input: lscan_batch_submit_*_ex */
         /* Checked here so that a bad threshold fails once, not once per input. */
         if (!(screen.threshold <= 1.0))
             return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
@@ -306,11 +429,42 @@ LSCAN_API int lscan_batch_new(lscan_ctx *ctx, const lscan_model *model,
     return LSCAN_OK;
 }
 
+/* The open consignment of id `d->consignment` in the table, made when there is none; -1 for
+ * no consignment, -2 when out of memory. Called with mu held. A linear search: consignments
+ * leave the table once delivered, so it holds those being screened. */
+static int32_t consignment_of(lscan_batch *b, const lscan__declaration *d)
+{
+    if (!d->consignment[0]) return -1;
+    size_t slot = SIZE_MAX;
+    for (size_t c = 0; c < b->ncons; c++) {
+        if (!b->cons[c].used) {
+            if (slot == SIZE_MAX) slot = c;
+        } else if (!b->cons[c].resolved && strcmp(b->cons[c].id, d->consignment) == 0) {
+            return (int32_t)c;
+        }
+    }
+    if (slot == SIZE_MAX) {
+        if (b->ncons >= INT32_MAX) return -2;
+        struct consignment *k = realloc(b->cons, (b->ncons + 1) * sizeof *k);
+        if (!k) return -2;
+        b->cons = k;
+        slot = b->ncons++;
+    }
+    struct consignment *k = &b->cons[slot];
+    memset(k, 0, sizeof *k);
+    memcpy(k->id, d->consignment, sizeof k->id);
+    k->size = d->consignment_size;
+    k->used = true;
+    return (int32_t)slot;
+}
+
 /* Common part of the submit functions: waits for room (delivering meanwhile),
  * queues the input, and in the caller's-thread mode screens and delivers it. */
 static int submit(lscan_batch *b, int kind, const char *name, const void *data, size_t size,
-                  const lscan_image *img, uint64_t *index)
+                  const lscan_image *img, const lscan_declaration *declaration, uint64_t *index)
 {
+    lscan__declaration decl;
+    if (lscan__declaration_take(NULL, declaration, &decl)) return LSCAN_ERR_INVALID_ARGUMENT;
     char *copy = NULL;
     if (name) {
         size_t n = strlen(name) + 1;
@@ -326,7 +480,7 @@ static int submit(lscan_batch *b, int kind, const char *name, const void *data, 
         return LSCAN_ERR_INVALID_ARGUMENT;
     }
     for (;;) {
-        deliver_ready(b);
+        deliver_ready(b, false);
         if (b->cancelled) break;
         if (b->next_submit - b->next_deliver < b->cap) break;
         pthread_cond_wait(&b->done_cv, &b->mu);
@@ -336,6 +490,16 @@ static int submit(lscan_batch *b, int kind, const char *name, const void *data, 
         free(copy);
         return LSCAN_ERR_CANCELLED;
     }
+    int32_t cons = consignment_of(b, &decl);
+    if (cons == -2) {
+        pthread_mutex_unlock(&b->mu);
+        free(copy);
+        return LSCAN_ERR_NO_MEMORY;
+    }
+    if (cons >= 0) {
+        b->cons[cons].submitted++;
+        b->cons[cons].pending++;
+    }
     uint64_t i = b->next_submit++;
     struct slot *s = &b->slots[i % b->cap];
     s->state = SLOT_QUEUED;
@@ -344,10 +508,12 @@ static int submit(lscan_batch *b, int kind, const char *name, const void *data, 
     s->data = data;
     s->size = size;
     s->img = img;
+    s->decl = decl;
+    s->cons = cons;
     if (index) *index = i;
     if (b->threads == 0) {
         run_one(b, b->ctxs[0]);
-        deliver_ready(b);
+        deliver_ready(b, false);
     } else {
         pthread_cond_signal(&b->work_cv);
     }
@@ -357,22 +523,41 @@ static int submit(lscan_batch *b, int kind, const char *name, const void *data, 
 
 LSCAN_API int lscan_batch_submit_path(lscan_batch *b, const char *path, uint64_t *index)
 {
-    if (!b || !path) return LSCAN_ERR_INVALID_ARGUMENT;
-    return submit(b, KIND_PATH, path, NULL, 0, NULL, index);
+    return lscan_batch_submit_path_ex(b, path, NULL, index);
 }
 
 LSCAN_API int lscan_batch_submit_buffer(lscan_batch *b, const void *data, size_t size,
                                         const char *name, uint64_t *index)
 {
-    if (!b || (!data && size)) return LSCAN_ERR_INVALID_ARGUMENT;
-    return submit(b, KIND_BUFFER, name, data, size, NULL, index);
+    return lscan_batch_submit_buffer_ex(b, data, size, name, NULL, index);
 }
 
 LSCAN_API int lscan_batch_submit_image(lscan_batch *b, const lscan_image *img, const char *name,
                                        uint64_t *index)
 {
+    return lscan_batch_submit_image_ex(b, img, name, NULL, index);
+}
+
+LSCAN_API int lscan_batch_submit_path_ex(lscan_batch *b, const char *path,
+                                         const lscan_declaration *declaration, uint64_t *index)
+{
+    if (!b || !path) return LSCAN_ERR_INVALID_ARGUMENT;
+    return submit(b, KIND_PATH, path, NULL, 0, NULL, declaration, index);
+}
+
+LSCAN_API int lscan_batch_submit_buffer_ex(lscan_batch *b, const void *data, size_t size,
+                                           const char *name, const lscan_declaration *declaration,
+                                           uint64_t *index)
+{
+    if (!b || (!data && size)) return LSCAN_ERR_INVALID_ARGUMENT;
+    return submit(b, KIND_BUFFER, name, data, size, NULL, declaration, index);
+}
+
+LSCAN_API int lscan_batch_submit_image_ex(lscan_batch *b, const lscan_image *img, const char *name,
+                                          const lscan_declaration *declaration, uint64_t *index)
+{
     if (!b || !img) return LSCAN_ERR_INVALID_ARGUMENT;
-    return submit(b, KIND_IMAGE, name, NULL, 0, img, index);
+    return submit(b, KIND_IMAGE, name, NULL, 0, img, declaration, index);
 }
 
 LSCAN_API int lscan_batch_finish(lscan_batch *b)
@@ -384,8 +569,8 @@ LSCAN_API int lscan_batch_finish(lscan_batch *b)
         return LSCAN_ERR_INVALID_ARGUMENT;
     }
     for (;;) {
-        deliver_ready(b);
-        if (b->next_deliver == b->next_submit) break;
+        deliver_ready(b, true);
+        if (b->next_deliver == b->next_submit && b->held_head == b->held_n) break;
         pthread_cond_wait(&b->done_cv, &b->mu);
     }
     int rc = b->cancelled ? LSCAN_ERR_CANCELLED : LSCAN_OK;

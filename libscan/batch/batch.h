@@ -15,9 +15,10 @@ uint32_t lscan__batch_max_running(lscan_batch *b);
 /* Screens an image the caller decoded itself (libscan/model/screen.c): like
  * lscan_screen, and records `decode_seconds` as the decode stage. With img
  * NULL, makes the INSPECT result of the decode failure `status`, whose
- * details are on ctx. */
+ * details are on ctx. `decl` (NULL: none) is the input's declaration. */
+struct lscan__declaration; /* model/declared.h */
 int lscan__screen_decoded(lscan_ctx *ctx, const lscan_model *model, const lscan_image *img,
                           int status, double decode_seconds, const lscan_screen_options *opts,
-                          lscan_result **out);
+                          const struct lscan__declaration *decl, lscan_result **out);
 
 #endif

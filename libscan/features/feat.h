@@ -241,8 +241,57 @@ enum lscan__image_feature {
     LSCAN__IMAGE_FEATURES
 };
 
-/* Load descriptors for commodity recognition (load.c). */
-#define LSCAN__LOAD_DESC 4
+/* Load descriptors for commodity recognition and the empty-container check (load.c); names
+ * and definitions in lscan__load_defs, the public feature set LSCAN_FEATURES_LOAD. */
+enum lscan__load_desc {
+    LSCAN__LD_FILL,
+    LSCAN__LD_LENGTH_FILL,
+    LSCAN__LD_HEIGHT_MEAN,
+    LSCAN__LD_HEIGHT_STD,
+    LSCAN__LD_HEIGHT_ROUGH,
+    LSCAN__LD_FULL_HEIGHT,
+    LSCAN__LD_SOLIDITY,
+    LSCAN__LD_GAPS,
+    LSCAN__LD_UNITS_PER_M,
+    LSCAN__LD_MASS_PER_M,
+    LSCAN__LD_LEVEL_Q10,
+    LSCAN__LD_LEVEL_Q50,
+    LSCAN__LD_LEVEL_Q90,
+    LSCAN__LD_LEVEL_SPREAD,
+    LSCAN__LD_DENSE_FRAC,
+    LSCAN__LD_TEX_H, /* 5 scales horizontally, then 5 vertically */
+    LSCAN__LD_PERIOD_X_M = LSCAN__LD_TEX_H + 10,
+    LSCAN__LD_PERIOD_X_R,
+    LSCAN__LD_PERIOD_Y_M,
+    LSCAN__LD_PERIOD_Y_R,
+    LSCAN__LD_MASS_BOTTOM,
+    LSCAN__LD_MASS_TOP,
+    LSCAN__LD_LAYERS,
+    LSCAN__LD_LEVEL_Q25,
+    LSCAN__LD_LEVEL_Q75,
+    LSCAN__LD_VOID_FRAC,
+    LSCAN__LD_BLOCK_CV16,
+    LSCAN__LD_BLOCK_CV32,
+    LSCAN__LD_COL_CV,
+    LSCAN__LD_HEIGHT_ROUGH16,
+    LSCAN__LD_UNIT_M,
+    LSCAN__LD_ROW_CV,
+    LSCAN__LD_END_UNIT_M,
+    LSCAN__LD_ROOF_BAND_Z,
+    LSCAN__LD_FLOOR_BAND_Z,
+    LSCAN__LD_EXCESS_Z4,
+    LSCAN__LD_EXCESS_Z16,
+    LSCAN__LD_EXCESS_AREA,
+    LSCAN__LD_EXCESS_MASS,
+    LSCAN__LOAD_DESC
+};
+
+/* A feature's name and one-line definition (schema.c, load.c). */
+struct lscan__feature_def {
+    const char *name;
+    const char *def;
+};
+extern const struct lscan__feature_def lscan__load_defs[LSCAN__LOAD_DESC];
 
 struct lscan_analysis {
     lscan_calibration calib;

@@ -154,6 +154,13 @@ void lscan__analysis_need(const lscan_image *img, const lscan_box *box, uint32_t
      * the profiles and their scores. */
     n = lscan__size_add(n, lscan__size_mul(cells, 7 * sizeof(float) + 4 + 3 * sizeof(uint32_t)));
     n = lscan__size_add(n, lscan__size_mul((ccols + 1) * (crows + 1), 3 * sizeof(double)));
+    /* lscan__load_descriptors, while the maps live: two integral images, per-column counts
+     * and profiles, a histogram. */
+    n = lscan__size_add(n, lscan__size_mul((ccols + 1) * (crows + 1), 2 * sizeof(double)));
+    n = lscan__size_add(n, lscan__size_mul(ccols, 5 * sizeof(uint32_t) + sizeof(double)));
+    n = lscan__size_add(n, lscan__size_mul(crows, sizeof(double)) + 16 * 256 * sizeof(uint32_t));
+    n = lscan__size_add(n,
+                        lscan__size_mul(3 * cells + 3 * ccols, sizeof(float))); /* blocks, bands */
     n = lscan__size_add(n, lscan__size_mul(bh, (LSCAN__ROW_SEGS + 1) * sizeof(double)));
     n = lscan__size_add(n, lscan__size_mul(bw, (LSCAN__COL_BANDS + 1) * sizeof(double)));
     /* The decision (model/screen.c): a logit per tile and expert, the heat
@@ -385,4 +392,9 @@ LSCAN_API const float *lscan_analysis_tile_features(const lscan_analysis *a)
 LSCAN_API const float *lscan_analysis_image_features(const lscan_analysis *a)
 {
     return a ? a->image_feat : NULL;
+}
+
+LSCAN_API const float *lscan_analysis_load_features(const lscan_analysis *a)
+{
+    return a ? a->load_desc : NULL;
 }

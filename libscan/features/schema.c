@@ -1,17 +1,13 @@
 /* schema.c — the feature schema: names, order, one-line definitions and the schema hash. */
 #include "features/feat.h"
 
-struct feature_def {
-    const char *name;
-    const char *def;
-};
 
 /* Order matters: model files name these in this order and carry the hash.
  * A = -ln(I/I0) in attenuation units; distances in metres. The "expected
  * image" is the scan's own structure and load (docs/features.md): r2 is a
  * cell's A minus its row's and its column's structure level, r5 is r2 minus
  * the load's row and column levels. Cells are an eighth of a tile (~2 cm). */
-static const struct feature_def tile_defs[LSCAN__TILE_FEATURES] = {
+static const struct lscan__feature_def tile_defs[LSCAN__TILE_FEATURES] = {
     [LSCAN__TF_MEAN] = {"mean", "mean attenuation A over the tile's pixels"},
     [LSCAN__TF_STD] = {"std", "standard deviation of A over the tile"},
     [LSCAN__TF_MAX] = {"max", "largest A in the tile"},
@@ -83,7 +79,7 @@ static const struct feature_def tile_defs[LSCAN__TILE_FEATURES] = {
 #undef SCAN_Z
 };
 
-static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
+static const struct lscan__feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
     [LSCAN__IF_LOADED_FRAC] = {"loaded_frac", "share of the box's inner cells with r2 over "
                                               "max(6 noise sigma, 0.05 A): load of any kind"},
     [LSCAN__IF_LOAD_MASS] = {"load_mass", "log(1 + sum of r2 over those cells, in A x dm^2)"},
@@ -183,7 +179,7 @@ static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
                                                       "block in the load"},
 };
 
-static const struct feature_def *set_defs(uint32_t set, uint32_t *n)
+static const struct lscan__feature_def *set_defs(uint32_t set, uint32_t *n)
 {
     if (set == LSCAN_FEATURES_TILE) {
         *n = LSCAN__TILE_FEATURES;
@@ -192,6 +188,10 @@ static const struct feature_def *set_defs(uint32_t set, uint32_t *n)
     if (set == LSCAN_FEATURES_IMAGE) {
         *n = LSCAN__IMAGE_FEATURES;
         return image_defs;
+    }
+    if (set == LSCAN_FEATURES_LOAD) {
+        *n = LSCAN__LOAD_DESC;
+        return lscan__load_defs;
     }
     *n = 0;
     return NULL;
@@ -207,14 +207,14 @@ LSCAN_API uint32_t lscan_feature_count(uint32_t set)
 LSCAN_API const char *lscan_feature_name(uint32_t set, uint32_t index)
 {
     uint32_t n;
-    const struct feature_def *d = set_defs(set, &n);
+    const struct lscan__feature_def *d = set_defs(set, &n);
     return d && index < n ? d[index].name : NULL;
 }
 
 LSCAN_API const char *lscan_feature_definition(uint32_t set, uint32_t index)
 {
     uint32_t n;
-    const struct feature_def *d = set_defs(set, &n);
+    const struct lscan__feature_def *d = set_defs(set, &n);
     return d && index < n ? d[index].def : NULL;
 }
 
@@ -230,9 +230,11 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 LSCAN_API uint64_t lscan_feature_schema_hash(uint32_t set)
 {
     uint32_t n;
-    const struct feature_def *d = set_defs(set, &n);
+    const struct lscan__feature_def *d = set_defs(set, &n);
     if (!d) return 0;
-    uint64_t h = fnv1a(0xcbf29ce484222325ull, set == LSCAN_FEATURES_TILE ? "tile\n" : "image\n");
+    uint64_t h = fnv1a(0xcbf29ce484222325ull, set == LSCAN_FEATURES_TILE    ? "tile\n"
+                                              : set == LSCAN_FEATURES_IMAGE ? "image\n"
+                                                                            : "load\n");
     for (uint32_t i = 0; i < n; i++) {
         h = fnv1a(h, d[i].name);
         h = fnv1a(h, "\n");

@@ -43,7 +43,7 @@ double lscan__sigmoid(double z)
 
 /* Cholesky solve of the (d x d, row-major, symmetric positive definite)
  * system A x = b in place; small d, so plain loops. */
-static bool cholesky_solve(double *a, double *b, uint32_t d)
+bool lscan__cholesky_solve(double *a, double *b, uint32_t d)
 {
     for (uint32_t j = 0; j < d; j++) {
         double s = a[(size_t)j * d + j];
@@ -138,7 +138,7 @@ int lscan__logreg_fit(lscan_ctx *ctx, const float *x, const uint8_t *y, const do
             hess[(size_t)j * p + j] += l2;
         }
         hess[(size_t)d * p + d] += 1e-9 * wsum; /* keeps the intercept solvable on separable data */
-        if (!cholesky_solve(hess, grad, p)) {
+        if (!lscan__cholesky_solve(hess, grad, p)) {
             rc = lscan__error(ctx, LSCAN_ERR_TRAINING, "Newton step failed: Hessian not positive definite");
             goto done;
         }

@@ -31,6 +31,10 @@ typedef struct lscan__linear {
     double bias;
 } lscan__linear;
 
+/* Solves the symmetric positive definite d x d system A x = b (row-major) in place by
+ * Cholesky; false when A is not positive definite. */
+bool lscan__cholesky_solve(double *a, double *b, uint32_t d);
+
 int lscan__linear_alloc(lscan__linear *m, uint32_t n);
 void lscan__linear_free(lscan__linear *m);
 double lscan__linear_score(const lscan__linear *m, const float *x);
@@ -82,6 +86,8 @@ struct lscan_model {
      * scans just because a hard class needs a low threshold. */
     double image_offset[LSCAN__EXPERTS];
     double threshold;
+    /* The declaration checks (declared.h); NULL when the model checks none. */
+    struct lscan__decl_model *decl;
 };
 
 /* Scores an image-model input: sigmoid of the largest expert logit less its offset, and which

@@ -1,6 +1,8 @@
 /* model_file.c — the plain-text model file: strict, locale-independent parsing and round-trip-exact writing. */
 #include "model.h"
 
+#include "declared.h"
+
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
@@ -74,6 +76,7 @@ LSCAN_API void lscan_model_free(lscan_model *model)
     for (int i = 0; i < LSCAN__INFO_COUNT; i++) free(model->info[i]);
     for (int e = 0; e < LSCAN__EXPERTS; e++) lscan__linear_free(&model->tile[e]);
     for (int e = 0; e < LSCAN__EXPERTS; e++) lscan__linear_free(&model->image[e]);
+    lscan__decl_model_free(model->decl);
     free(model);
 }
 
@@ -135,6 +138,54 @@ static void put_linear(struct text *t, const char *prefix, const lscan__linear *
 
 static const char *tile_name(uint32_t i) { return lscan_feature_name(LSCAN_FEATURES_TILE, i); }
 
+/* ---- the declaration sections (declared.h, docs/model-format.md) -------------------------- */
+
+static const char *empty_name(uint32_t i)
+{
+    return lscan__empty_input_name(i);
+}
+
+static void put_declarations(struct text *t, const lscan__decl_model *d)
+{
+    put(t, "declarations %d\n", d ? 1 : 0);
+    if (!d) return;
+    put_linear(t, "empty", &d->empty, lscan__empty_schema_hash(), empty_name);
+    put(t, "empty-thresholds %.17g %.17g %.17g\n", d->empty_loaded_thr, d->empty_empty_thr,
+        d->empty_anomaly_thr);
+    put(t, "commodity-groups %u\n", d->groups);
+    for (uint32_t g = 0; g < d->groups; g++)
+        put(t, "commodity-group %s %.17g\n", d->group[g], d->group_thr[g]);
+    if (d->groups) {
+        put(t, "commodity-schema %u %016llx\n", (unsigned)LSCAN__LOAD_DESC,
+            (unsigned long long)lscan_feature_schema_hash(LSCAN_FEATURES_LOAD));
+        for (uint32_t k = 0; k < LSCAN__LOAD_DESC; k++)
+            put(t, "commodity-feature %s %.17g %.17g\n", lscan__load_name(k), d->mean[k],
+                d->scale[k]);
+        for (uint32_t g = 0; g < d->groups; g++) {
+            put(t, "commodity-weights %s %.17g", d->group[g], d->bias[g]);
+            for (uint32_t k = 0; k < LSCAN__LOAD_DESC; k++)
+                put(t, " %.17g", d->weight[(size_t)g * LSCAN__LOAD_DESC + k]);
+            put(t, "\n");
+        }
+    }
+    put(t, "commodities %u\n", d->commodities);
+    for (uint32_t c = 0; c < d->commodities; c++)
+        put(t, "commodity %s %s\n", d->commodity[c], d->group[d->commodity_group[c]]);
+    uint32_t chapters = 0;
+    for (int ch = 0; ch < 100; ch++)
+        chapters += d->hs[ch] != 0;
+    put(t, "hs-chapters %u\n", chapters);
+    for (int ch = 0; ch < 100; ch++)
+        if (d->hs[ch]) put(t, "hs-chapter %02d %s\n", ch, d->hs_text[ch] ? d->hs_text[ch] : "");
+    put(t, "mismatch-threshold %.17g\n", d->mismatch_thr);
+    put(t, "consignment-schema %u %016llx\n", (unsigned)LSCAN__CONS_FEATURES,
+        (unsigned long long)lscan__cons_schema_hash());
+    for (uint32_t k = 0; k < LSCAN__CONS_FEATURES; k++)
+        put(t, "consignment-feature %s %.17g\n", lscan__cons_feature_name(k), d->cons_scale[k]);
+    put(t, "consignment-commodity-weight %.17g\n", d->cons_commodity_weight);
+    put(t, "consignment-threshold %.17g\n", d->cons_thr);
+}
+
 /* Serialises a model; the caller frees the text. */
 static int model_to_text(lscan_ctx *ctx, const lscan_model *m, char **out, size_t *len)
 {
@@ -159,6 +210,7 @@ static int model_to_text(lscan_ctx *ctx, const lscan_model *m, char **out, size_
         put_linear(&t, "image", &m->image[e], lscan__model_schema_hash(), lscan__model_feature_name);
         put(&t, "image-offset %.17g\n", m->image_offset[e]);
     }
+    put_declarations(&t, m->decl);
     if (!t.failed) {
         uint64_t sum = lscan__fnv1a(LSCAN__FNV_OFFSET, t.p, t.len);
         put(&t, "checksum %016llx\n", (unsigned long long)sum);
@@ -311,6 +363,240 @@ static int parse_linear(struct parser *ps, const char *prefix, uint32_t want_n, 
     return parse_only_double(ps, v, "bias", &m->bias);
 }
 
+/* A commodity or group name: [a-z0-9_], 1..63 bytes, ending at a space or the end; *s
+ * advances past it. */
+static int parse_name(struct parser *ps, const char **s, const char *what, char *out)
+{
+    size_t n = 0;
+    const char *p = *s;
+    while (p[n] && p[n] != ' ') {
+        char c = p[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "%s: only a-z, 0-9 and _ allowed", what);
+        if (++n >= LSCAN__NAME_MAX)
+            return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "%s longer than %d bytes", what,
+                        LSCAN__NAME_MAX - 1);
+    }
+    if (n == 0) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "%s missing", what);
+    memcpy(out, p, n);
+    out[n] = '\0';
+    *s = p[n] == ' ' ? p + n + 1 : p + n;
+    return LSCAN_OK;
+}
+
+/* "key <count>" with count <= max; the count before anything is allocated for it. */
+static int parse_count(struct parser *ps, const char *key, uint32_t max, uint32_t *n)
+{
+    const char *v;
+    int rc = expect_key(ps, key, &v);
+    if (rc) return rc;
+    unsigned x;
+    int used = 0;
+    if (sscanf(v, "%u%n", &x, &used) != 1 || v[used] != '\0' || v[0] == '-' || v[0] == '+')
+        return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "expected '%s <count>'", key);
+    if (x > max) return perr(ps, LSCAN_ERR_MODEL_VALUE, "%s %u: at most %u", key, x, max);
+    *n = x;
+    return LSCAN_OK;
+}
+
+static int group_index(const lscan__decl_model *d, const char *name)
+{
+    for (uint32_t g = 0; g < d->groups; g++)
+        if (strcmp(d->group[g], name) == 0) return (int)g;
+    return -1;
+}
+
+static int parse_prob(struct parser *ps, const char **s, const char *what, double *v)
+{
+    int rc = parse_double(ps, s, what, v);
+    if (!rc && !(*v >= 0 && *v <= 1))
+        rc = perr(ps, LSCAN_ERR_MODEL_VALUE, "%s must be in [0, 1]", what);
+    return rc;
+}
+
+static int parse_decl_body(struct parser *ps, lscan__decl_model *d)
+{
+    const char *v, *s;
+    int rc = parse_linear(ps, "empty", LSCAN__EMPTY_INPUTS, lscan__empty_schema_hash(), empty_name,
+                          &d->empty);
+    if (rc) return rc;
+    if ((rc = expect_key(ps, "empty-thresholds", &v))) return rc;
+    s = v;
+    if ((rc = parse_prob(ps, &s, "empty loaded threshold", &d->empty_loaded_thr)) ||
+        (rc = parse_prob(ps, &s, "empty threshold", &d->empty_empty_thr)) ||
+        (rc = parse_double(ps, &s, "empty anomaly threshold", &d->empty_anomaly_thr)))
+        return rc;
+    if (*s) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "unexpected text after the thresholds");
+    if ((rc = parse_count(ps, "commodity-groups", LSCAN__MAX_GROUPS, &d->groups))) return rc;
+    if (d->groups == 1)
+        return perr(ps, LSCAN_ERR_MODEL_VALUE, "one commodity group: 0 or 2 and more");
+    const size_t K = d->groups ? d->groups : 1, D = LSCAN__LOAD_DESC;
+    d->group = calloc(K, sizeof *d->group);
+    d->group_thr = calloc(K, sizeof *d->group_thr);
+    d->mean = calloc(2 * D + K * D + K, sizeof *d->mean);
+    if (!d->group || !d->group_thr || !d->mean)
+        return perr(ps, LSCAN_ERR_NO_MEMORY, "out of memory");
+    d->scale = d->mean + D;
+    d->weight = d->scale + D;
+    d->bias = d->weight + K * D;
+    for (uint32_t g = 0; g < d->groups; g++) {
+        if ((rc = expect_key(ps, "commodity-group", &v))) return rc;
+        s = v;
+        if ((rc = parse_name(ps, &s, "group name", d->group[g]))) return rc;
+        if (strcmp(d->group[g], "empty") == 0 || group_index(d, d->group[g]) != (int)g)
+            return perr(ps, LSCAN_ERR_MODEL_VALUE, "group '%s' reserved or repeated", d->group[g]);
+        if ((rc = parse_double(ps, &s, "group threshold", &d->group_thr[g]))) return rc;
+        if (*s) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "unexpected text after the threshold");
+    }
+    if (d->groups) {
+        if ((rc = expect_key(ps, "commodity-schema", &v))) return rc;
+        unsigned n;
+        unsigned long long hash;
+        int used = 0;
+        if (sscanf(v, "%u %16llx%n", &n, &hash, &used) != 2 || v[used] != '\0')
+            return perr(ps, LSCAN_ERR_MODEL_SYNTAX,
+                        "expected 'commodity-schema <count> <16 hex digits>'");
+        uint64_t want = lscan_feature_schema_hash(LSCAN_FEATURES_LOAD);
+        if (n != D || hash != want)
+            return perr(ps, LSCAN_ERR_MODEL_SCHEMA,
+                        "load descriptor schema %016llx with %u descriptors, this library has "
+                        "%016llx with %u",
+                        hash, n, (unsigned long long)want, (unsigned)D);
+        for (uint32_t k = 0; k < D; k++) {
+            if ((rc = expect_key(ps, "commodity-feature", &v))) return rc;
+            const char *name = lscan__load_name(k);
+            size_t nl = strlen(name);
+            if (strncmp(v, name, nl) != 0 || v[nl] != ' ')
+                return perr(ps, LSCAN_ERR_MODEL_SCHEMA, "commodity feature %u should be '%s'", k,
+                            name);
+            s = v + nl + 1;
+            if ((rc = parse_double(ps, &s, "mean", &d->mean[k]))) return rc;
+            if ((rc = parse_only_double(ps, s, "scale", &d->scale[k]))) return rc;
+            if (!(d->scale[k] > 0)) return perr(ps, LSCAN_ERR_MODEL_VALUE, "scale must be > 0");
+        }
+        for (uint32_t g = 0; g < d->groups; g++) {
+            if ((rc = expect_key(ps, "commodity-weights", &v))) return rc;
+            size_t gl = strlen(d->group[g]);
+            if (strncmp(v, d->group[g], gl) != 0 || v[gl] != ' ')
+                return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "weights %u should be group '%s'", g,
+                            d->group[g]);
+            s = v + gl + 1;
+            if ((rc = parse_double(ps, &s, "bias", &d->bias[g]))) return rc;
+            for (uint32_t k = 0; k < D; k++)
+                if ((rc = parse_double(ps, &s, "weight", &d->weight[(size_t)g * D + k]))) return rc;
+            if (*s) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "more than %u weights", (unsigned)D);
+        }
+    } else {
+        for (uint32_t k = 0; k < D; k++)
+            d->scale[k] = 1.0;
+    }
+    if ((rc = parse_count(ps, "commodities", 4096, &d->commodities))) return rc;
+    if (d->commodities && !d->groups)
+        return perr(ps, LSCAN_ERR_MODEL_VALUE, "commodities without commodity groups");
+    d->commodity = calloc(d->commodities ? d->commodities : 1, sizeof *d->commodity);
+    d->commodity_group = calloc(d->commodities ? d->commodities : 1, sizeof *d->commodity_group);
+    if (!d->commodity || !d->commodity_group) return perr(ps, LSCAN_ERR_NO_MEMORY, "out of memory");
+    for (uint32_t c = 0; c < d->commodities; c++) {
+        if ((rc = expect_key(ps, "commodity", &v))) return rc;
+        s = v;
+        char group[LSCAN__NAME_MAX];
+        if ((rc = parse_name(ps, &s, "commodity name", d->commodity[c])) ||
+            (rc = parse_name(ps, &s, "its group", group)))
+            return rc;
+        if (*s) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "unexpected text after the group");
+        int g = group_index(d, group);
+        if (g < 0) return perr(ps, LSCAN_ERR_MODEL_VALUE, "commodity of unknown group '%s'", group);
+        if (c && strcmp(d->commodity[c - 1], d->commodity[c]) >= 0)
+            return perr(ps, LSCAN_ERR_MODEL_VALUE, "commodities must be sorted and unique");
+        d->commodity_group[c] = (uint32_t)g;
+    }
+    uint32_t chapters;
+    if ((rc = parse_count(ps, "hs-chapters", 100, &chapters))) return rc;
+    if (chapters && !d->groups)
+        return perr(ps, LSCAN_ERR_MODEL_VALUE, "HS chapters without groups");
+    int last = -1;
+    for (uint32_t i = 0; i < chapters; i++) {
+        if ((rc = expect_key(ps, "hs-chapter", &v))) return rc;
+        if (!(v[0] >= '0' && v[0] <= '9' && v[1] >= '0' && v[1] <= '9' && v[2] == ' '))
+            return perr(ps, LSCAN_ERR_MODEL_SYNTAX,
+                        "expected 'hs-chapter <2 digits> <group>[|<group>...]'");
+        int ch = (v[0] - '0') * 10 + (v[1] - '0');
+        if (ch <= last) return perr(ps, LSCAN_ERR_MODEL_VALUE, "chapters must increase");
+        last = ch;
+        s = v + 3;
+        for (;;) {
+            char group[LSCAN__NAME_MAX];
+            size_t n = strcspn(s, "|");
+            if (n == 0 || n >= sizeof group)
+                return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "chapter %02d: empty or over-long group",
+                            ch);
+            memcpy(group, s, n);
+            group[n] = '\0';
+            int g = group_index(d, group);
+            if (g < 0)
+                return perr(ps, LSCAN_ERR_MODEL_VALUE, "chapter %02d: unknown group '%s'", ch,
+                            group);
+            if (d->hs[ch] >> g & 1)
+                return perr(ps, LSCAN_ERR_MODEL_VALUE, "chapter %02d: group repeated", ch);
+            d->hs[ch] |= 1ull << g;
+            if (!s[n]) break;
+            s += n + 1;
+        }
+    }
+    if ((rc = expect_key(ps, "mismatch-threshold", &v))) return rc;
+    s = v;
+    if ((rc = parse_prob(ps, &s, "mismatch threshold", &d->mismatch_thr))) return rc;
+    if (*s) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "unexpected text after the threshold");
+    if ((rc = expect_key(ps, "consignment-schema", &v))) return rc;
+    {
+        unsigned n;
+        unsigned long long hash;
+        int used = 0;
+        if (sscanf(v, "%u %16llx%n", &n, &hash, &used) != 2 || v[used] != '\0')
+            return perr(ps, LSCAN_ERR_MODEL_SYNTAX,
+                        "expected 'consignment-schema <count> <16 hex digits>'");
+        if (n != LSCAN__CONS_FEATURES || hash != lscan__cons_schema_hash())
+            return perr(ps, LSCAN_ERR_MODEL_SCHEMA,
+                        "consignment schema %016llx with %u features, this library has %016llx "
+                        "with %u",
+                        hash, n, (unsigned long long)lscan__cons_schema_hash(),
+                        (unsigned)LSCAN__CONS_FEATURES);
+    }
+    for (uint32_t k = 0; k < LSCAN__CONS_FEATURES; k++) {
+        if ((rc = expect_key(ps, "consignment-feature", &v))) return rc;
+        const char *name = lscan__cons_feature_name(k);
+        size_t nl = strlen(name);
+        if (strncmp(v, name, nl) != 0 || v[nl] != ' ')
+            return perr(ps, LSCAN_ERR_MODEL_SCHEMA, "consignment feature %u should be '%s'", k,
+                        name);
+        if ((rc = parse_only_double(ps, v + nl + 1, "scale", &d->cons_scale[k]))) return rc;
+        if (!(d->cons_scale[k] > 0)) return perr(ps, LSCAN_ERR_MODEL_VALUE, "scale must be > 0");
+    }
+    if ((rc = expect_key(ps, "consignment-commodity-weight", &v))) return rc;
+    if ((rc = parse_only_double(ps, v, "weight", &d->cons_commodity_weight))) return rc;
+    if (!(d->cons_commodity_weight >= 0))
+        return perr(ps, LSCAN_ERR_MODEL_VALUE, "weight must be >= 0");
+    if ((rc = expect_key(ps, "consignment-threshold", &v))) return rc;
+    if ((rc = parse_only_double(ps, v, "threshold", &d->cons_thr))) return rc;
+    if (lscan__decl_hs_text(d)) return perr(ps, LSCAN_ERR_NO_MEMORY, "out of memory");
+    return LSCAN_OK;
+}
+
+/* "declarations 0" (the model checks no declarations) or "declarations 1" and the sections. */
+static int parse_declarations(struct parser *ps, lscan__decl_model **out)
+{
+    const char *v;
+    int rc = expect_key(ps, "declarations", &v);
+    if (rc) return rc;
+    if (strcmp(v, "0") == 0) return LSCAN_OK;
+    if (strcmp(v, "1") != 0)
+        return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "expected 'declarations 0' or 'declarations 1'");
+    lscan__decl_model *d = calloc(1, sizeof *d);
+    if (!d) return perr(ps, LSCAN_ERR_NO_MEMORY, "out of memory");
+    *out = d; /* freed with the model on failure */
+    return parse_decl_body(ps, d);
+}
+
 static int parse_model(struct parser *ps, lscan_model *m)
 {
     const char *v;
@@ -377,6 +663,7 @@ static int parse_model(struct parser *ps, lscan_model *m)
             }
         }
     }
+    if ((rc = parse_declarations(ps, &m->decl))) return rc;
     const char *sum_start = ps->p;
     if ((rc = expect_key(ps, "checksum", &v))) return rc;
     unsigned long long sum;

@@ -2,6 +2,7 @@
 #include "model.h"
 
 #include "../features/feat.h"
+#include "declared.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ struct lscan_result {
     lscan_box container;
     uint32_t width, height;
     double stage[LSCAN_STAGE_COUNT];
+    lscan__decl_result decl; /* the declaration and its checks (declared.c) */
 };
 
 LSCAN_API void lscan_screen_options_init(lscan_screen_options *opts)
@@ -200,6 +202,7 @@ static int screen_image(lscan_ctx *ctx, const lscan_model *model, const lscan_im
     r->stage[LSCAN_STAGE_FEATURES] -= a->calib_seconds;
     lscan_analysis_container(a, &r->container);
     rc = decide(ctx, model, a, o, r);
+    if (!rc) lscan__decl_decide(&r->decl, model, a, r->score, &r->threshold, &r->decision);
     r->stage[LSCAN_STAGE_CLASSIFY] = lscan__now() - t1;
     lscan_analysis_free(a);
     if (rc) return result_fail(r, ctx, rc);
@@ -217,8 +220,11 @@ static int screen_begin(lscan_ctx *ctx, const lscan_model *model, bool input_ok,
     if (!ctx || !model || !input_ok || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     int rc = screen_options(ctx, opts, o);
     if (rc) return rc;
+    lscan__declaration decl;
+    if ((rc = lscan__declaration_take(ctx, o->declaration, &decl))) return rc;
     *r = result_new(model, o);
     if (!*r) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    lscan__decl_begin(&(*r)->decl, model, &decl, o->threshold >= 0);
     *out = *r;
     return LSCAN_OK;
 }
@@ -271,6 +277,7 @@ LSCAN_API void lscan_result_free(lscan_result *r)
 {
     if (!r) return;
     free(r->heat);
+    lscan__decl_result_free(&r->decl);
     free(r);
 }
 
@@ -329,15 +336,26 @@ LSCAN_API double lscan_result_stage_seconds(const lscan_result *r, uint32_t stag
 /* For the batch engine (libscan/batch), which decodes inputs itself so that it can hand the pixels to
  * its per-image callback: screens `img` like lscan_screen and records the decode time; with img NULL,
  * makes the INSPECT result of the decode failure `status` whose details are on ctx. */
-int lscan__screen_decoded(lscan_ctx *ctx, const lscan_model *model, const lscan_image *img, int status,
-                          double decode_seconds, const lscan_screen_options *opts, lscan_result **out)
+int lscan__screen_decoded(lscan_ctx *ctx, const lscan_model *model, const lscan_image *img,
+                          int status, double decode_seconds, const lscan_screen_options *opts,
+                          const struct lscan__declaration *decl, lscan_result **out)
 {
     lscan_screen_options o;
     lscan_result *r;
     int rc = screen_begin(ctx, model, true, opts, out, &o, &r);
     if (rc) return rc;
+    if (decl) lscan__decl_begin(&r->decl, model, decl, o.threshold >= 0);
     r->stage[LSCAN_STAGE_DECODE] = decode_seconds;
     if (!img) return result_fail(r, ctx, status ? status : LSCAN_ERR_INTERNAL);
     lscan__error_clear(ctx);
     return screen_image(ctx, model, img, &o, r);
+}
+
+/* The declaration part of a result (declared.c): the result's own, so a const result is read
+ * through it and lscan_consignment_compare, which the API lets modify results, writes it. */
+lscan__decl_result *lscan__result_decl(const lscan_result *r, uint32_t **decision)
+{
+    lscan_result *w = (lscan_result *)r;
+    if (decision) *decision = &w->decision;
+    return &w->decl;
 }

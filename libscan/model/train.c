@@ -2,6 +2,8 @@
  * the threshold on validation images. */
 #include "model.h"
 
+#include "declared.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@ struct entry {
     float *tiles;     /* cols*rows*tile feature count */
     float *mask_frac; /* cols*rows: share of each tile's pixels in the anomaly mask */
     float *image;     /* image feature count */
+    lscan__decl_sample decl; /* load descriptors and commodity labels (declared.h) */
 };
 
 struct lscan_trainer {
@@ -66,6 +69,12 @@ LSCAN_API void lscan_train_options_init(lscan_train_options *o)
     o->subtle_difficulty = 0.67;
     o->target_subtle = 0.90;
     o->min_class_detection = 0.97;
+    o->mismatch_false_rate = 0.03;
+    o->consignment_false_rate = 0.02;
+    o->consignment_size = 4;
+    o->min_group_inspect = 20;
+    o->empty_l2 = 10.0;
+    o->empty_false_rate = 0.01;
 }
 
 LSCAN_API void lscan_train_sample_init(lscan_train_sample *s)
@@ -132,6 +141,11 @@ LSCAN_API int lscan_trainer_add_sample(lscan_trainer *t, lscan_ctx *ctx, const l
     }
     memcpy(e.tiles, lscan_analysis_tile_features(a), nt * ntf * sizeof *e.tiles);
     memcpy(e.image, lscan_analysis_image_features(a), nif * sizeof *e.image);
+    if ((rc = lscan__decl_sample_set(ctx, &e.decl, a, &smp))) {
+        entry_free(&e);
+        lscan_analysis_free(a);
+        return rc;
+    }
     if (mask) {
         for (uint32_t row = 0; row < e.rows; row++) {
             for (uint32_t col = 0; col < e.cols; col++) {
@@ -532,6 +546,48 @@ static char *one_line(const char *s, const char *fallback)
     return d;
 }
 
+/* The declaration checks (declared_train.c) over every stored image, in key order, with the
+ * anomaly model's score of each (image-model inputs x). */
+static int fit_declarations(const lscan_trainer *t, lscan_ctx *ctx, const lscan_train_options *o,
+                            lscan_model *m, const float *x)
+{
+    const size_t n = t->n;
+    const uint32_t nf = lscan__model_feature_count();
+    const lscan__decl_sample **s = malloc((n ? n : 1) * sizeof *s);
+    uint32_t *split = malloc((n ? n : 1) * sizeof *split);
+    int *cls = malloc((n ? n : 1) * sizeof *cls);
+    double *diff = malloc((n ? n : 1) * sizeof *diff), *score = malloc((n ? n : 1) * sizeof *score);
+    uint64_t *key = malloc((n ? n : 1) * sizeof *key);
+    int rc;
+    if (!s || !split || !cls || !diff || !score || !key) {
+        rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            s[i] = &t->e[i].decl;
+            split[i] = t->e[i].split;
+            cls[i] = t->e[i].cls;
+            diff[i] = t->e[i].difficulty;
+            score[i] = lscan__image_score(m, x + i * nf, NULL);
+            key[i] = t->e[i].key;
+        }
+        const lscan__decl_train_set ts = {.n = n,
+                                          .s = s,
+                                          .split = split,
+                                          .cls = cls,
+                                          .difficulty = diff,
+                                          .score = score,
+                                          .key = key};
+        rc = lscan__decl_fit(ctx, o, m, &ts);
+    }
+    free(s);
+    free(split);
+    free(cls);
+    free(diff);
+    free(score);
+    free(key);
+    return rc;
+}
+
 LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_train_options *opts,
                                 lscan_model **out)
 {
@@ -636,6 +692,7 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
         lscan__error(ctx, rc, "cannot compute validation figures");
         goto fail;
     }
+    if ((rc = fit_declarations(t, ctx, &o, m, x))) goto fail;
     m->info[LSCAN__INFO_NAME] = one_line(o.name, "unnamed");
     m->info[LSCAN__INFO_TRAINING] = one_line(o.training, "unspecified");
     m->info[LSCAN__INFO_TARGET] = dup_printf("%.17g", o.target_detection);

@@ -72,7 +72,7 @@ int lscan__overlay_layout_for(uint32_t img_w, uint32_t img_h, uint32_t max_width
     uint32_t k = l->width / 480;
     l->font_scale = k < 1 ? 1 : k > 4 ? 4 : k;
     uint32_t line = (LSCAN__FONT_H + 3) * l->font_scale;
-    l->banner_h = 2 * line + 3 * l->font_scale;
+    l->banner_h = 3 * line + 3 * l->font_scale; /* decision, why, declaration */
     l->height = l->banner_h + l->image_h;
     return LSCAN_OK;
 }
@@ -349,6 +349,42 @@ static void render_boxes(const lscan_image *img, const lscan_result *r,
     }
 }
 
+/* The banner's third line: what was declared (and the groups it stands for), what the load is
+ * recognised as, and the verdict of the declaration checks in orange when it asks for INSPECT. */
+static void render_declaration(const lscan_result *r, const lscan__overlay_layout *l, uint8_t *rgb,
+                               size_t stride, uint32_t y)
+{
+    const uint32_t k = l->font_scale;
+    char text[256];
+    uint32_t x = 2 * k;
+    const char *declared = lscan_result_declared(r), *group = lscan_result_declared_group(r);
+    double p;
+    const char *rec = lscan_result_recognised(r, &p);
+    if (declared[0]) {
+        if (group && strcmp(group, declared) != 0)
+            snprintf(text, sizeof text, "DECLARED %s (%s)  ", declared, group);
+        else
+            snprintf(text, sizeof text, "DECLARED %s  ", declared);
+        x = lscan__font_draw(rgb, stride, l->width, l->height, x, y, k, WHITE, text);
+    }
+    if (rec) {
+        snprintf(text, sizeof text, "RECOGNISED %s %.2f  ", rec, p);
+        x = lscan__font_draw(rgb, stride, l->width, l->height, x, y, k, WHITE, text);
+    }
+    uint32_t checks = lscan_result_checks(r);
+    const uint32_t declaration_checks = LSCAN_CHECK_EMPTY_BUT_LOADED |
+                                        LSCAN_CHECK_LOADED_BUT_EMPTY | LSCAN_CHECK_MISMATCH |
+                                        LSCAN_CHECK_CONSIGNMENT_OUTLIER;
+    for (uint32_t bit = LSCAN_CHECK_EMPTY_BUT_LOADED; bit <= LSCAN_CHECK_CONSIGNMENT_OUTLIER;
+         bit <<= 1)
+        if (checks & bit & declaration_checks)
+            x = lscan__font_draw(rgb, stride, l->width, l->height, x, y, k, ORANGE,
+                                 lscan_check_name(bit)) +
+                2 * LSCAN__FONT_ADVANCE * k;
+    if (lscan_result_consistency(r) == LSCAN_CONSISTENCY_UNKNOWN)
+        lscan__font_draw(rgb, stride, l->width, l->height, x, y, k, ORANGE, "declared_unknown");
+}
+
 static void render_banner(const lscan_result *r, const lscan__overlay_layout *l, uint8_t *rgb,
                           size_t stride)
 {
@@ -374,6 +410,7 @@ static void render_banner(const lscan_result *r, const lscan__overlay_layout *l,
     }
 
     y += line;
+    render_declaration(r, l, rgb, stride, y + line);
     int status = lscan_result_status(r);
     if (status != LSCAN_OK) {
         snprintf(text, sizeof text, "NOT ANALYSED: %s", lscan_status_name(status));

@@ -20,13 +20,14 @@ static uint64_t fnv(uint64_t h, const char *s)
 
 Test(features, schema_names_definitions_and_hash)
 {
-    const uint32_t sets[2] = {LSCAN_FEATURES_TILE, LSCAN_FEATURES_IMAGE};
+    const uint32_t sets[3] = {LSCAN_FEATURES_TILE, LSCAN_FEATURES_IMAGE, LSCAN_FEATURES_LOAD};
     cr_expect_eq(lscan_feature_count(LSCAN_FEATURES_TILE), LSCAN__TILE_FEATURES);
     cr_expect_eq(lscan_feature_count(LSCAN_FEATURES_IMAGE), LSCAN__IMAGE_FEATURES);
-    cr_expect_eq(lscan_feature_count(2), 0u);
-    for (int k = 0; k < 2; k++) {
+    cr_expect_eq(lscan_feature_count(LSCAN_FEATURES_LOAD), LSCAN__LOAD_DESC);
+    cr_expect_eq(lscan_feature_count(3), 0u);
+    for (int k = 0; k < 3; k++) {
         uint32_t n = lscan_feature_count(sets[k]);
-        uint64_t h = fnv(0xcbf29ce484222325ull, k == 0 ? "tile\n" : "image\n");
+        uint64_t h = fnv(0xcbf29ce484222325ull, k == 0 ? "tile\n" : k == 1 ? "image\n" : "load\n");
         for (uint32_t i = 0; i < n; i++) {
             const char *name = lscan_feature_name(sets[k], i);
             cr_assert_not_null(name);
@@ -45,6 +46,7 @@ Test(features, schema_names_definitions_and_hash)
         cr_expect_eq(lscan_feature_schema_hash(sets[k]), h);
     }
     cr_expect_neq(lscan_feature_schema_hash(0), lscan_feature_schema_hash(1));
+    cr_expect_neq(lscan_feature_schema_hash(1), lscan_feature_schema_hash(2));
     cr_expect_eq(lscan_feature_schema_hash(9), 0u);
     cr_expect_str_eq(lscan_feature_name(LSCAN_FEATURES_TILE, 0), "mean");
     cr_expect_str_eq(lscan_feature_name(LSCAN_FEATURES_TILE, LSCAN__TF_FLOOR_FRAC), "floor_frac");

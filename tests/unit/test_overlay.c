@@ -19,7 +19,7 @@ Test(overlay, layout_fits_the_longer_side_and_never_upscales)
     cr_expect_eq(l.image_h, 400);
     cr_expect_eq(l.width, 1600);
     cr_expect_eq(l.font_scale, 3);
-    cr_expect_eq(l.banner_h, 2 * (LSCAN__FONT_H + 3) * 3 + 3 * 3);
+    cr_expect_eq(l.banner_h, 3 * (LSCAN__FONT_H + 3) * 3 + 3 * 3);
     cr_expect_eq(l.height, l.banner_h + 400);
     /* Small: kept as is, the canvas widened for the banner. */
     cr_assert_eq(lscan__overlay_layout_for(10, 6, 1600, &l), LSCAN_OK);
@@ -165,8 +165,8 @@ Test(overlay, grey_scale_and_banner_of_a_failed_result)
         }
     /* Failed: no heat, no boxes; the banner says INSPECT (red) and why it was not analysed (red).
      */
-    int red_line1 = count_color(rgb, stride, 0, 0, w, l.banner_h / 2, 255, 56, 56);
-    int red_line2 = count_color(rgb, stride, 0, l.banner_h / 2, w, l.banner_h, 255, 56, 56);
+    int red_line1 = count_color(rgb, stride, 0, 0, w, l.banner_h / 3, 255, 56, 56);
+    int red_line2 = count_color(rgb, stride, 0, l.banner_h / 3, w, 2 * l.banner_h / 3, 255, 56, 56);
     cr_expect_gt(red_line1, 40, "INSPECT written in red");
     cr_expect_gt(red_line2, 40, "NOT ANALYSED written in red");
     cr_expect_eq(count_color(rgb, stride, 0, 0, w, l.banner_h, 80, 220, 90), 0, "nothing green");
