@@ -91,6 +91,9 @@ typedef enum lscan_status {
     LSCAN_ERR_OVEREXPOSED = 81,     /* the image is saturated: nothing attenuates */
     LSCAN_ERR_NO_CONTAINER = 82,    /* no container could be located */
     LSCAN_ERR_CALIBRATION = 83,     /* the air level or polarity could not be set */
+    LSCAN_ERR_NOT_A_SCAN = 84,      /* the image does not look like a transmission scan of a
+                                       container (colour, size or pitch, structure): the
+                                       message says which check failed */
 
     /* 100..119: models */
     LSCAN_ERR_MODEL_SYNTAX = 100,   /* a model file line is malformed */
