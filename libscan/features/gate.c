@@ -19,21 +19,21 @@ static inline float tn(const lscan_image *img, const lscan_analysis *a, uint16_t
 
 /* Corner fittings: every ISO container has a cast steel fitting at each of
  * its eight corners (ISO 1161, 178 x 162 x 118 mm), seen side-on as four
- * dense blocks at the box's corners, denser than the rail and the post that
- * meet there. For each corner, the 10th percentile of the transmission (its
- * densest part) in a CORNER_CM square is compared with the same in the
- * squares 1.5 to 2.5 sides further along the rail and along the post. Only
- * comparisons of pixels, so any monotone display mapping gives the same
- * answer; ties count only at the noise floor, where clipping makes a
- * fitting and the rail beside it equal. Bit 0 of the result: denser than
- * the rail; bit 1: denser than the post. */
+ * dense blocks at the box's corners, denser than the rail they end. A corner
+ * has one when the densest tenth of a CORNER_CM square at it is denser than
+ * all but 2 % of the same square 1.5 to 2.5 sides further along the rail
+ * (transmission percentiles 10 and 2): a rim or frame that merely turns the
+ * corner (a bag, a chart, a photo's border) is no denser there than along its
+ * side. Only comparisons of pixels, so any monotone display mapping (log,
+ * gamma, inverted, 8-bit) gives the same answer; a tie counts only at the
+ * noise floor, where clipping makes a fitting and a dense rail equal. */
 #define CORNER_CM 25.0
 #define CORNER_SAMPLES 24
 
-/* The 10th percentile of the transmission over a w x h window at (x, y)
- * (clipped to the box), on a grid of at most CORNER_SAMPLES^2 points. */
-static float window_p10(const lscan_image *img, const lscan_analysis *a, uint16_t xm, int64_t x,
-                        int64_t y, uint32_t w, uint32_t h)
+/* The q-quantile of the transmission over a w x h window at (x, y) (clipped
+ * to the box), on a grid of at most CORNER_SAMPLES^2 points; NaN if empty. */
+static float window_q(const lscan_image *img, const lscan_analysis *a, uint16_t xm, int64_t x,
+                      int64_t y, uint32_t w, uint32_t h, double q)
 {
     const lscan_box *b = &a->box;
     int64_t x0 = x < b->x0 ? b->x0 : x, y0 = y < b->y0 ? b->y0 : y;
@@ -47,28 +47,25 @@ static float window_p10(const lscan_image *img, const lscan_analysis *a, uint16_
         for (uint32_t i = 0; i < nx; i++)
             v[n++] = tn(img, a, xm, (uint32_t)(x0 + (x1 - x0) * (2 * i + 1) / (2 * nx)),
                         (uint32_t)(y0 + (y1 - y0) * (2 * j + 1) / (2 * ny)));
-    return lscan__select_f(v, n, n / 10);
+    return lscan__select_f(v, n, (size_t)(q * (double)(n - 1)));
 }
 
-static int corner_fitting(const lscan_image *img, const lscan_analysis *a, int corner, float dark)
+/* Whether corner `corner` (0 top left, 1 top right, 2 bottom left, 3 bottom
+ * right) has a fitting; false when the box is too small to tell. */
+static bool corner_fitting(const lscan_image *img, const lscan_analysis *a, int corner, float dark)
 {
     const lscan_box *b = &a->box;
     const uint32_t bw = b->x1 - b->x0, bh = b->y1 - b->y0;
     uint32_t c = (uint32_t)(CORNER_CM * 10.0 / a->calib.pitch_mm + 0.5);
     if (c < 2) c = 2;
-    if (5 * c > 2 * bw || 5 * c > 2 * bh) return 0;
+    if (5 * c > 2 * bw || c > bh) return false;
     const uint16_t xm = a->calib.polarity == LSCAN_POLARITY_ATTENUATION ? 0xffff : 0;
     const bool right = corner & 1, bottom = corner & 2;
     const int64_t cx = right ? (int64_t)b->x1 - c : b->x0, cy = bottom ? (int64_t)b->y1 - c : b->y0;
     const int64_t step = c + c / 2;
-    float fit = window_p10(img, a, xm, cx, cy, c, c);
-    float rail = window_p10(img, a, xm, right ? cx - step : cx + step, cy, c, c);
-    float post = window_p10(img, a, xm, cx, bottom ? cy - step : cy + step, c, c);
-    if (isnan(fit) || isnan(rail) || isnan(post)) return 0;
-    int r = 0;
-    if (fit < rail || (fit <= rail && rail <= dark)) r |= 1;
-    if (fit < post || (fit <= post && post <= dark)) r |= 2;
-    return r;
+    float fit = window_q(img, a, xm, cx, cy, c, c, 0.10);
+    float rail = window_q(img, a, xm, right ? cx - step : cx + step, cy, c, c, 0.02);
+    return fit < rail || (fit <= rail && rail <= dark);
 }
 
 /* Spread of the box's values: samples on a grid of at most 256 x 128; the
@@ -196,15 +193,11 @@ int lscan__scan_check(lscan_ctx *ctx, const lscan_image *img, const lscan_analys
                           "flat image: two grey levels hold %.0f %% of the box off its extremes "
                           "(a transmission image has noise)",
                           100.0 * m.top2);
-    const int *c = m.corner;
-    if (!((c[0] & 1) && (c[1] & 1)) && !((c[2] & 1) && (c[3] & 1))) {
-        int n = 0;
-        for (int k = 0; k < 4; k++)
-            n += c[k] & 1;
+    const bool *c = m.corner;
+    if (!(c[0] && c[1]) && !(c[2] && c[3]))
         return not_a_scan(ctx,
                           "no corner fittings: neither the top nor the bottom of the box has a "
-                          "dense block at both ends (%d of 4 corners denser than the rail)",
-                          n);
-    }
+                          "block denser than its rail at both ends (%d of 4 corners have one)",
+                          c[0] + c[1] + c[2] + c[3]);
     return LSCAN_OK;
 }

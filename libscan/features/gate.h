@@ -11,8 +11,8 @@ typedef struct lscan__scan_measures {
     double pitch_y_mm;   /* the box's height read as a standard container's (2591 mm) */
     double pitch_x_mm;   /* the box's length read as a 20 ft container's (6058 mm) */
     double aspect;       /* box length / height */
-    int corner[4];       /* corner fittings (top left, top right, bottom left, bottom right): bit 0
-                            denser than the rail beside it, bit 1 than the post (gate.c) */
+    bool corner[4];      /* a fitting denser than its rail at the top left, top right,
+                            bottom left, bottom right corner (gate.c) */
     double spread;       /* share of the box's samples off its two extreme values */
     double top2;         /* share of those held by their two most frequent values */
 } lscan__scan_measures;
