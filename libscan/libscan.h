@@ -817,9 +817,14 @@ LSCAN_API void lscan_screen_options_init(lscan_screen_options *opts);
 /* The outcome of screening one image. */
 typedef struct lscan_result lscan_result;
 
-/* Screens an image with a model: calibrate, locate, features, tile scores,
- * image score, decision. Whatever fails yields a result anyway, decided
- * INSPECT, with the failure's status and message in the result (fail-safe).
+/* Screens an image with a model: calibrate, locate, features, the scan
+ * check, tile scores, image score, decision. The scan check runs before the
+ * model: an image that does not look like a transmission scan of a container
+ * (colour, a box too small or too coarse for its pitch, a flat drawing, no
+ * corner fittings; docs/features.md) fails with LSCAN_ERR_NOT_A_SCAN and a
+ * message naming the check and what it measured. Whatever fails yields a
+ * result anyway, decided INSPECT, with the failure's status and message in
+ * the result (fail-safe).
  * Returns LSCAN_OK when the image was analysed and decided by the model, the
  * failure's status otherwise (the result is still set unless the arguments
  * were invalid or memory ran out). Thread-safe for a shared model, one
