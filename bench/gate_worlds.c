@@ -5,6 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
 
 /*
  * usage: gate_worlds --world W [--n N] [--seed S] [--export SPEC] [--size S] [--csv]
@@ -57,6 +65,7 @@ int main(int argc, char **argv)
                "pitch_y,pitch_x,aspect,c_tl,c_tr,c_bl,c_br,spread,top2,"
                "message\n");
     int refused = 0, failed = 0;
+    double t_analysis = 0, t_check = 0, mpix = 0;
     for (int i = 0; i < n; i++) {
         unsigned long long s = seed + (unsigned long long)i;
         lscan_image *img = NULL;
@@ -70,13 +79,18 @@ int main(int argc, char **argv)
         const lscan_image *x = lscan_synth_export_image(e);
         const lscan_synth_truth *xt = lscan_synth_export_truth(e);
         lscan_analysis *a = NULL;
+        double t0 = now();
         int rc = lscan_analyze(ctx, x, NULL, &a);
+        t_analysis += now() - t0;
         char msg[600] = "";
         lscan__scan_measures m;
         memset(&m, 0, sizeof m);
         if (rc == LSCAN_OK) {
             lscan__scan_measure(ctx, x, a, &m);
+            t0 = now();
             rc = lscan__scan_check(ctx, x, a);
+            t_check += now() - t0;
+            mpix += (double)lscan_image_width(x) * lscan_image_height(x) * 1e-6;
             refused += rc != LSCAN_OK;
         } else {
             failed++;
@@ -103,8 +117,13 @@ int main(int argc, char **argv)
         lscan_synth_truth_free(t);
         lscan_image_free(img);
     }
-    fprintf(stderr, "%s %s: %d scans, %d refused by the scan check, %d not analysed\n", world,
-            spec ? spec : "world", n, refused, failed);
+    fprintf(stderr,
+            "%s %s: %d scans, %d refused by the scan check, %d not analysed; analysis %.1f ms, "
+            "scan check %.3f ms per analysed scan (%.2f Mpixel)\n",
+            world, spec ? spec : "world", n, refused, failed,
+            n > failed ? 1e3 * t_analysis / (n - failed) : 0.0,
+            n > failed ? 1e3 * t_check / (n - failed) : 0.0,
+            n > failed ? mpix / (n - failed) : 0.0);
     lscan_ctx_free(ctx);
     return 0;
 usage:

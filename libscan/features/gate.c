@@ -71,7 +71,9 @@ static bool corner_fitting(const lscan_image *img, const lscan_analysis *a, int 
 /* Spread of the box's values: samples on a grid of at most 256 x 128; the
  * share of them off the two extreme values (clipped air and floor), and the
  * share of those held by the two most frequent values. A transmission
- * image has noise: its values are many; a drawing's are a few. */
+ * image has noise: its values are many; a drawing's are a few. The
+ * histogram is the calibration's (done with by now): cleared, filled with
+ * one read of each sample, then scanned. */
 static void value_spread(lscan_ctx *ctx, const lscan_image *img, const lscan_analysis *a,
                          double *spread, double *top2)
 {
@@ -79,42 +81,36 @@ static void value_spread(lscan_ctx *ctx, const lscan_image *img, const lscan_ana
     struct lscan__feat_scratch *s = ctx ? ctx->feat : NULL;
     if (!s || !s->hist) return;
     uint32_t *h = s->hist;
+    memset(h, 0, 65536 * sizeof *h);
     const lscan_box *b = &a->box;
     const uint32_t bw = b->x1 - b->x0, bh = b->y1 - b->y0;
     const uint32_t nx = bw < 256 ? bw : 256, ny = bh < 128 ? bh : 128;
-    uint16_t lo = 65535, hi = 0;
-#define SAMPLE(i, j)                                                                               \
-    img->plane[0][(size_t)(b->y0 + (uint32_t)((uint64_t)bh * (2 * (j) + 1) / (2 * ny))) *          \
-                      img->stride +                                                                \
-                  b->x0 + (uint32_t)((uint64_t)bw * (2 * (i) + 1) / (2 * nx))]
-    /* The calibration's histogram is done with: clear the bins used here. */
-    for (uint32_t j = 0; j < ny; j++)
+    uint32_t xs[256];
+    for (uint32_t i = 0; i < nx; i++)
+        xs[i] = b->x0 + (uint32_t)((uint64_t)bw * (2 * i + 1) / (2 * nx));
+    for (uint32_t j = 0; j < ny; j++) {
+        const uint16_t *row =
+            img->plane[0] +
+            (size_t)(b->y0 + (uint32_t)((uint64_t)bh * (2 * j + 1) / (2 * ny))) * img->stride;
         for (uint32_t i = 0; i < nx; i++)
-            h[SAMPLE(i, j)] = 0;
-    for (uint32_t j = 0; j < ny; j++)
-        for (uint32_t i = 0; i < nx; i++) {
-            uint16_t v = SAMPLE(i, j);
-            h[v]++;
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-        }
+            h[row[xs[i]]]++;
+    }
+    uint32_t lo = 0, hi = 65535;
+    while (h[lo] == 0)
+        lo++;
+    while (h[hi] == 0)
+        hi--;
     uint32_t n = 0, c1 = 0, c2 = 0;
-    for (uint32_t j = 0; j < ny; j++)
-        for (uint32_t i = 0; i < nx; i++) {
-            uint16_t v = SAMPLE(i, j);
-            uint32_t c = h[v];
-            if (c == 0) continue; /* counted already */
-            h[v] = 0;
-            if (v == lo || v == hi) continue;
-            n += c;
-            if (c > c1) {
-                c2 = c1;
-                c1 = c;
-            } else if (c > c2) {
-                c2 = c;
-            }
+    for (uint32_t v = lo + 1; v < hi; v++) {
+        uint32_t c = h[v];
+        n += c;
+        if (c > c1) {
+            c2 = c1;
+            c1 = c;
+        } else if (c > c2) {
+            c2 = c;
         }
-#undef SAMPLE
+    }
     *spread = (double)n / ((double)nx * ny);
     *top2 = n ? (double)(c1 + c2) / n : NAN;
 }
