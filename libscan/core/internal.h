@@ -132,6 +132,14 @@ struct lscan_image {
     bool chroma_counted;
 };
 
+/* The source's code step in 16-bit units: 257 for 8-bit sources (x257),
+ * 1 for 16-bit ones. */
+static inline uint32_t lscan__code_step(const struct lscan_image *img)
+{
+    uint32_t bits = img->src_bits;
+    return bits >= 1 && bits < 16 ? 65535u / ((1u << bits) - 1u) : 1u;
+}
+
 /* A pixel has a clear chroma when its largest and smallest RGB components
  * differ by at least this many 8-bit codes (~9% of full scale): grey stored
  * as RGB has none, a JPEG's near-neutral chroma a few codes at most, while a

@@ -126,9 +126,8 @@ void lscan__scan_measure(lscan_ctx *ctx, const lscan_image *img, const lscan_ana
     m->pitch_y_mm = bh > 0 ? 2591.0 / bh : NAN;
     m->pitch_x_mm = bw > 0 ? 6058.0 / bw : NAN;
     m->aspect = bh > 0 ? bw / bh : NAN;
-    uint32_t q =
-        img->src_bits >= 1 && img->src_bits < 16 ? 65535u / ((1u << img->src_bits) - 1u) : 1u;
-    float dark = 2.0f * a->calib.noise_floor + 3.0f + (float)q;
+    /* At the noise floor: the calibration's "at the floor" level (calib.c). */
+    float dark = 2.0f * a->calib.noise_floor + 3.0f + (float)lscan__code_step(img);
     for (int k = 0; k < 4; k++)
         m->corner[k] = corner_fitting(img, a, k, dark);
     value_spread(ctx, img, a, &m->spread, &m->top2);
