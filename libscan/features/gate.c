@@ -19,14 +19,15 @@ static inline float tn(const lscan_image *img, const lscan_analysis *a, uint16_t
 
 /* Corner fittings: every ISO container has a cast steel fitting at each of
  * its eight corners (ISO 1161, 178 x 162 x 118 mm), seen side-on as four
- * dense blocks at the box's corners, denser than the rail they end. A corner
+ * dense blocks at the box's corners, where a rail and a post meet. A corner
  * has one when the densest tenth of a CORNER_CM square at it is denser than
- * all but 2 % of the same square 1.5 to 2.5 sides further along the rail
- * (transmission percentiles 10 and 2): a rim or frame that merely turns the
- * corner (a bag, a chart, a photo's border) is no denser there than along its
- * side. Only comparisons of pixels, so any monotone display mapping (log,
- * gamma, inverted, 8-bit) gives the same answer; a tie counts only at the
- * noise floor, where clipping makes a fitting and a dense rail equal. */
+ * all but 2 % of the same square 1.5 to 2.5 sides further along the rail, or
+ * along the post (transmission percentiles 10 and 2): either, because a heavy
+ * rail or a reefer's machinery beside the post can be as dense as the
+ * fitting. A rim or frame that merely turns the corner (a bag, a chart, a
+ * photo's border) is no denser there than along either of its sides. Only comparisons of pixels, so
+ * any monotone display mapping (log, gamma, inverted, 8-bit) gives the same answer; a tie counts
+ * only at the noise floor, where clipping makes a fitting and a dense rail equal. */
 #define CORNER_CM 25.0
 #define CORNER_SAMPLES 24
 
@@ -58,14 +59,16 @@ static bool corner_fitting(const lscan_image *img, const lscan_analysis *a, int 
     const uint32_t bw = b->x1 - b->x0, bh = b->y1 - b->y0;
     uint32_t c = (uint32_t)(CORNER_CM * 10.0 / a->calib.pitch_mm + 0.5);
     if (c < 2) c = 2;
-    if (5 * c > 2 * bw || c > bh) return false;
+    if (5 * c > 2 * bw || 5 * c > 2 * bh) return false;
     const uint16_t xm = a->calib.polarity == LSCAN_POLARITY_ATTENUATION ? 0xffff : 0;
     const bool right = corner & 1, bottom = corner & 2;
     const int64_t cx = right ? (int64_t)b->x1 - c : b->x0, cy = bottom ? (int64_t)b->y1 - c : b->y0;
     const int64_t step = c + c / 2;
     float fit = window_q(img, a, xm, cx, cy, c, c, 0.10);
     float rail = window_q(img, a, xm, right ? cx - step : cx + step, cy, c, c, 0.02);
-    return fit < rail || (fit <= rail && rail <= dark);
+    float post = window_q(img, a, xm, cx, bottom ? cy - step : cy + step, c, c, 0.02);
+    return fit < rail || (fit <= rail && rail <= dark) || fit < post ||
+           (fit <= post && post <= dark);
 }
 
 /* Spread of the box's values: samples on a grid of at most 256 x 128; the
@@ -192,7 +195,8 @@ int lscan__scan_check(lscan_ctx *ctx, const lscan_image *img, const lscan_analys
     if (!(c[0] && c[1]) && !(c[2] && c[3]))
         return not_a_scan(ctx,
                           "no corner fittings: neither the top nor the bottom of the box has a "
-                          "block denser than its rail at both ends (%d of 4 corners have one)",
+                          "block denser than its rail or post at both ends (%d of 4 corners "
+                          "have one)",
                           c[0] + c[1] + c[2] + c[3]);
     return LSCAN_OK;
 }
