@@ -91,6 +91,9 @@ typedef enum lscan_status {
     LSCAN_ERR_OVEREXPOSED = 81,     /* the image is saturated: nothing attenuates */
     LSCAN_ERR_NO_CONTAINER = 82,    /* no container could be located */
     LSCAN_ERR_CALIBRATION = 83,     /* the air level or polarity could not be set */
+    LSCAN_ERR_NOT_A_SCAN = 84,      /* the image does not look like a transmission scan of a
+                                       container (colour, size or pitch, structure): the
+                                       message says which check failed */
 
     /* 100..119: models */
     LSCAN_ERR_MODEL_SYNTAX = 100,   /* a model file line is malformed */
@@ -892,9 +895,14 @@ LSCAN_API void lscan_screen_options_init(lscan_screen_options *opts);
 /* The outcome of screening one image. */
 typedef struct lscan_result lscan_result;
 
-/* Screens an image with a model: calibrate, locate, features, tile scores,
- * image score, decision. Whatever fails yields a result anyway, decided
- * INSPECT, with the failure's status and message in the result (fail-safe).
+/* Screens an image with a model: calibrate, locate, features, the scan
+ * check, tile scores, image score, decision. The scan check runs before the
+ * model: an image that does not look like a transmission scan of a container
+ * (colour, a box too small or too coarse for its pitch, a flat drawing, no
+ * corner fittings; docs/features.md) fails with LSCAN_ERR_NOT_A_SCAN and a
+ * message naming the check and what it measured. Whatever fails yields a
+ * result anyway, decided INSPECT, with the failure's status and message in
+ * the result (fail-safe).
  * Returns LSCAN_OK when the image was analysed and decided by the model, the
  * failure's status otherwise (the result is still set unless the arguments
  * were invalid or memory ran out). Thread-safe for a shared model, one

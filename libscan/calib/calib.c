@@ -157,8 +157,7 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     c->row_thr = s->row_thr;
     c->row_bad = s->row_bad;
     memset(c->row_bad, 0, h);
-    uint32_t bits = img->src_bits;
-    c->quantum = bits >= 1 && bits < 16 ? 65535u / ((1u << bits) - 1u) : 1u;
+    c->quantum = lscan__code_step(img);
     const uint32_t q = c->quantum;
 
     /* 1. A histogram of a sample of at most 128 rows x 512 columns, with

@@ -32,6 +32,7 @@ static const struct status_text status_texts[] = {
     {LSCAN_ERR_OVEREXPOSED, "overexposed", "over-exposed image"},
     {LSCAN_ERR_NO_CONTAINER, "no_container", "no container found"},
     {LSCAN_ERR_CALIBRATION, "calibration", "calibration failed"},
+    {LSCAN_ERR_NOT_A_SCAN, "not_a_scan", "not a cargo container scan"},
     {LSCAN_ERR_MODEL_SYNTAX, "model_syntax", "malformed model file"},
     {LSCAN_ERR_MODEL_VERSION, "model_version", "unsupported model format or version"},
     {LSCAN_ERR_MODEL_SCHEMA, "model_schema", "model feature schema mismatch"},

@@ -124,7 +124,42 @@ struct lscan_image {
     uint32_t src_bits, src_channels, src_format;
     uint32_t flags;    /* lscan_image_flag */
     uint32_t polarity; /* lscan_polarity */
+    /* Colour sources (LSCAN_IMAGE_FROM_COLOR): the pixels whose colour has a
+     * clear chroma (lscan__has_chroma8), counted by the decoder while it
+     * converted them to luminance; chroma_counted says it did. The scan
+     * check (features/gate.c) refuses colour images by their share. */
+    uint64_t chroma_px;
+    bool chroma_counted;
 };
+
+/* The source's code step in 16-bit units: 257 for 8-bit sources (x257),
+ * 1 for 16-bit ones. */
+static inline uint32_t lscan__code_step(const struct lscan_image *img)
+{
+    uint32_t bits = img->src_bits;
+    return bits >= 1 && bits < 16 ? 65535u / ((1u << bits) - 1u) : 1u;
+}
+
+/* A pixel has a clear chroma when its largest and smallest RGB components
+ * differ by at least this many 8-bit codes (~9% of full scale): grey stored
+ * as RGB has none, a JPEG's near-neutral chroma a few codes at most, while a
+ * colour photo or a pseudo-colour palette has tens of codes. */
+#define LSCAN__CHROMA_MIN 24
+static inline bool lscan__has_chroma8(uint32_t r, uint32_t g, uint32_t b)
+{
+    uint32_t hi = r > g ? r : g, lo = r < g ? r : g;
+    hi = b > hi ? b : hi;
+    lo = b < lo ? b : lo;
+    return hi - lo >= LSCAN__CHROMA_MIN;
+}
+/* The same on 16-bit components (8-bit codes x 257). */
+static inline bool lscan__has_chroma16(uint32_t r, uint32_t g, uint32_t b)
+{
+    uint32_t hi = r > g ? r : g, lo = r < g ? r : g;
+    hi = b > hi ? b : hi;
+    lo = b < lo ? b : lo;
+    return hi - lo >= LSCAN__CHROMA_MIN * 257u;
+}
 
 /* Records a failure on ctx and returns `code`. The message is prefixed with
  * nothing; lscan__error_path sets the path that lscan_ctx_error_message

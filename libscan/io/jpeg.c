@@ -36,11 +36,13 @@ int lscan__jpeg_encode_gray(lscan_ctx *ctx, const uint8_t *px, uint32_t width, u
 /*
  * What this decoder promises (see also docs/io.md):
  *  - 8-bit JPEG, baseline or progressive (arithmetic coding too), grey or
- *    colour. Colour is decoded straight to luminance by libjpeg
- *    (out_color_space = JCS_GRAYSCALE): for YCbCr that is the Y channel and
- *    the chroma is not even decoded; for Adobe RGB JPEGs libjpeg-turbo
- *    applies the same Rec.601 weights as png.c. Samples are scaled x257
- *    (flag SCALED); colour sources are flagged FROM_COLOR.
+ *    colour. Grey is decoded as grey. Colour is decoded as it is stored
+ *    (YCbCr, or RGB for Adobe RGB JPEGs) so that the pixels with a clear
+ *    chroma can be counted (lscan_image.chroma_px, for the scan check); the
+ *    luminance is the Y channel, or for RGB the same Rec.601 weights libjpeg
+ *    uses (and png.c), so it is what a decode to grey gives, bit for bit.
+ *    Samples are scaled x257 (flag SCALED); colour sources are flagged
+ *    FROM_COLOR.
  *  - CMYK and YCCK are refused (LSCAN_ERR_UNSUPPORTED): their ink values are
  *    not intensities, and Adobe's inverted-CMYK convention would make any
  *    conversion a guess. 12-bit JPEG is UNSUPPORTED too.
@@ -75,6 +77,7 @@ struct jpeg_state {
     int code;       /* status chosen by the error or warning handler */
     char msg[JMSG_LENGTH_MAX + 64];
     lscan_image *img;
+    uint8_t *row3; /* colour sources: one 3-sample row from libjpeg */
 };
 
 static int code_for_error(int msg_code, bool in_header)
@@ -194,6 +197,36 @@ static size_t libjpeg_need(j_decompress_ptr cinfo)
     return n;
 }
 
+/* Converts one row of 3-sample colour pixels (YCbCr, or RGB when `rgb`) to
+ * 16-bit luminance through `lut` and returns how many have a clear chroma.
+ * From YCbCr the RGB components differ from Y by 1.402 Cr', -0.344 Cb' -
+ * 0.714 Cr' and 1.772 Cb' (Cb' = Cb - 128, ...; JFIF), so the spread of R,
+ * G and B is that of these offsets (16.16 fixed point; clipping ignored). */
+static uint32_t colour_row(const uint8_t *s, uint32_t w, bool rgb, const uint16_t *lut,
+                           uint16_t *row)
+{
+    uint32_t n = 0;
+    if (rgb) {
+        for (uint32_t x = 0; x < w; x++) {
+            const uint8_t *p = s + 3 * (size_t)x;
+            row[x] = lut[(19595u * p[0] + 38470u * p[1] + 7471u * p[2] + 32768u) >> 16];
+            n += lscan__has_chroma8(p[0], p[1], p[2]);
+        }
+        return n;
+    }
+    for (uint32_t x = 0; x < w; x++) {
+        const uint8_t *p = s + 3 * (size_t)x;
+        row[x] = lut[p[0]];
+        int32_t cb = (int32_t)p[1] - 128, cr = (int32_t)p[2] - 128;
+        int32_t dr = 91881 * cr, dg = -22554 * cb - 46802 * cr, db = 116130 * cb;
+        int32_t hi = dr > dg ? dr : dg, lo = dr < dg ? dr : dg;
+        hi = db > hi ? db : hi;
+        lo = db < lo ? db : lo;
+        n += hi - lo >= (LSCAN__CHROMA_MIN << 16);
+    }
+    return n;
+}
+
 /* The body of the decode; libjpeg errors longjmp out of it. */
 static int decode(struct jpeg_state *st, const uint8_t *data, size_t size)
 {
@@ -221,11 +254,14 @@ static int decode(struct jpeg_state *st, const uint8_t *data, size_t size)
                  (int)cinfo->jpeg_color_space, cinfo->num_components);
         return LSCAN_ERR_UNSUPPORTED;
     }
-    cinfo->out_color_space = JCS_GRAYSCALE;
+    /* Grey sources keep libjpeg's grey output; colour is read as stored. */
+    const bool colour = src_channels > 1;
+    cinfo->out_color_space = colour ? cinfo->jpeg_color_space : JCS_GRAYSCALE;
     cinfo->dct_method = JDCT_ISLOW; /* the accurate integer IDCT: exact, and the same everywhere */
     cinfo->buffered_image = FALSE;
     size_t image_bytes = lscan__size_mul((size_t)cinfo->image_width * cinfo->image_height, 2);
     lscan__mem_need need = {.other = lscan__size_add(image_bytes, libjpeg_need(cinfo))};
+    if (colour) need.other = lscan__size_add(need.other, (size_t)cinfo->image_width * 3);
     rc = lscan__mem_admit(st->ctx, &need, "%s JPEG %ux%u",
                           cinfo->progressive_mode ? "progressive" : "baseline", cinfo->image_width,
                           cinfo->image_height);
@@ -238,7 +274,7 @@ static int decode(struct jpeg_state *st, const uint8_t *data, size_t size)
         st->limited = true;
     }
     (void)jpeg_start_decompress(cinfo);
-    if (cinfo->output_components != 1 || cinfo->output_width != cinfo->image_width ||
+    if (cinfo->output_components != (colour ? 3 : 1) || cinfo->output_width != cinfo->image_width ||
         cinfo->output_height != cinfo->image_height) {
         snprintf(st->msg, sizeof st->msg, "libjpeg output is %ux%ux%d", cinfo->output_width,
                  cinfo->output_height, cinfo->output_components);
@@ -254,7 +290,24 @@ static int decode(struct jpeg_state *st, const uint8_t *data, size_t size)
         lut[v] = (uint16_t)((v * 257u) ^ inv);
     uint16_t *px = lscan__image_plane_mut(img, 0);
     uint32_t w = img->width;
-    while (cinfo->output_scanline < cinfo->output_height) {
+    if (colour) {
+        st->row3 = malloc((size_t)w * 3);
+        if (!st->row3) {
+            snprintf(st->msg, sizeof st->msg, "cannot allocate a %u-pixel colour row", w);
+            return LSCAN_ERR_NO_MEMORY;
+        }
+    }
+    uint64_t chroma = 0;
+    while (colour && cinfo->output_scanline < cinfo->output_height) {
+        uint16_t *row = px + (size_t)cinfo->output_scanline * img->stride;
+        JSAMPROW r3 = st->row3;
+        if (jpeg_read_scanlines(cinfo, &r3, 1) != 1) {
+            snprintf(st->msg, sizeof st->msg, "libjpeg returned no scanline");
+            return LSCAN_ERR_CORRUPT;
+        }
+        chroma += colour_row(st->row3, w, cinfo->out_color_space == JCS_RGB, lut, row);
+    }
+    while (!colour && cinfo->output_scanline < cinfo->output_height) {
         /* libjpeg writes the 8-bit row into the front half of the 16-bit
          * destination row; widening from the right end never overwrites a
          * byte before it is read, so no row buffer or copy is needed. */
@@ -274,6 +327,8 @@ static int decode(struct jpeg_state *st, const uint8_t *data, size_t size)
     img->src_bits = 8;
     img->src_channels = src_channels;
     img->src_format = LSCAN_FORMAT_JPEG;
+    img->chroma_px = chroma;
+    img->chroma_counted = colour;
     img->flags = LSCAN_IMAGE_SCALED | (src_channels > 1 ? LSCAN_IMAGE_FROM_COLOR : 0) |
                  (inv ? LSCAN_IMAGE_INVERTED : 0);
     return LSCAN_OK;
@@ -312,6 +367,7 @@ int lscan__jpeg_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     st->o = o;
     int rc = run_decode(st, data, size);
     if (st->created) jpeg_destroy_decompress(&st->cinfo);
+    free(st->row3);
     if (rc == LSCAN_OK) {
         *out = st->img;
         free(st);

@@ -19,7 +19,9 @@
  *    Y = (19595 R + 38470 G + 7471 B + 32768) >> 16 on 16-bit samples (8-bit
  *    samples are first scaled x257). Rec.601 because it is what JPEG's Y
  *    channel carries, so a PNG and a JPEG export of one scan agree; the
- *    weights sum to 65536 so grey stored as RGB comes back unchanged.
+ *    weights sum to 65536 so grey stored as RGB comes back unchanged. The
+ *    pixels with a clear chroma are counted on the way (chroma_px): the
+ *    scan check refuses colour images.
  *  - Grey+alpha is a dual-energy pair (grey = high energy -> plane 0, alpha =
  *    low energy -> plane 1) unless LSCAN_CHANNELS_SINGLE; RGBA loses alpha.
  *  - No gamma, no colour management, no transparency: pixels are detector
@@ -61,7 +63,8 @@ struct png_state {
     png_structp png;
     png_infop info;
     lscan_image *img;
-    uint8_t *buf; /* a row, or for interlaced colour images all rows */
+    uint8_t *buf;    /* a row, or for interlaced colour images all rows */
+    uint64_t chroma; /* colour sources: pixels with a clear chroma so far */
 };
 
 static void on_error(png_structp png, png_const_charp msg)
@@ -136,11 +139,13 @@ enum layout {
 
 struct conv {
     enum layout layout;
-    unsigned px_bytes; /* bytes per pixel in libpng's output row */
-    bool dual;         /* grey+alpha kept as two planes */
-    uint16_t inv;      /* 0xffff to invert (polarity ATTENUATION), else 0 */
-    int palette_size;  /* for a palette LUT: indices >= this are invalid */
-    uint16_t lut[256]; /* L_LUT8: 16-bit value (inversion included) */
+    unsigned px_bytes;   /* bytes per pixel in libpng's output row */
+    bool dual;           /* grey+alpha kept as two planes */
+    uint16_t inv;        /* 0xffff to invert (polarity ATTENUATION), else 0 */
+    int palette_size;    /* for a palette LUT: indices >= this are invalid */
+    bool colour_palette; /* L_LUT8 of a palette with coloured entries: count them */
+    uint16_t lut[256];   /* L_LUT8: 16-bit value (inversion included) */
+    uint8_t chroma[256]; /* colour palette: 1 for an entry with a clear chroma */
 };
 
 static inline uint16_t luma16(uint32_t r, uint32_t g, uint32_t b)
@@ -148,9 +153,11 @@ static inline uint16_t luma16(uint32_t r, uint32_t g, uint32_t b)
     return (uint16_t)((19595u * r + 38470u * g + 7471u * b + 32768u) >> 16);
 }
 
-/* Converts one of libpng's output rows into row y of the image. Returns
- * false if a palette index is out of range. */
-static bool convert_row(const struct conv *c, const uint8_t *s, lscan_image *img, uint32_t y)
+/* Converts one of libpng's output rows into row y of the image, adding the
+ * colour pixels with a clear chroma to *chroma. Returns false if a palette
+ * index is out of range. */
+static bool convert_row(const struct conv *c, const uint8_t *s, lscan_image *img, uint32_t y,
+                        uint64_t *chroma)
 {
     uint32_t w = img->width;
     uint16_t *d0 = lscan__image_plane_mut(img, 0) + (size_t)y * img->stride;
@@ -168,6 +175,12 @@ static bool convert_row(const struct conv *c, const uint8_t *s, lscan_image *img
         } else {
             for (uint32_t x = 0; x < w; x++)
                 d0[x] = c->lut[s[x]];
+        }
+        if (c->colour_palette) {
+            uint64_t n = 0;
+            for (uint32_t x = 0; x < w; x++)
+                n += c->chroma[s[x]];
+            *chroma += n;
         }
         break;
     case L_GA8: {
@@ -190,20 +203,26 @@ static bool convert_row(const struct conv *c, const uint8_t *s, lscan_image *img
     }
     case L_RGB8: {
         unsigned k = c->px_bytes;
+        uint64_t n = 0;
         for (uint32_t x = 0; x < w; x++) {
             const uint8_t *p = s + (size_t)x * k;
             d0[x] = (uint16_t)(luma16(p[0] * 257u, p[1] * 257u, p[2] * 257u) ^ inv);
+            n += lscan__has_chroma8(p[0], p[1], p[2]);
         }
+        *chroma += n;
         break;
     }
     case L_RGB16: {
         unsigned k = c->px_bytes;
+        uint64_t n = 0;
         for (uint32_t x = 0; x < w; x++) {
             const uint8_t *p = s + (size_t)x * k;
-            d0[x] = (uint16_t)(luma16((uint32_t)p[0] << 8 | p[1], (uint32_t)p[2] << 8 | p[3],
-                                      (uint32_t)p[4] << 8 | p[5]) ^
-                               inv);
+            uint32_t r = (uint32_t)p[0] << 8 | p[1], g = (uint32_t)p[2] << 8 | p[3],
+                     b = (uint32_t)p[4] << 8 | p[5];
+            d0[x] = (uint16_t)(luma16(r, g, b) ^ inv);
+            n += lscan__has_chroma16(r, g, b);
         }
+        *chroma += n;
         break;
     }
     }
@@ -290,9 +309,12 @@ static int setup(struct png_state *st, struct conv *c)
                               : 0;
         /* A palette whose entries are all grey is a grey image in disguise. */
         bool grey = true;
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
             grey = grey && pal[i].red == pal[i].green && pal[i].green == pal[i].blue;
+            c->chroma[i] = lscan__has_chroma8(pal[i].red, pal[i].green, pal[i].blue);
+        }
         if (!grey) flags |= LSCAN_IMAGE_FROM_COLOR;
+        c->colour_palette = !grey;
         flags |= LSCAN_IMAGE_SCALED;
         break;
     }
@@ -373,7 +395,7 @@ static int read_pixels(struct png_state *st, const struct conv *c)
         for (uint32_t y = 0; y < h; y++) {
             if ((y & 31) == 31 && lscan__deadline_passed(st->ctx)) goto over_time;
             png_read_row(png, st->buf, NULL);
-            if (!convert_row(c, st->buf, img, y)) goto bad_index;
+            if (!convert_row(c, st->buf, img, y, &st->chroma)) goto bad_index;
         }
     } else {
         /* Adam7 passes fill each row in several visits, so libpng's rows must
@@ -397,10 +419,15 @@ static int read_pixels(struct png_state *st, const struct conv *c)
             }
         for (uint32_t y = 0; y < h; y++) {
             if ((y & 255) == 255 && lscan__deadline_passed(st->ctx)) goto over_time;
-            if (!convert_row(c, st->buf + (size_t)y * rowbytes, img, y)) goto bad_index;
+            if (!convert_row(c, st->buf + (size_t)y * rowbytes, img, y, &st->chroma))
+                goto bad_index;
         }
     }
     if (c->inv) img->flags |= LSCAN_IMAGE_INVERTED;
+    if (img->flags & LSCAN_IMAGE_FROM_COLOR) {
+        img->chroma_px = st->chroma;
+        img->chroma_counted = true;
+    }
     /* Reading to IEND makes a file cut after its last IDAT fail, and checks
      * the last IDAT's CRC. */
     png_read_end(png, NULL);

@@ -2,6 +2,7 @@
 #include "model.h"
 
 #include "../features/feat.h"
+#include "../features/gate.h"
 #include "declared.h"
 
 #include <math.h>
@@ -201,6 +202,13 @@ static int screen_image(lscan_ctx *ctx, const lscan_model *model, const lscan_im
     r->stage[LSCAN_STAGE_CALIBRATE] = a->calib_seconds;
     r->stage[LSCAN_STAGE_FEATURES] -= a->calib_seconds;
     lscan_analysis_container(a, &r->container);
+    /* Only what looks like a container scan reaches the model. */
+    rc = lscan__scan_check(ctx, img, a);
+    if (rc) {
+        r->stage[LSCAN_STAGE_CLASSIFY] = lscan__now() - t1;
+        lscan_analysis_free(a);
+        return result_fail(r, ctx, rc);
+    }
     rc = decide(ctx, model, a, o, r);
     if (!rc) lscan__decl_decide(&r->decl, model, a, r->score, &r->threshold, &r->decision);
     r->stage[LSCAN_STAGE_CLASSIFY] = lscan__now() - t1;

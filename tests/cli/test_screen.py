@@ -274,6 +274,43 @@ try:
     rc, _, err = run("screen", *model, "data", "--memory-budget", "x")
     check(rc == 2 and "--memory-budget" in err, f"a bad --memory-budget: exit 2 ({err!r})")
 
+    # ---- the scan check: what is not a container scan is INSPECT not_a_scan, with why ------------
+    os.makedirs(os.path.join(WORK, "notscans"))
+    w, h = 1200, 500
+    rnd = __import__("random").Random(5)
+    chart = bytearray()
+    for y in range(h):  # a dark frame around a bright interior, with noise
+        for x in range(w):
+            v = 60 if x < 40 or y < 40 or x >= w - 40 or y >= h - 40 else 235
+            chart.append(max(0, min(255, v + rnd.randint(-4, 4))))
+    with open(os.path.join(WORK, "notscans", "chart.pgm"), "wb") as f:
+        f.write(b"P5\n%d %d\n255\n" % (w, h) + bytes(chart))
+
+    def png_rgb(path, w, h, pixel):
+        import struct
+        import zlib
+        raw = b"".join(b"\0" + b"".join(bytes(pixel(x, y)) for x in range(w)) for y in range(h))
+
+        def chunk(t, d):
+            return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+        with open(path, "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                    + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    png_rgb(os.path.join(WORK, "notscans", "gradient.png"), 640, 320,
+            lambda x, y: (x * 255 // 639, y * 255 // 319, 128))
+    rc, out, err = run("screen", *model, "notscans", "--format", "jsonl", "--threshold", "1")
+    recs = {os.path.basename(r["path"]): r for r in map(json.loads, out.splitlines())}
+    check(rc == 1 and set(recs) == {"chart.pgm", "gradient.png"}, f"two records, exit 1 ({rc}, {err!r})")
+    for name, why in (("chart.pgm", "not a scan: "), ("gradient.png", "not a scan: colour image")):
+        r = recs.get(name, {})
+        check(r.get("decision") == "INSPECT" and r.get("status") == "not_a_scan" and r.get("code") == 84
+              and why in (r.get("message") or "") and r.get("score") is None,
+              f"{name}: INSPECT not_a_scan with the failed check, got {r}")
+    rc, out, _ = run("screen", *model, "notscans/chart.pgm")
+    row = next(csv.DictReader(io.StringIO(out)), {})
+    check(row.get("status") == "not_a_scan" and row.get("code") == "84" and "not a scan:" in row.get("message", ""),
+          f"CSV record of a non-scan: {row}")
+
     # ---- LSCAN_DISABLE_CPU_FEATURES: unknown names are ignored with a warning -------------------
     rc, out, err = run("screen", *model, f"data/{goods[0]}", env={"LSCAN_DISABLE_CPU_FEATURES": "avx2,altivec"})
     check(rc == 0 and "warning" in err and "altivec" in err and ("RELEASE" in out or "INSPECT" in out),

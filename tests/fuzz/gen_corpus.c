@@ -447,7 +447,7 @@ int main(int argc, char **argv)
         seed("model", "cut-half.model", m.p, m.n / 2, 0);
         free(m.p);
     }
-    static const char stub[] = "libscan-model 1\nname x\n";
+    static const char stub[] = "libscan-model 2\nname x\n";
     seed("model", "stub.model", (const uint8_t *)stub, sizeof stub - 1, 0);
     lscan_ctx_free(ctx);
     fprintf(stderr, "gen_corpus: %u seeds in %s\n", g_count, g_out);

@@ -206,7 +206,8 @@ static lscan_model *make_model(void)
         im->bias = 0.125 * (e + 1);
     }
     m->threshold = 0.0123456789;
-    const char *vals[LSCAN__INFO_COUNT] = {"test model", "unit test data", "0.99", "100", "0.990000", "0.900000", "0.995000"};
+    const char *vals[LSCAN__INFO_COUNT] = {"test model", "unit test data", "0.99", "100", "0.990000", "0.900000", "0.995000",
+                                         "0.67", "0.9", "0.97"};
     for (int i = 0; i < LSCAN__INFO_COUNT; i++) m->info[i] = strdup(vals[i]);
     return m;
 }
@@ -282,8 +283,8 @@ Test(model, every_corruption_is_refused_with_its_line)
     cr_assert_eq(lscan_model_parse(ctx, t, len, &ok), LSCAN_OK);
     lscan_model_free(ok);
 
-    cr_expect_eq(parse_edited(ctx, t, "libscan-model 1", "libscan-model 2", true), LSCAN_ERR_MODEL_VERSION);
-    cr_expect_eq(parse_edited(ctx, t, "libscan-model 1", "libscan-mode 1", true), LSCAN_ERR_MODEL_VERSION);
+    cr_expect_eq(parse_edited(ctx, t, "libscan-model 2", "libscan-model 3", true), LSCAN_ERR_MODEL_VERSION);
+    cr_expect_eq(parse_edited(ctx, t, "libscan-model 2", "libscan-mode 2", true), LSCAN_ERR_MODEL_VERSION);
     cr_expect_eq(parse_edited(ctx, t, "threshold 0.0123456789", "threshold nan", true), LSCAN_ERR_MODEL_VALUE);
     cr_expect_eq(parse_edited(ctx, t, "threshold 0.0123456789", "threshold 1.5", true), LSCAN_ERR_MODEL_VALUE);
     cr_expect_eq(parse_edited(ctx, t, "threshold 0.0123456789", "threshold 0.01x", true), LSCAN_ERR_MODEL_SYNTAX);
