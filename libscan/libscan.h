@@ -73,6 +73,9 @@ typedef enum lscan_status {
     LSCAN_ERR_UNKNOWN_FORMAT = 20,  /* not PNG, JPEG or PNM */
     LSCAN_ERR_UNSUPPORTED = 21,     /* a valid file using a feature not supported */
     LSCAN_ERR_CODEC_DISABLED = 22,  /* the codec was not compiled in */
+    LSCAN_ERR_DUAL_MISMATCH = 30,   /* a dual-energy pair whose two images differ in size, or
+                                       whose low- or high-energy image is missing, is itself a
+                                       pair, or carries no signal */
 
     /* 40..59: decoding */
     LSCAN_ERR_TRUNCATED = 40,       /* the data ends before the image does */
@@ -287,6 +290,33 @@ LSCAN_API int lscan_image_wrap(lscan_ctx *ctx, const void *pixels, uint32_t widt
                                uint32_t height, size_t stride, uint32_t bits,
                                const lscan_load_options *opts, lscan_image **out);
 
+/* Makes a dual-energy image of two caller buffers of 16-bit transmission
+ * pixels (host byte order) of the same scan: `high` the high-energy
+ * channel (plane 0), `low` the low-energy one (plane 1), each width x height
+ * with its own row stride in bytes (>= width * 2, even). `scanner` names the
+ * device (chooses the material calibration, see lscan_materials; NULL or ""
+ * when unknown; copied). With equal strides and no inversion the pixels are
+ * referenced, not copied (both buffers must then stay valid and unchanged
+ * until lscan_image_free); otherwise they are copied into memory the image
+ * owns. A NULL `high` or `low` is LSCAN_ERR_DUAL_MISMATCH (a channel
+ * missing); other argument errors LSCAN_ERR_INVALID_ARGUMENT; limits as for
+ * lscan_image_wrap (opts->channels must not be SINGLE). */
+LSCAN_API int lscan_image_wrap_dual(lscan_ctx *ctx, const uint16_t *high, const uint16_t *low,
+                                    uint32_t width, uint32_t height, size_t stride_high,
+                                    size_t stride_low, const char *scanner,
+                                    const lscan_load_options *opts, lscan_image **out);
+
+/* Loads a dual-energy pair stored as two files (e.g. NAME.high.png and
+ * NAME.low.png): each is decoded like lscan_image_load and must be a
+ * single-channel image; the result has two planes (plane 0 from
+ * `high_path`). The scanner name is the high file's (else the low file's).
+ * A file that cannot be read or decoded gives its own status (the context's
+ * path names it); a missing file, sizes that differ, or a file that is
+ * itself a dual pair give LSCAN_ERR_DUAL_MISMATCH with a message saying
+ * which. On failure *out is NULL. */
+LSCAN_API int lscan_image_load_dual(lscan_ctx *ctx, const char *high_path, const char *low_path,
+                                    const lscan_load_options *opts, lscan_image **out);
+
 /* Frees an image; NULL is accepted. */
 LSCAN_API void lscan_image_free(lscan_image *img);
 
@@ -313,11 +343,25 @@ LSCAN_API uint32_t lscan_image_polarity(const lscan_image *img);
 LSCAN_API const uint16_t *lscan_image_pixels(const lscan_image *img, uint32_t plane,
                                              size_t *stride);
 
+/* The scanner that made the image, as its file names it (a PNG's "Source"
+ * text, which names the device that created the image) or as given to
+ * lscan_image_wrap_dual; NULL when unknown. A dual-energy material
+ * calibration (lscan_materials) is chosen by it. Owned by the image. */
+LSCAN_API const char *lscan_image_scanner(const lscan_image *img);
+
 /* Writes the image as a 16-bit PNG (grey, or grey+alpha for a dual-energy
  * pair, high energy first) with zlib level `level` (0..9; -1 for the
- * default, 6). */
+ * default, 6); an image with a scanner name gets it as the PNG's "Source"
+ * text. */
 LSCAN_API int lscan_image_save_png(lscan_ctx *ctx, const lscan_image *img, const char *path,
                                    int level);
+
+/* Writes one plane of the image (0, or 1: the low energy of a dual pair) as
+ * a 16-bit grey PNG, with the scanner name as its "Source" text: how a
+ * dual-energy pair is stored as two files. LSCAN_ERR_INVALID_ARGUMENT for a
+ * plane the image lacks. */
+LSCAN_API int lscan_image_save_png_plane(lscan_ctx *ctx, const lscan_image *img, uint32_t plane,
+                                         const char *path, int level);
 
 /* A half-open pixel rectangle [x0, x1) x [y0, y1), used by the analysis,
  * the generator's ground truth and the decisions (defined once, here). */
@@ -358,6 +402,25 @@ LSCAN_API const char *lscan_class_name(int cls);
 /* Parses a class name into *cls. Returns LSCAN_ERR_INVALID_ARGUMENT for an
  * unknown name. */
 LSCAN_API int lscan_class_parse(const char *name, int *cls);
+
+/* Material classes of dual-energy scans (docs/dual-energy.md): what the ratio
+ * of a cell's low- to high-energy attenuation, read against a calibration
+ * curve for its thickness, says the cell is made of. Pinned values. */
+typedef enum lscan_material {
+    /* Not resolvable: too thin (air, light cargo) or too thick (near the
+     * noise floor) for the two energies to tell the classes apart at the
+     * scan's noise, or no dual-energy data. */
+    LSCAN_MATERIAL_NONE = 0,
+    LSCAN_MATERIAL_ORGANIC = 1, /* Z ~6-8: food, textiles, paper, wood, plastics, liquids */
+    LSCAN_MATERIAL_LIGHT = 2,   /* light inorganic, Z ~11-14: aluminium, glass, ceramics, stone */
+    LSCAN_MATERIAL_STEEL = 3,   /* Z ~26-29: steel, iron, copper */
+    LSCAN_MATERIAL_HEAVY = 4    /* heavy metal, Z > ~50: lead, tungsten, uranium */
+} lscan_material;
+#define LSCAN_MATERIAL_COUNT 5
+
+/* A stable lower-case name ("none", "organic", "light", "steel", "heavy"),
+ * or NULL for an unknown value. Thread-safe. */
+LSCAN_API const char *lscan_material_name(int material);
 
 /* ==== section: synthetic generator (libscan/synth) ==== */
 
@@ -466,7 +529,33 @@ typedef struct lscan_synth_params {
     float export_param;      /* GAMMA: gamma (default 2.2); LOG: Amax (0 = the scan's floor) */
     float export_scale;      /* downscale factor in [0.05, 1]; 0 means 1 */
     uint32_t export_quality; /* JPEG quality 1..100; 0 means 90 */
+    /* Fields below were added with dual energy. */
+    /* 1: render the scan at both energies of the scanner profile's
+     * interleaved linac (e.g. 6 and 4 MeV, 9 and 6 MeV; docs/dual-energy.md
+     * lists the pair of every profile): the image then has two planes (0 =
+     * high energy, 1 = low energy) of the same scene, each with the
+     * profile's scanner effects and its own noise, and records the scanner
+     * profile's name (lscan_image_scanner; written into PNG files as their
+     * "Source" text). Only the worlds with a linac profile (not classic,
+     * which renders one monochromatic energy) take it; its export is always
+     * the raw 16-bit pair (png16). Default 0: one energy, byte-identical to
+     * scans made before dual energy existed. */
+    uint32_t dual;
+    /* lscan_synth_scene: what is scanned; default a container. */
+    uint32_t scene;
 } lscan_synth_params;
+
+/* What lscan_synth_generate scans (lscan_synth_params.scene). */
+typedef enum lscan_synth_scene {
+    LSCAN_SYNTH_SCENE_CONTAINER = 0, /* a container with its load (the default) */
+    /* A calibration step wedge in air: four staircases (organic, light
+     * inorganic, steel, lead; one per row, 18 steps each from ~0.15 to ~13
+     * in attenuation at 4 MeV) for fitting a dual-energy material calibration
+     * (lscan_wedge_measure). Needs a world with a linac profile; the truth
+     * is class "empty", subclass "step_wedge", and its material map
+     * (lscan_synth_truth_materials) marks every step. */
+    LSCAN_SYNTH_SCENE_STEP_WEDGE = 1
+} lscan_synth_scene;
 
 /* Fills *p with the defaults and sets p->size. NULL is ignored. Thread-safe. */
 LSCAN_API void lscan_synth_params_init(lscan_synth_params *p);
@@ -592,6 +681,24 @@ LSCAN_API uint32_t lscan_synth_truth_hs_chapter(const lscan_synth_truth *t);
 /* The linac's nominal energy, MeV (classic: 6, rendered at a 4 MeV
  * effective energy). */
 LSCAN_API float lscan_synth_truth_linac_mev(const lscan_synth_truth *t);
+/* The low-energy pulse's nominal energy of a dual-energy scan, MeV; 0 for
+ * a single-energy scan. */
+LSCAN_API float lscan_synth_truth_linac_low_mev(const lscan_synth_truth *t);
+
+/* Code of a pixel whose matter no one material dominates. */
+#define LSCAN_SYNTH_MATERIAL_MIXED 255
+/* The material of every pixel of a dual-energy scan or step wedge: width *
+ * height bytes, row-major, the lscan_material of the basis material giving
+ * at least 80 % of the pixel's attenuation at 4 MeV (scene and anomaly
+ * together), LSCAN_MATERIAL_NONE where that attenuation is below 0.05 (air)
+ * and LSCAN_SYNTH_MATERIAL_MIXED where no material reaches 80 %. NULL for
+ * single-energy scans. Owned by the truth. */
+LSCAN_API const uint8_t *lscan_synth_truth_materials(const lscan_synth_truth *t);
+/* Writes that map as an 8-bit grey PNG of the codes (0-4, 255). Returns
+ * LSCAN_OK, LSCAN_ERR_INVALID_ARGUMENT (no map: a single-energy scan) or
+ * LSCAN_ERR_IO (details on ctx). */
+LSCAN_API int lscan_synth_truth_save_materials(lscan_ctx *ctx, const lscan_synth_truth *t,
+                                               const char *path);
 
 /* An exported scan: the file an archive would hold, the image a reader
  * decodes from it, and the ground truth moved onto its pixels. */

@@ -16,6 +16,7 @@
 #endif
 
 #define LSCAN_MSG_MAX 512
+#define LSCAN__SCANNER_MAX 64
 #define LSCAN_PATH_MAX 1024
 
 struct lscan_ctx {
@@ -124,7 +125,12 @@ struct lscan_image {
     uint32_t src_bits, src_channels, src_format;
     uint32_t flags;    /* lscan_image_flag */
     uint32_t polarity; /* lscan_polarity */
+    char scanner[LSCAN__SCANNER_MAX]; /* the device that made it ("" unknown): PNG "Source" */
 };
+
+/* Sets the image's scanner name (truncated to LSCAN__SCANNER_MAX - 1 bytes;
+ * control characters end it). */
+void lscan__image_set_scanner(lscan_image *img, const char *name);
 
 /* Records a failure on ctx and returns `code`. The message is prefixed with
  * nothing; lscan__error_path sets the path that lscan_ctx_error_message
