@@ -248,7 +248,7 @@ static void usage(FILE *f)
                "                     of every pixel in DIR/materials/<name>.png (codes 0 none,\n"
                "                     1 organic, 2 light inorganic, 3 steel, 4 heavy, 255 mixed)\n"
                "  --dual-files       the same as two files, <name>.high.png and <name>.low.png\n"
-               "  --step-wedges      calibration step wedges (four materials x 18 steps) in\n"
+               "  --step-wedges      calibration step wedges (four materials x 24 steps) in\n"
                "                     air instead of containers, for 'scan calibrate'\n"
                "  --format png|pnm   output format (default png; pnm writes 16-bit .pgm)\n"
                "  --level L          zlib level 0..9 for PNG (default 6)\n"

@@ -124,6 +124,9 @@ bool dataset_read(const char *labels_path, struct dataset *ds)
         snprintf(mname, sizeof mname, "masks/%s", base);
         char *dot = strrchr(mname, '.');
         if (dot && dot > mname + 6) *dot = '\0';
+        /* A dual-energy pair in two files is listed by its NAME.high.png. */
+        size_t ml = strlen(mname);
+        if (ml > 11 && strcmp(mname + ml - 5, ".high") == 0) mname[ml - 5] = '\0';
         strncat(mname, ".png", sizeof mname - strlen(mname) - 1);
         char *mp = join_dir(dir, mname);
         struct stat st;

@@ -131,3 +131,26 @@ char *cli_default_model(void)
     }
     return NULL;
 }
+
+bool cli_dual_partner(const char *path, char *low, size_t size)
+{
+    /* The last ".high." in the file's own name. */
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *hit = NULL;
+    for (const char *p = base; (p = strstr(p, ".high.")) != NULL; p++)
+        hit = p;
+    if (!hit) return false;
+    size_t pre = (size_t)(hit - path);
+    int n = snprintf(low, size, "%.*s.low.%s", (int)pre, path, hit + 6);
+    return n > 0 && (size_t)n < size;
+}
+
+int cli_image_load(lscan_ctx *ctx, const char *path, const lscan_load_options *opts,
+                   lscan_image **img)
+{
+    char low[4096];
+    if (cli_dual_partner(path, low, sizeof low))
+        return lscan_image_load_dual(ctx, path, low, opts, img);
+    return lscan_image_load(ctx, path, opts, img);
+}

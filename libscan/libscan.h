@@ -549,7 +549,7 @@ typedef struct lscan_synth_params {
 typedef enum lscan_synth_scene {
     LSCAN_SYNTH_SCENE_CONTAINER = 0, /* a container with its load (the default) */
     /* A calibration step wedge in air: four staircases (organic, light
-     * inorganic, steel, lead; one per row, 18 steps each from ~0.15 to ~13
+     * inorganic, steel, lead; one per row, 24 steps each from ~0.15 to ~13
      * in attenuation at 4 MeV) for fitting a dual-energy material calibration
      * (lscan_wedge_measure). Needs a world with a linac profile; the truth
      * is class "empty", subclass "step_wedge", and its material map
@@ -758,6 +758,10 @@ typedef struct lscan_analyze_options {
                           is a 45 ft high cube: LSCAN_CALIB_45FT) */
     float air_level;   /* air level I0 in transmission units (1..65535);
                           0 (default) = estimated */
+    /* Added with dual energy: the material calibration for two-plane images
+     * (borrowed: it must outlive the call); NULL (default): no material map.
+     * See lscan_analysis_materials. */
+    const struct lscan_materials *materials;
 } lscan_analyze_options;
 
 /* Fills *o with the defaults and sets o->size. */
@@ -868,6 +872,136 @@ LSCAN_API const char *lscan_feature_definition(uint32_t set, uint32_t index);
 LSCAN_API uint64_t lscan_feature_schema_hash(uint32_t set);
 
 /* ==== end section: calibration and features ==== */
+
+/* ==== section: dual energy: material calibration and material maps (libscan/calib/materials.c,
+ * libscan/features/material.c) ==== */
+
+/*
+ * A dual-energy scan has two planes of the same scene: high and low energy.
+ * A cell's ratio R = A_low / A_high of its attenuations at the two energies
+ * depends on what it is made of (Compton scattering falls with energy for
+ * every material, pair production rises with Z) and, through beam
+ * hardening, on how thick it is. A material calibration holds, for each
+ * scanner it knows, four curves R(A_high): organic, light inorganic, steel
+ * and heavy metal, fitted to step wedges of those materials scanned by that
+ * scanner (each plane's attenuation measured against the scan's own air).
+ * A cell is given the class whose curve is nearest at its thickness, or
+ * LSCAN_MATERIAL_NONE where, at the scan's measured noise, that curve is not
+ * at least four standard deviations of R from its neighbours (too thin) or
+ * the cell nears the noise floor (too thick). docs/dual-energy.md describes
+ * the method, the file format and the figures.
+ */
+
+typedef struct lscan_materials lscan_materials;
+
+/* One step of a step wedge as measured on a scan: its material (an
+ * lscan_material, 1..4), the mean attenuations A = -ln(I / I0) over its
+ * inner part at each energy (each plane against its own air level and row
+ * gains) and how many pixels were averaged. */
+typedef struct lscan_wedge_step {
+    uint32_t size;     /* sizeof, set by lscan_wedge_measure */
+    uint32_t material; /* lscan_material */
+    uint64_t pixels;
+    double a_high, a_low;
+} lscan_wedge_step;
+
+/* Measures the steps of a dual-energy step-wedge scan (e.g. from
+ * lscan_synth_generate with LSCAN_SYNTH_SCENE_STEP_WEDGE): `materials`
+ * (width x height bytes, rows `stride` bytes apart) gives each pixel's
+ * material class, 0 for air and 255 for anything else; every 4-connected
+ * region of one class is a step, measured over the middle half of its
+ * bounding box (away from blurred edges). Steps reaching the noise floor in
+ * either plane are left out. Writes up to `max_steps` steps, their count in
+ * *n_steps. LSCAN_ERR_DUAL_MISMATCH for a single-plane image; calibration
+ * errors as lscan_analyze's. Thread-safe with one context per thread. */
+LSCAN_API int lscan_wedge_measure(lscan_ctx *ctx, const lscan_image *img, const uint8_t *materials,
+                                  size_t stride, lscan_wedge_step *steps, size_t max_steps,
+                                  size_t *n_steps);
+
+/* An empty calibration; NULL when out of memory. */
+LSCAN_API lscan_materials *lscan_materials_new(void);
+
+/* Fits (or refits) the calibration of scanner `scanner` (a non-empty name,
+ * at most 63 bytes, as lscan_image_scanner gives it) to measured wedge
+ * steps, typically of several wedge scans: per material, R as a function
+ * of A_high by local linear regression on ln A_high (a Gaussian window of
+ * 0.15), tabulated every 0.125 of A_high over the steps' range (never
+ * extrapolated). Needs at least 4 steps of each of the four
+ * materials (LSCAN_ERR_INVALID_ARGUMENT otherwise). Not thread-safe on `m`:
+ * fit before sharing it. */
+LSCAN_API int lscan_materials_fit(lscan_ctx *ctx, lscan_materials *m, const char *scanner,
+                                  const lscan_wedge_step *steps, size_t n_steps);
+
+/* Reads, parses or writes a calibration file (plain text: a format line,
+ * per scanner its curves as tables of integers, a checksum; see
+ * docs/dual-energy.md). Parsing checks every line (LSCAN_ERR_MODEL_SYNTAX,
+ * _VERSION, _VALUE, _CHECKSUM with the line number in the message); write ->
+ * load -> write gives identical bytes. */
+LSCAN_API int lscan_materials_load(lscan_ctx *ctx, const char *path, lscan_materials **out);
+LSCAN_API int lscan_materials_parse(lscan_ctx *ctx, const char *text, size_t size,
+                                    lscan_materials **out);
+LSCAN_API int lscan_materials_save(lscan_ctx *ctx, const lscan_materials *m, const char *path);
+LSCAN_API void lscan_materials_free(lscan_materials *m);
+
+/* The scanners a calibration knows: their count and names (index order;
+ * NULL out of range). Owned by the calibration; thread-safe. */
+LSCAN_API uint32_t lscan_materials_count(const lscan_materials *m);
+LSCAN_API const char *lscan_materials_scanner(const lscan_materials *m, uint32_t index);
+
+/* The calibration's curve of `material` (1..4) for `scanner` at attenuation
+ * a_high: the ratio A_low / A_high of that material at that thickness, or
+ * 0 where the scanner or the thickness is not calibrated. Thread-safe. */
+LSCAN_API double lscan_materials_ratio(const lscan_materials *m, const char *scanner,
+                                       uint32_t material, double a_high);
+
+/* The material class of a noise-free measurement (a_high, a_low) on
+ * `scanner`: the class whose curve is nearest at a_high, or
+ * LSCAN_MATERIAL_NONE where nothing is calibrated. For tools and tests;
+ * scans are classified per cell with their noise by lscan_analyze. */
+LSCAN_API int lscan_materials_classify(const lscan_materials *m, const char *scanner, double a_high,
+                                       double a_low);
+
+/* The material map of an analysis of a dual-energy image made with a
+ * calibration (lscan_analyze_options.materials): one lscan_material per
+ * cell of *cell_px x *cell_px pixels over the container box (*cols x *rows
+ * cells from its top-left corner, the last ones cut), each cell classified
+ * from the mean attenuations of the 3 x 3 cells around it. Returns LSCAN_OK
+ * with *map owned by the analysis, or why there is none (*map NULL):
+ * LSCAN_ERR_UNSUPPORTED (a single-energy image or no calibration given),
+ * LSCAN_ERR_CALIBRATION (the calibration does not know the image's
+ * scanner), LSCAN_ERR_DUAL_MISMATCH (the low-energy plane is blank or
+ * saturated: a channel missing). Any pointer may be NULL. Thread-safe. */
+LSCAN_API int lscan_analysis_materials(const lscan_analysis *a, const uint8_t **map, uint32_t *cols,
+                                       uint32_t *rows, uint32_t *cell_px);
+
+/* The mean attenuations behind that map: per cell, over its 3 x 3 cells,
+ * A = -ln(I / I0) times 2048 (A 0..16 in 0..32767), plane 0 high energy,
+ * 1 low; NULL when there is no map. Owned by the analysis. */
+LSCAN_API const uint16_t *lscan_analysis_material_attenuation(const lscan_analysis *a,
+                                                              uint32_t plane);
+
+/* The material map of a whole dual-energy image, container or not (step
+ * wedges, a vendor's own display): both planes calibrated against their own
+ * air, cells of cell_px x cell_px pixels (1..256) from the top-left corner
+ * (the last ones cut), each classified from its 3 x 3 cells as in the
+ * analysis. Errors: LSCAN_ERR_UNSUPPORTED (one plane), LSCAN_ERR_CALIBRATION
+ * (scanner not in the calibration), LSCAN_ERR_DUAL_MISMATCH (blank or
+ * saturated low plane), calibration errors, LSCAN_ERR_NO_MEMORY,
+ * LSCAN_ERR_TOO_LARGE (memory budget). Thread-safe with one context per
+ * thread. */
+typedef struct lscan_material_map lscan_material_map;
+LSCAN_API int lscan_material_map_make(lscan_ctx *ctx, const lscan_image *img,
+                                      const lscan_materials *materials, uint32_t cell_px,
+                                      lscan_material_map **out);
+LSCAN_API void lscan_material_map_free(lscan_material_map *mm);
+/* The classes (lscan_material) of the cells, row-major; owned by the map. */
+LSCAN_API const uint8_t *lscan_material_map_classes(const lscan_material_map *mm, uint32_t *cols,
+                                                    uint32_t *rows, uint32_t *cell_px);
+/* Their mean attenuations times 2048 (as lscan_analysis_material_attenuation). */
+LSCAN_API const uint16_t *lscan_material_map_attenuation(const lscan_material_map *mm,
+                                                         uint32_t plane);
+
+/* ==== end section: dual energy ==== */
 
 /* ==== section: models and decisions (libscan/model) ==== */
 

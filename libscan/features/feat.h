@@ -16,6 +16,27 @@
  * at the last entry stays inside the table. */
 #define LSCAN__LUT_SIZE 65537
 
+/* Dual-energy material classes (calib/materials.c, features/material.c):
+ * curves are tabulated per bin of the high-energy attenuation, bin = A >>
+ * LSCAN__MAT_BIN_SHIFT (bins 0.125 wide from 0 to 16, the curve taken at the
+ * bin's centre), as ratios R = A_low / A_high in Q2.14 (R < 4): A (< 2^15)
+ * times R stays below 2^31, so the classification is exact in int32. */
+#define LSCAN__MAT_BIN_SHIFT 8
+#define LSCAN__MAT_BINS 128
+#define LSCAN__MAT_R_SHIFT 14
+#define LSCAN__MAT_CLASSES 4 /* organic, light, steel, heavy: lscan_material 1..4 */
+/* A curve value for a class not calibrated at a bin: R = 4, farther from any
+ * cell than any calibrated class. */
+#define LSCAN__MAT_R_ABSENT 65535
+
+/* The classification table of one scan: the calibration's curves and which
+ * class is resolvable in which bin at this scan's noise. */
+typedef struct lscan__mat_table {
+    int32_t r[LSCAN__MAT_CLASSES][LSCAN__MAT_BINS];  /* Q2.14, LSCAN__MAT_R_ABSENT if none */
+    int32_t ok[LSCAN__MAT_CLASSES][LSCAN__MAT_BINS]; /* 1: resolvable, 0: not */
+    uint16_t floor_h, floor_l;                       /* a mean at or above these is too thick */
+} lscan__mat_table;
+
 /* Exact per-tile sums produced by the tile kernel (added to, never reset,
  * so that bands of rows can be accumulated). */
 typedef struct lscan__tile_acc {
@@ -50,7 +71,31 @@ typedef struct lscan__kernels {
      * replicate its last value up to the next multiple of 16 plus 16. */
     void (*tiles)(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
                   uint32_t tile_w, uint16_t floor_thr, lscan__tile_acc *acc);
+    /* Dual energy (kernels_dual_*.c): cell sums of `height` rows of
+     * attenuation `a`, cells `cell` pixels wide from x = 0 (the last one
+     * cut), added to sums[0..]; `colacc` is width entries of scratch. */
+    void (*cells)(const uint16_t *a, size_t stride, uint32_t width, uint32_t height, uint32_t cell,
+                  uint32_t *colacc, uint32_t *sums);
+    /* The material class (lscan_material) of n cells from their mean
+     * attenuations at high and low energy: the class whose curve is nearest
+     * at the cell's bin (ties to the lower class), LSCAN_MATERIAL_NONE where
+     * that class is not resolvable there or a mean reaches its floor. */
+    void (*classify)(const uint16_t *mh, const uint16_t *ml, size_t n, const lscan__mat_table *t,
+                     uint8_t *out);
 } lscan__kernels;
+
+void lscan__cells_ref(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
+                      uint32_t cell, uint32_t *colacc, uint32_t *sums);
+void lscan__classify_ref(const uint16_t *mh, const uint16_t *ml, size_t n,
+                         const lscan__mat_table *t, uint8_t *out);
+void lscan__cells_sse2(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
+                       uint32_t cell, uint32_t *colacc, uint32_t *sums);
+void lscan__classify_sse2(const uint16_t *mh, const uint16_t *ml, size_t n,
+                          const lscan__mat_table *t, uint8_t *out);
+void lscan__cells_avx2(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
+                       uint32_t cell, uint32_t *colacc, uint32_t *sums);
+void lscan__classify_avx2(const uint16_t *mh, const uint16_t *ml, size_t n,
+                          const lscan__mat_table *t, uint8_t *out);
 
 /* Per-ISA kernels. The reference is always built. */
 void lscan__coverage_ref(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
@@ -255,6 +300,7 @@ struct lscan_analysis {
      * (cm) and the side walls' attenuation between them. */
     uint32_t band[4];
     float cell_cm, wall_level;
+    struct lscan__material *mat; /* dual energy: the material map (features/material.c) */
 };
 
 /* The median of v[0..n) (n >= 1; the mean of the middle two for even n),

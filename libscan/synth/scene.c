@@ -867,12 +867,12 @@ static int world_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64
  * profiles: four rows (water, aluminium, steel, lead: the four basis
  * materials, one per material class), WEDGE_STEPS steps each of 200 x 200 mm
  * faces 100 mm apart, whose thicknesses along the beam give reference (4 MeV)
- * attenuations 0.15 * 1.3^k, k = 0..17 (0.15 .. 13: from thinner than any
+ * attenuations 0.15 * 1.215^k, k = 0..23 (0.15 .. 13: from thinner than any
  * class can be told apart to past every profile's noise floor). Draws: the
  * profile from the WORLD stream and the scanner from the SCANNER stream, as
  * a container scan does; nothing else.
  */
-#define WEDGE_STEPS 18
+#define WEDGE_STEPS 24
 #define WEDGE_PITCH 300.0 /* mm from one step to the next, along x and y */
 #define WEDGE_FACE 200.0
 #define WEDGE_MARGIN 300.0
@@ -911,7 +911,7 @@ static int wedge_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64
         double mu = lscan__synth_mu_solid(mats[row]);
         double y0 = WEDGE_MARGIN + row * WEDGE_PITCH + (WEDGE_PITCH - WEDGE_FACE) / 2;
         double a = 0.15;
-        for (int k = 0; k < WEDGE_STEPS; k++, a *= 1.3) {
+        for (int k = 0; k < WEDGE_STEPS; k++, a *= 1.215) {
             double x0 = WEDGE_MARGIN + k * WEDGE_PITCH + (WEDGE_PITCH - WEDGE_FACE) / 2;
             lscan__synth_add_box(&s->base, mu, x0, y0, x0 + WEDGE_FACE, y0 + WEDGE_FACE, a / mu);
             lscan__synth_prims_material(&s->base, mats[row]);

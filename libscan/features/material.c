@@ -1,0 +1,414 @@
+/* material.c — the dual-energy material map: the low-energy plane calibrated against its own air,
+ * cell sums of its attenuation during the analysis sweep, each cell classified against the
+ * scanner's material calibration at the scan's own noise. */
+#include "features/material.h"
+
+#include "calib/materials.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A copy of the scratch whose per-row arrays are the plane's own, so that
+ * calibrating one plane leaves the other's calibration intact. */
+static int calibrate_plane(lscan_ctx *ctx, const lscan_image *img, uint32_t plane,
+                           uint32_t polarity, struct lscan__feat_scratch *s, float *row_gain,
+                           int32_t *row_off, uint16_t *row_thr, lscan__calib *c)
+{
+    lscan_image view = *img;
+    view.channels = 1;
+    view.plane[0] = img->plane[plane];
+    view.plane[1] = NULL;
+    view.polarity = polarity;
+    lscan_analyze_options o;
+    lscan_analyze_options_init(&o);
+    o.polarity = polarity;
+    struct lscan__feat_scratch s2 = *s;
+    s2.row_gain = row_gain;
+    s2.row_off = row_off;
+    s2.row_thr = row_thr;
+    return lscan__calibrate(ctx, &view, &o, &s2, c);
+}
+
+int lscan__dual_attenuation(lscan_ctx *ctx, const lscan_image *img, uint16_t **ah, uint16_t **al,
+                            lscan__calib *calib)
+{
+    *ah = *al = NULL;
+    const uint32_t W = img->width, H = img->height;
+    struct lscan__feat_scratch *s = lscan__feat_scratch(ctx);
+    if (!s) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate the attenuation table");
+    int rc = lscan__scratch_reserve(ctx, s, W, H, 0, 0);
+    if (rc) return rc;
+    float *gain = malloc((size_t)H * sizeof *gain);
+    int32_t *off = malloc((size_t)H * sizeof *off);
+    uint16_t *thr = malloc((size_t)H * sizeof *thr);
+    uint16_t *out[2] = {malloc(((size_t)W * H + 1) * sizeof(uint16_t)),
+                        malloc(((size_t)W * H + 1) * sizeof(uint16_t))};
+    if (!gain || !off || !thr || !out[0] || !out[1]) {
+        rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate a %ux%u dual attenuation", W,
+                          H);
+        goto fail;
+    }
+    uint32_t polarity = img->polarity;
+    for (uint32_t p = 0; p < 2; p++) {
+        lscan__calib c;
+        rc = calibrate_plane(ctx, img, p, polarity, s, gain, off, thr, &c);
+        if (rc) {
+            if (p == 1 && (rc == LSCAN_ERR_BLANK || rc == LSCAN_ERR_OVEREXPOSED))
+                rc = lscan__error(ctx, LSCAN_ERR_DUAL_MISMATCH,
+                                  "dual-energy pair: the low-energy plane carries no signal (%s)",
+                                  lscan_status_name(rc));
+            goto fail;
+        }
+        polarity = c.polarity;
+        if (calib) calib[p] = c;
+        for (uint32_t y = 0; y < H; y++)
+            lscan__attenuation_ref(img->plane[p] + (size_t)y * img->stride, img->stride, W, 1,
+                                   s->lut, c.xor_mask, c.row_off + y, out[p] + (size_t)y * W, W);
+        out[p][(size_t)W * H] = c.floor_thr;
+    }
+    free(gain);
+    free(off);
+    free(thr);
+    *ah = out[0];
+    *al = out[1];
+    return LSCAN_OK;
+fail:
+    free(gain);
+    free(off);
+    free(thr);
+    free(out[0]);
+    free(out[1]);
+    return rc;
+}
+
+void lscan__material_need(const lscan_image *img, const lscan_box *box, uint32_t tile,
+                          size_t *bytes)
+{
+    *bytes = 0;
+    if (img->channels != 2 || !box) return;
+    const size_t h = img->height, bw = box->x1 - box->x0, bh = box->y1 - box->y0;
+    const size_t C = tile / 8 ? tile / 8 : 1;
+    const size_t cells = lscan__size_mul((bw + C - 1) / C, (bh + C - 1) / C);
+    size_t n = lscan__size_mul(h, sizeof(float) + sizeof(int32_t) + sizeof(uint16_t));
+    n = lscan__size_add(n, lscan__size_mul(lscan__a_stride((uint32_t)bw), (size_t)(tile + 1) * 2));
+    n = lscan__size_add(n, lscan__size_mul(bw, sizeof(uint32_t)));
+    n = lscan__size_add(n, lscan__size_mul(cells, sizeof(uint32_t) + 1 + 2 * sizeof(uint16_t) +
+                                                      2 * sizeof(float) + 8 * sizeof(double)));
+    n = lscan__size_add(n, sizeof(struct lscan__material));
+    *bytes = n;
+}
+
+int lscan__material_begin(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_options *o,
+                          const lscan__calib *c, struct lscan__feat_scratch *s,
+                          const lscan_box *box, uint32_t tile, struct lscan__material **out)
+{
+    *out = NULL;
+    struct lscan__material *m = calloc(1, sizeof *m);
+    if (!m) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate the material map");
+    *out = m;
+    const uint32_t bw = box->x1 - box->x0, bh = box->y1 - box->y0;
+    m->cell = tile / 8 ? tile / 8 : 1;
+    m->ccols = (bw + m->cell - 1) / m->cell;
+    m->crows = (bh + m->cell - 1) / m->cell;
+    if (img->channels != 2 || !o->materials) {
+        m->status = LSCAN_ERR_UNSUPPORTED;
+        snprintf(m->message, sizeof m->message, "%s",
+                 img->channels != 2 ? "a single-energy image" : "no material calibration given");
+        return LSCAN_OK;
+    }
+    m->cal = lscan__materials_find(o->materials, img->scanner);
+    if (!m->cal) {
+        m->status = LSCAN_ERR_CALIBRATION;
+        snprintf(m->message, sizeof m->message,
+                 "the material calibration knows no scanner '%s' (%u scanners)",
+                 img->scanner[0] ? img->scanner : "(unnamed)", o->materials->n);
+        return LSCAN_OK;
+    }
+    const uint32_t h = img->height;
+    m->row_gain = malloc((size_t)h * sizeof *m->row_gain);
+    m->row_off = malloc((size_t)h * sizeof *m->row_off);
+    m->row_thr = malloc((size_t)h * sizeof *m->row_thr);
+    m->as = lscan__a_stride(bw);
+    m->abuf = malloc(m->as * ((size_t)tile + 1) * sizeof *m->abuf);
+    m->colacc = malloc(((size_t)bw + 1) * sizeof *m->colacc);
+    m->cell_low = calloc((size_t)m->ccols * m->crows, sizeof *m->cell_low);
+    if (!m->row_gain || !m->row_off || !m->row_thr || !m->abuf || !m->colacc || !m->cell_low)
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate the material map");
+    int rc =
+        calibrate_plane(ctx, img, 1, c->polarity, s, m->row_gain, m->row_off, m->row_thr, &m->clow);
+    if (rc == LSCAN_ERR_NO_MEMORY || rc == LSCAN_ERR_TIME_BUDGET) return rc;
+    if (rc) {
+        /* The high-energy analysis goes on; the map is missing, and says why. */
+        m->status = rc == LSCAN_ERR_CALIBRATION ? LSCAN_ERR_CALIBRATION : LSCAN_ERR_DUAL_MISMATCH;
+        snprintf(m->message, sizeof m->message, "low-energy plane: %s",
+                 lscan_ctx_error_message(ctx));
+        lscan__error_clear(ctx);
+        return LSCAN_OK;
+    }
+    m->high = *c;
+    m->active = true;
+    return LSCAN_OK;
+}
+
+void lscan__material_band(struct lscan__material *m, const lscan__kernels *k,
+                          const lscan_image *img, const lscan_box *box, uint32_t y, uint32_t h,
+                          const uint16_t *lut)
+{
+    if (!m || !m->active) return;
+    const uint32_t bw = box->x1 - box->x0;
+    const uint16_t *src = img->plane[1] + (size_t)y * img->stride + box->x0;
+    k->attenuation(src, img->stride, bw, h, lut, m->clow.xor_mask, m->clow.row_off + y, m->abuf,
+                   m->as);
+    /* The band's rows fall into cell rows of m->cell rows (bands start at a
+     * cell row: the tile is a multiple of the cell). */
+    uint32_t y_off = y - box->y0;
+    for (uint32_t r = 0; r < h;) {
+        uint32_t cr = (y_off + r) / m->cell;
+        uint32_t end = (cr + 1) * m->cell - y_off;
+        uint32_t rows = (end < h ? end : h) - r;
+        k->cells(m->abuf + (size_t)r * m->as, m->as, bw, rows, m->cell, m->colacc,
+                 m->cell_low + (size_t)cr * m->ccols);
+        r += rows;
+    }
+}
+
+/* Standard deviation of the attenuation of one pixel at attenuation a for a
+ * channel with relative air noise n0 and relative dark noise f (Poisson
+ * counts plus electronic noise). */
+static double sigma_a(double a, double n0, double f)
+{
+    double t = exp(-a);
+    return sqrt(n0 * n0 / t + f * f / (t * t));
+}
+
+/* The classification table: the calibration's curves, and per class and
+ * bin whether the class lies at least 4 standard deviations of a cell's
+ * ratio from every other class there (2 on each side of the boundary). */
+static void make_table(const lscan__matcal *cal, const lscan__calib *high, const lscan__calib *low,
+                       double n_eff, lscan__mat_table *t)
+{
+    double n0h = high->air_noise > 0.002f ? high->air_noise : 0.002;
+    double n0l = low->air_noise > 0.002f ? low->air_noise : 0.002;
+    double fh = 0.5 * high->noise_floor / high->air_level;
+    double fl = 0.5 * low->noise_floor / low->air_level;
+    const double one = 1 << LSCAN__MAT_R_SHIFT;
+    for (int b = 0; b < LSCAN__MAT_BINS; b++) {
+        double ah = (b + 0.5) * (double)(1 << LSCAN__MAT_BIN_SHIFT) / LSCAN__A_ONE;
+        /* Only where every class is calibrated can a cell be told from all
+         * of them (past the thinnest class's range nothing is resolvable). */
+        bool all = true;
+        for (int c = 0; c < LSCAN__MAT_CLASSES; c++)
+            all = all && cal->r[c][b];
+        for (int c = 0; c < LSCAN__MAT_CLASSES; c++) {
+            uint16_t r = cal->r[c][b];
+            t->r[c][b] = r ? r : LSCAN__MAT_R_ABSENT;
+            t->ok[c][b] = 0;
+            if (!all) continue;
+            double R = r / one, gap = INFINITY;
+            for (int o = 0; o < LSCAN__MAT_CLASSES; o++)
+                if (o != c && cal->r[o][b]) {
+                    double g = fabs(R - cal->r[o][b] / one);
+                    gap = g < gap ? g : gap;
+                }
+            double sh = sigma_a(ah, n0h, fh), sl = sigma_a(R * ah, n0l, fl);
+            double sr = sqrt(sl * sl + R * R * sh * sh) / (ah * sqrt(n_eff));
+            t->ok[c][b] = gap >= 4.0 * sr;
+        }
+    }
+    long fh_thr = (long)high->floor_thr - LSCAN__A_ONE / 2;
+    long fl_thr = (long)low->floor_thr - LSCAN__A_ONE / 2;
+    t->floor_h = (uint16_t)(fh_thr < 1 ? 1 : fh_thr);
+    t->floor_l = (uint16_t)(fl_thr < 1 ? 1 : fl_thr);
+}
+
+/* Means over each cell's 3 x 3 neighbourhood (cut at the edges) of cell
+ * sums of a bw x bh area in cells of C pixels. */
+static void window_means(const uint32_t *sum_h, const uint32_t *sum_l, uint32_t W, uint32_t H,
+                         uint32_t C, uint32_t bw, uint32_t bh, uint16_t *mh, uint16_t *ml)
+{
+    for (uint32_t y = 0; y < H; y++)
+        for (uint32_t x = 0; x < W; x++) {
+            uint64_t sh = 0, sl = 0, px = 0;
+            for (uint32_t yy = y ? y - 1 : 0; yy <= y + 1 && yy < H; yy++)
+                for (uint32_t xx = x ? x - 1 : 0; xx <= x + 1 && xx < W; xx++) {
+                    size_t i = (size_t)yy * W + xx;
+                    uint32_t cw = bw - xx * C < C ? bw - xx * C : C;
+                    uint32_t ch = bh - yy * C < C ? bh - yy * C : C;
+                    sh += sum_h[i];
+                    sl += sum_l[i];
+                    px += (uint64_t)cw * ch;
+                }
+            size_t i = (size_t)y * W + x;
+            mh[i] = (uint16_t)((sh + px / 2) / px);
+            ml[i] = (uint16_t)((sl + px / 2) / px);
+        }
+}
+
+/* Detector blur correlates neighbours: a window counts for half its pixels. */
+static double window_pixels(uint32_t C)
+{
+    return 9.0 * C * C * 0.5;
+}
+
+int lscan__material_finish(struct lscan__material *m, const lscan__kernels *k, const lscan__fine *f,
+                           const lscan_box *box)
+{
+    if (!m || !m->active) return LSCAN_OK;
+    const uint32_t W = m->ccols, H = m->crows, C = m->cell;
+    const size_t n = (size_t)W * H;
+    m->map = malloc(n ? n : 1);
+    m->mh = malloc((n ? n : 1) * sizeof *m->mh);
+    m->ml = malloc((n ? n : 1) * sizeof *m->ml);
+    lscan__mat_table *t = malloc(sizeof *t);
+    if (!m->map || !m->mh || !m->ml || !t) {
+        free(t);
+        return LSCAN_ERR_NO_MEMORY;
+    }
+    window_means(f->cell_sum, m->cell_low, W, H, C, box->x1 - box->x0, box->y1 - box->y0, m->mh,
+                 m->ml);
+    make_table(m->cal, &m->high, &m->clow, window_pixels(C), t);
+    k->classify(m->mh, m->ml, n, t, m->map);
+    free(t);
+    m->status = LSCAN_OK;
+    return LSCAN_OK;
+}
+
+void lscan__material_free(struct lscan__material *m)
+{
+    if (!m) return;
+    free(m->row_gain);
+    free(m->row_off);
+    free(m->row_thr);
+    free(m->abuf);
+    free(m->colacc);
+    free(m->cell_low);
+    free(m->map);
+    free(m->mh);
+    free(m->ml);
+    free(m);
+}
+
+LSCAN_API int lscan_analysis_materials(const lscan_analysis *a, const uint8_t **map, uint32_t *cols,
+                                       uint32_t *rows, uint32_t *cell_px)
+{
+    if (map) *map = NULL;
+    if (cols) *cols = 0;
+    if (rows) *rows = 0;
+    if (cell_px) *cell_px = 0;
+    if (!a) return LSCAN_ERR_INVALID_ARGUMENT;
+    const struct lscan__material *m = a->mat;
+    if (!m) return LSCAN_ERR_UNSUPPORTED;
+    if (m->status != LSCAN_OK || !m->map) return m->status ? m->status : LSCAN_ERR_UNSUPPORTED;
+    if (map) *map = m->map;
+    if (cols) *cols = m->ccols;
+    if (rows) *rows = m->crows;
+    if (cell_px) *cell_px = m->cell;
+    return LSCAN_OK;
+}
+
+LSCAN_API const uint16_t *lscan_analysis_material_attenuation(const lscan_analysis *a,
+                                                              uint32_t plane)
+{
+    const struct lscan__material *m = a ? a->mat : NULL;
+    if (!m || !m->map || plane > 1) return NULL;
+    return plane ? m->ml : m->mh;
+}
+
+/* ---- the material map of a whole image ----------------------------------------- */
+
+struct lscan_material_map {
+    uint32_t cols, rows, cell;
+    uint8_t *map;
+    uint16_t *mh, *ml;
+};
+
+LSCAN_API int lscan_material_map_make(lscan_ctx *ctx, const lscan_image *img,
+                                      const lscan_materials *materials, uint32_t cell_px,
+                                      lscan_material_map **out)
+{
+    if (out) *out = NULL;
+    if (!ctx || !img || !materials || !out)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    if (cell_px < 1 || cell_px > 256)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "cell of %u pixels (1..256)", cell_px);
+    if (img->channels != 2)
+        return lscan__error(ctx, LSCAN_ERR_UNSUPPORTED, "material map: a single-energy image");
+    const lscan__matcal *cal = lscan__materials_find(materials, img->scanner);
+    if (!cal)
+        return lscan__error(ctx, LSCAN_ERR_CALIBRATION,
+                            "the material calibration knows no scanner '%s'",
+                            img->scanner[0] ? img->scanner : "(unnamed)");
+    const uint32_t W = img->width, H = img->height, C = cell_px;
+    const uint32_t cols = (W + C - 1) / C, rows = (H + C - 1) / C;
+    const size_t n = (size_t)cols * rows;
+    lscan__mem_need need = {.other = lscan__size_mul((size_t)W * H, 2 * sizeof(uint16_t))};
+    need.other = lscan__size_add(need.other, lscan__size_mul(n, 2 * 4 + 2 * 2 + 1));
+    int rc = lscan__mem_admit(ctx, &need, "material map of a %ux%u image", W, H);
+    if (rc) return rc;
+    uint16_t *ah = NULL, *al = NULL;
+    lscan__calib cb[2];
+    rc = lscan__dual_attenuation(ctx, img, &ah, &al, cb);
+    if (rc) return rc;
+    lscan_material_map *mm = calloc(1, sizeof *mm);
+    uint32_t *sh = calloc(n, sizeof *sh), *sl = calloc(n, sizeof *sl);
+    uint32_t *acc = malloc(((size_t)W + 1) * sizeof *acc);
+    lscan__mat_table *t = malloc(sizeof *t);
+    if (mm) {
+        mm->map = malloc(n);
+        mm->mh = malloc(n * sizeof *mm->mh);
+        mm->ml = malloc(n * sizeof *mm->ml);
+    }
+    if (!mm || !sh || !sl || !acc || !t || !mm->map || !mm->mh || !mm->ml) {
+        rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate the material map");
+        goto out;
+    }
+    const lscan__kernels *k = ctx->kernels ? ctx->kernels : lscan__kernels_ref();
+    for (uint32_t r = 0; r < rows; r++) {
+        uint32_t y0 = r * C, h = H - y0 < C ? H - y0 : C;
+        k->cells(ah + (size_t)y0 * W, W, W, h, C, acc, sh + (size_t)r * cols);
+        k->cells(al + (size_t)y0 * W, W, W, h, C, acc, sl + (size_t)r * cols);
+    }
+    window_means(sh, sl, cols, rows, C, W, H, mm->mh, mm->ml);
+    make_table(cal, &cb[0], &cb[1], window_pixels(C), t);
+    k->classify(mm->mh, mm->ml, n, t, mm->map);
+    mm->cols = cols, mm->rows = rows, mm->cell = C;
+    *out = mm;
+    mm = NULL;
+out:
+    free(ah);
+    free(al);
+    free(sh);
+    free(sl);
+    free(acc);
+    free(t);
+    lscan_material_map_free(mm);
+    return rc;
+}
+
+LSCAN_API void lscan_material_map_free(lscan_material_map *mm)
+{
+    if (!mm) return;
+    free(mm->map);
+    free(mm->mh);
+    free(mm->ml);
+    free(mm);
+}
+
+LSCAN_API const uint8_t *lscan_material_map_classes(const lscan_material_map *mm, uint32_t *cols,
+                                                    uint32_t *rows, uint32_t *cell_px)
+{
+    if (cols) *cols = mm ? mm->cols : 0;
+    if (rows) *rows = mm ? mm->rows : 0;
+    if (cell_px) *cell_px = mm ? mm->cell : 0;
+    return mm ? mm->map : NULL;
+}
+
+LSCAN_API const uint16_t *lscan_material_map_attenuation(const lscan_material_map *mm,
+                                                         uint32_t plane)
+{
+    if (!mm || plane > 1) return NULL;
+    return plane ? mm->ml : mm->mh;
+}
