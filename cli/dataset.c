@@ -117,16 +117,19 @@ bool dataset_read(const char *labels_path, struct dataset *ds)
         }
         s.path = join_dir(dir, fields[col_file]);
         s.subclass = strdup(col_sub >= 0 ? fields[col_sub] : "");
-        /* masks/<file name without extension>.png beside the labels. */
-        const char *base = strrchr(fields[col_file], '/');
-        base = base ? base + 1 : fields[col_file];
+        /* masks/<file name without extension>.png beside the image (beside the
+         * labels when the file names no folder), so that a labels file may
+         * list scans of several sets: ../other/x.png takes ../other/masks/x.png. */
         char mname[4200];
-        snprintf(mname, sizeof mname, "masks/%s", base);
+        const char *base = strrchr(fields[col_file], '/');
+        int dlen = base ? (int)(base - fields[col_file]) + 1 : 0;
+        base = base ? base + 1 : fields[col_file];
+        snprintf(mname, sizeof mname, "%.*smasks/%s", dlen, fields[col_file], base);
         char *dot = strrchr(mname, '.');
-        if (dot && dot > mname + 6) *dot = '\0';
+        if (dot && dot > mname + dlen + 6) *dot = '\0';
         /* A dual-energy pair in two files is listed by its NAME.high.png. */
         size_t ml = strlen(mname);
-        if (ml > 11 && strcmp(mname + ml - 5, ".high") == 0) mname[ml - 5] = '\0';
+        if (ml > (size_t)dlen + 11 && strcmp(mname + ml - 5, ".high") == 0) mname[ml - 5] = '\0';
         strncat(mname, ".png", sizeof mname - strlen(mname) - 1);
         char *mp = join_dir(dir, mname);
         struct stat st;

@@ -80,6 +80,8 @@ static uint32_t hist_pct_t(const uint32_t *h, uint64_t n, double q, uint16_t xor
  * line (row or column) of samples, from the image edge inwards. Robust
  * statistics: a column of the margin may cross a trailer's end in a few
  * rows and still be air. 16 lines of 48 samples are plenty. */
+/* A row whose air level is this far from its neighbours' is defective. */
+#define BAD_ROW_FRACTION 0.03f
 #define BAND_LINES 16
 #define LINE_SAMPLES 48
 struct band {
@@ -153,6 +155,8 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     c->row_gain = s->row_gain;
     c->row_off = s->row_off;
     c->row_thr = s->row_thr;
+    c->row_bad = s->row_bad;
+    memset(c->row_bad, 0, h);
     uint32_t bits = img->src_bits;
     c->quantum = bits >= 1 && bits < 16 ? 65535u / ((1u << bits) - 1u) : 1u;
     const uint32_t q = c->quantum;
@@ -325,6 +329,24 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
              * to a few percent. */
             if (fabsf((float)level[y] - i0) <= 0.08f * i0) valid[nvalid++] = level[y];
         }
+        /* A defective detector row (dead, or hot: an offset) stands out
+         * from the rows around it in the air, where gains agree within a
+         * few tenths of a percent: its signal is not a gain away from the
+         * truth, so its attenuation is taken from its neighbours. */
+        for (uint32_t y = 0; y < h; y++) {
+            uint16_t nb[6];
+            uint32_t k = 0;
+            for (long d = -3; d <= 3; d++) {
+                long yy = (long)y + d;
+                if (d && yy >= 0 && yy < (long)h && level[yy]) nb[k++] = level[yy];
+            }
+            if (k < 3 || !level[y]) continue;
+            float m = select_k(nb, k, k / 2);
+            if (fabsf((float)level[y] - m) > BAD_ROW_FRACTION * m) {
+                c->row_bad[y] = 1;
+                c->bad_rows++;
+            }
+        }
         if (nvalid > 0) {
             /* I0 is the median row's level; gains are relative to it. */
             float med = select_k(valid, nvalid, nvalid / 2);
@@ -393,7 +415,12 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
      * while an empty container's side walls (A ~ 0.1) still count. */
     if (lscan__deadline_passed(ctx)) return lscan__deadline_error(ctx, "calibration");
     double tau = 3.0 * c->air_noise;
-    if (tau < 0.02) tau = 0.02;
+    /* Quantised sources (8-bit exports): a display mapping may leave the
+     * walls only a few codes below air, and the quantised air shows no
+     * noise; two codes is still clear of a flat air band. */
+    double tau_min = c->quantum > 1 ? log((double)i0 / ((double)i0 - 2.0 * c->quantum)) : 0.02;
+    if (!(tau_min > 0) || tau_min > 0.02) tau_min = 0.02;
+    if (tau < tau_min) tau = tau_min;
     double et = exp(-tau);
     for (uint32_t y = 0; y < h; y++) {
         double lvl = (double)i0 * c->row_gain[y];

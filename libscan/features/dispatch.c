@@ -87,6 +87,7 @@ void lscan__features_ctx_release(lscan_ctx *ctx)
     free(s->row_count);
     free(s->row_level);
     free(s->row_valid);
+    free(s->row_bad);
     free(s->col_count16);
     free(s->col_count);
     free(s->samples);
@@ -142,6 +143,8 @@ int lscan__scratch_reserve(lscan_ctx *ctx, struct lscan__feat_scratch *s, uint32
         ok = ok && grow((void **)&s->row_level, &cap, height, sizeof *s->row_level);
         cap = 0;
         ok = ok && grow((void **)&s->row_valid, &cap, height, sizeof *s->row_valid);
+        cap = 0;
+        ok = ok && grow((void **)&s->row_bad, &cap, height, sizeof *s->row_bad);
         if (ok) s->rows_cap = height;
     }
     if (ok && (width > cols || !s->col_count)) {

@@ -158,6 +158,7 @@ struct lscan__feat_scratch {
     float *row_gain;
     uint32_t *row_count;
     uint16_t *row_level, *row_valid; /* per-row air levels (calibration) */
+    uint8_t *row_bad;                /* per-row defect flags (calibration) */
     size_t rows_cap;
     uint16_t *col_count16;
     uint32_t *col_count;
@@ -188,6 +189,9 @@ typedef struct lscan__calib {
     float *row_gain;   /* per-row gain, median 1 */
     int32_t *row_off;  /* round(2048 ln(I0 gain[y] / 65535)) */
     uint16_t *row_thr; /* transmission below which a pixel is "not air" (location) */
+    uint8_t *row_bad;  /* 1 for a defective detector row (dead or hot): its
+                          attenuation is taken from its neighbours */
+    uint32_t bad_rows;
 } lscan__calib;
 
 /* The fixed-point attenuation table: lut[v] = round(2048 ln(65535 / v))
@@ -314,22 +318,20 @@ float lscan__select_f(float *v, size_t n, size_t k);
 #define LSCAN__COL_BANDS 8 /* height bands of the per-column profiles */
 typedef struct lscan__fine {
     uint32_t cell;              /* cell side in pixels: tile / 8 */
+    uint16_t floor_thr;         /* the calibration's noise-floor threshold (Q4.11) */
     uint32_t ccols, crows;      /* cells over the box, the last ones cut */
     uint32_t *cell_sum;         /* crows * ccols sums of A, zeroed before the sweep */
-    uint16_t *cell_floor;       /* crows * ccols pixels at the noise floor, zeroed */
     uint64_t *row_seg;          /* box height * LSCAN__ROW_SEGS: sums of A per row and segment */
     uint64_t *col_band;         /* box width * LSCAN__COL_BANDS: sums per column and band */
     uint32_t seg_x[LSCAN__ROW_SEGS + 1];   /* segment edges along the box, pixels */
     uint32_t band_y[LSCAN__COL_BANDS + 1]; /* band edges, pixels (at cell rows) */
     uint8_t *band_of_cell_row;  /* crows */
     uint32_t *acc;              /* box width: scratch */
-    uint16_t *floor_acc;        /* box width: scratch */
 } lscan__fine;
 
-/* Adds `height` rows of attenuation (box rows y_off..) to the fine sums;
- * pixels with A >= floor_thr count as at the noise floor. */
+/* Adds `height` rows of attenuation (box rows y_off..) to the fine sums. */
 void lscan__fine_band(lscan__fine *f, const uint16_t *abuf, size_t stride, uint32_t width,
-                      uint32_t height, uint32_t y_off, uint16_t floor_thr);
+                      uint32_t height, uint32_t y_off);
 
 /* The residual features (residual.c): the scan's expected image from its own
  * structure and load, the residual against it in noise units, blobs, load

@@ -91,6 +91,16 @@ static int sweep(lscan_ctx *ctx, const lscan__kernels *k, const lscan_image *img
         bool has_next = y + h < bx->y1;
         k->attenuation(src0 + (size_t)(y - bx->y0) * img->stride, img->stride, bw, h + has_next,
                        lut, c->xor_mask, c->row_off + y, abuf, as);
+        /* A defective detector row takes its neighbours' attenuation (their
+         * mean, or the one it has at the band's edges). */
+        for (uint32_t i = 0; c->bad_rows && i < h + has_next; i++) {
+            if (!c->row_bad[y + i]) continue;
+            uint16_t *row = abuf + (size_t)i * as;
+            const uint16_t *up = i > 0 ? row - as : NULL,
+                           *dn = i + 1 < h + has_next ? row + as : NULL;
+            for (uint32_t x = 0; x < bw; x++)
+                row[x] = up && dn ? (uint16_t)((up[x] + dn[x] + 1) / 2) : up ? up[x] : dn ? dn[x] : row[x];
+        }
         /* The box's last row is its own "next" row: vertical differences
          * across the floor are 0. */
         if (!has_next)
@@ -101,7 +111,7 @@ static int sweep(lscan_ctx *ctx, const lscan__kernels *k, const lscan_image *img
                 row[x] = row[bw - 1];
         }
         k->tiles(abuf, as, bw, h, T, c->floor_thr, acc + (size_t)r * cols);
-        lscan__fine_band(fine, abuf, as, bw, h, y - bx->y0, c->floor_thr);
+        lscan__fine_band(fine, abuf, as, bw, h, y - bx->y0);
         lscan__material_band(mat, k, img, bx, y, h, lut); /* dual energy: the low plane */
     }
     return LSCAN_OK;
@@ -138,14 +148,14 @@ void lscan__analysis_need(const lscan_image *img, const lscan_box *box, uint32_t
     size_t n = sizeof(lscan_analysis) + h * sizeof(float);
     n = lscan__size_add(n, lscan__size_mul(nt, LSCAN__TILE_FEATURES * sizeof(float) +
                                                    sizeof(uint64_t)));
-    n = lscan__size_add(n, lscan__size_mul(cells, sizeof(uint32_t) + sizeof(uint16_t) + 1));
+    n = lscan__size_add(n, lscan__size_mul(cells, sizeof(uint32_t) + 1));
     n = lscan__size_add(n, lscan__size_mul(bh, LSCAN__ROW_SEGS * sizeof(uint64_t)));
     n = lscan__size_add(n, lscan__size_mul(bw, LSCAN__COL_BANDS * sizeof(uint64_t) +
-                                                   sizeof(uint32_t) + sizeof(uint16_t)));
+                                                   sizeof(uint32_t)));
     /* lscan__residual_features: five maps and scratch of floats, three of
      * bytes and three of labels, three integral images; lscan__plane_features:
      * the profiles and their scores. */
-    n = lscan__size_add(n, lscan__size_mul(cells, 7 * sizeof(float) + 3 + 3 * sizeof(uint32_t)));
+    n = lscan__size_add(n, lscan__size_mul(cells, 7 * sizeof(float) + 4 + 3 * sizeof(uint32_t)));
     n = lscan__size_add(n, lscan__size_mul((ccols + 1) * (crows + 1), 3 * sizeof(double)));
     n = lscan__size_add(n, lscan__size_mul(bh, (LSCAN__ROW_SEGS + 1) * sizeof(double)));
     n = lscan__size_add(n, lscan__size_mul(bw, (LSCAN__COL_BANDS + 1) * sizeof(double)));
@@ -162,12 +172,10 @@ void lscan__analysis_need(const lscan_image *img, const lscan_box *box, uint32_t
 static void fine_free(lscan__fine *f)
 {
     free(f->cell_sum);
-    free(f->cell_floor);
     free(f->row_seg);
     free(f->col_band);
     free(f->band_of_cell_row);
     free(f->acc);
-    free(f->floor_acc);
 }
 
 /* Allocates the fine sums of a bw x bh box with tiles of T pixels. */
@@ -179,14 +187,11 @@ static bool fine_alloc(lscan__fine *f, uint32_t bw, uint32_t bh, uint32_t T)
     f->crows = (bh + f->cell - 1) / f->cell;
     const size_t cells = (size_t)f->ccols * f->crows;
     f->cell_sum = calloc(cells, sizeof *f->cell_sum);
-    f->cell_floor = calloc(cells, sizeof *f->cell_floor);
     f->row_seg = calloc((size_t)bh * LSCAN__ROW_SEGS, sizeof *f->row_seg);
     f->col_band = calloc((size_t)bw * LSCAN__COL_BANDS, sizeof *f->col_band);
     f->band_of_cell_row = malloc(f->crows);
     f->acc = malloc((size_t)bw * sizeof *f->acc);
-    f->floor_acc = malloc((size_t)bw * sizeof *f->floor_acc);
-    if (!f->cell_sum || !f->cell_floor || !f->row_seg || !f->col_band || !f->band_of_cell_row ||
-        !f->acc || !f->floor_acc)
+    if (!f->cell_sum || !f->row_seg || !f->col_band || !f->band_of_cell_row || !f->acc)
         return false;
     for (uint32_t s = 0; s <= LSCAN__ROW_SEGS; s++)
         f->seg_x[s] = (uint32_t)((uint64_t)bw * s / LSCAN__ROW_SEGS);
@@ -258,6 +263,7 @@ static int analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_o
     uint64_t *tile_gx = malloc(nt * sizeof *tile_gx);
     lscan__fine fine;
     bool fine_ok = fine_alloc(&fine, bw, bh, T);
+    fine.floor_thr = c.floor_thr;
     if (!a->tile_feat || !a->row_gain || !tile_gx || !fine_ok) {
         free(tile_gx);
         fine_free(&fine);

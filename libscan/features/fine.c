@@ -1,6 +1,6 @@
 /* fine.c — sums finer than a tile, gathered by the sweep: per cell (an eighth of a tile) the sum
- * of A and the pixels at the noise floor, per pixel row the sum of A over each of the box's
- * length segments, per pixel column the sum over each of its height bands. */
+ * of A, per pixel row the sum of A over each of the box's length segments, per pixel column the
+ * sum over each of its height bands. */
 #include "features/feat.h"
 
 #include <string.h>
@@ -10,18 +10,16 @@
 #define FINE_BLOCK 16
 
 void lscan__fine_band(lscan__fine *f, const uint16_t *abuf, size_t stride, uint32_t width,
-                      uint32_t height, uint32_t y_off, uint16_t floor_thr)
+                      uint32_t height, uint32_t y_off)
 {
     const uint32_t C = f->cell;
     uint32_t *acc = f->acc; /* one cell row's column sums: C * 32767 < 2^32 */
-    uint16_t *fl = f->floor_acc; /* one cell row's floor counts per column (C <= 32) */
     for (uint32_t i0 = 0; i0 < height;) {
         /* The rows of this band that fall in one cell row. */
         const uint32_t yc = (y_off + i0) / C;
         uint32_t i1 = i0 + (C - (y_off + i0) % C);
         if (i1 > height) i1 = height;
         memset(acc, 0, width * sizeof *acc);
-        memset(fl, 0, width * sizeof *fl);
         for (uint32_t i = i0; i < i1; i++) {
             const uint16_t *row = abuf + (size_t)i * stride;
             uint64_t *seg = f->row_seg + (size_t)(y_off + i) * LSCAN__ROW_SEGS;
@@ -33,10 +31,8 @@ void lscan__fine_band(lscan__fine *f, const uint16_t *abuf, size_t stride, uint3
                 for (; x + FINE_BLOCK <= x1; x += FINE_BLOCK) {
                     const uint16_t *restrict r = row + x;
                     uint32_t *restrict a = acc + x;
-                    uint16_t *restrict g = fl + x;
                     for (uint32_t l = 0; l < FINE_BLOCK; l++) {
                         a[l] += r[l];
-                        g[l] += r[l] >= floor_thr;
                         lanes[l] += r[l];
                     }
                 }
@@ -45,22 +41,17 @@ void lscan__fine_band(lscan__fine *f, const uint16_t *abuf, size_t stride, uint3
                     rs += lanes[l];
                 for (; x < x1; x++) {
                     acc[x] += row[x];
-                    fl[x] += row[x] >= floor_thr;
                     rs += row[x];
                 }
                 seg[s] += rs;
             }
         }
         uint32_t *cs = f->cell_sum + (size_t)yc * f->ccols;
-        uint16_t *cf = f->cell_floor + (size_t)yc * f->ccols;
         for (uint32_t x = 0, cx = 0; x < width; cx++) {
-            uint32_t end = width - x < C ? width : x + C, s = 0, n = 0;
-            for (; x < end; x++) {
+            uint32_t end = width - x < C ? width : x + C, s = 0;
+            for (; x < end; x++)
                 s += acc[x];
-                n += fl[x];
-            }
             cs[cx] += s;
-            cf[cx] = (uint16_t)(cf[cx] + n);
         }
         /* Column profiles per height band: a cell row belongs to the band of
          * its first pixel row. */

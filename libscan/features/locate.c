@@ -157,6 +157,23 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
          * first row that is also dark just outside an end wall is the top of
          * the chassis, and the container's underside. */
         uint32_t m = bw / 20 > 8 ? bw / 20 : 8, g = 2;
+        /* A detector array mounted bottom-up shows the chassis above the
+         * container: rows dark just outside an end wall from the top of the
+         * run down are the chassis; the container starts below them. */
+        uint32_t top = y0;
+        for (int side = 0; side < 2; side++) {
+            uint32_t sx0 = side == 0 ? (x0 > m + g ? x0 - m - g : 0) : x0 + bw + g;
+            uint32_t sx1 =
+                side == 0 ? (x0 > g ? x0 - g : 0) : (x0 + bw + g + m < w ? x0 + bw + g + m : w);
+            if (sx1 <= sx0 + 3) continue;
+            uint32_t ym = y0 + bh * 3 / 10;
+            coverage(k, px + (size_t)y0 * stride + sx0, stride, sx1 - sx0, ym - y0, c,
+                     c->row_thr + y0, s->row_count + y0, s->col_count16, NULL);
+            uint32_t y = y0;
+            while (y < ym && (2 * s->row_count[y] >= sx1 - sx0 || c->row_bad[y]))
+                y++;
+            if (y < ym && y > top) top = y;
+        }
         for (int side = 0; side < 2; side++) {
             uint32_t sx0 = side == 0 ? (x0 > m + g ? x0 - m - g : 0) : x0 + bw + g;
             uint32_t sx1 =
@@ -166,11 +183,12 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
             coverage(k, px + (size_t)ym * stride + sx0, stride, sx1 - sx0, y1 - ym, c,
                      c->row_thr + ym, s->row_count + ym, s->col_count16, NULL);
             for (uint32_t y = ym; y < y1; y++)
-                if (2 * s->row_count[y] >= sx1 - sx0) {
+                if (2 * s->row_count[y] >= sx1 - sx0 && !c->row_bad[y]) {
                     y1 = y;
                     break;
                 }
         }
+        if (top > y0 && y1 > top + 16) y0 = top;
         *box = (lscan_box){x0, y0, x0 + bw, y1};
     }
     if (pitch_mm > 0) {

@@ -73,10 +73,29 @@ float lscan__select_f(float *v, size_t n, size_t k)
     return v[k];
 }
 
+static inline void cx(double *v, int i, int j)
+{
+    double lo = v[i] < v[j] ? v[i] : v[j], hi = v[i] < v[j] ? v[j] : v[i];
+    v[i] = lo;
+    v[j] = hi;
+}
+
+/* The median of 8 values by a sorting network (19 compare-exchanges), v
+ * reordered: the ring of a blob has 8 squares wherever it fits whole. */
+static double median8(double *v)
+{
+    static const uint8_t net[19][2] = {{0, 2}, {1, 3}, {4, 6}, {5, 7}, {0, 4}, {1, 5}, {2, 6},
+                                       {3, 7}, {0, 1}, {2, 3}, {4, 5}, {6, 7}, {2, 4}, {3, 5},
+                                       {1, 4}, {3, 6}, {1, 2}, {3, 4}, {5, 6}};
+    for (int k = 0; k < 19; k++)
+        cx(v, net[k][0], net[k][1]);
+    return 0.5 * (v[3] + v[4]);
+}
+
 /* The q-quantile (lower, q in [0, 1]) of v[0..n), n >= 1, reordering v. */
 static float quantile(float *v, size_t n, double q)
 {
-    return lscan__select_f(v, n, (size_t)(q * (double)(n - 1)));
+    return n ? lscan__select_f(v, n, (size_t)(q * (double)(n - 1))) : 0.0f;
 }
 
 /* sign(z) log(1 + |z|): keeps the order, tames the tails for a linear model. */
@@ -153,12 +172,15 @@ static uint32_t components(const uint8_t *on, uint32_t W, uint32_t H, uint32_t *
 /* Columns: end frames, posts and corrugation run the whole height. */
 #define COL_STRUCTURE_Q 0.3
 #define END_MARGIN_CM 20.0
-/* The deepest roof, floor and end structure a container build has, and the
+/* The deepest roof, floor and end structure a container build has (a
+ * reefer's machinery unit at the front end), and the
  * level step (A) that marks a row or column as structure. */
 #define ROOF_BAND_CM 25.0
 #define FLOOR_BAND_CM 35.0
-#define END_BAND_CM 30.0
+#define END_BAND_CM 60.0
 #define BAND_STEP_A 0.05
+#define END_STEP_A 0.15
+#define END_GAP_CM 10.0
 /* Margins beyond the last structure row or column: the roof is corrugated
  * (its wave reaches below the rows whose 20th percentile shows it) and the
  * end frames carry hardware; the floor's top is flat boards. */
@@ -225,24 +247,46 @@ static void structure(grid *g)
     uint32_t y0 = t, y1 = H - b;
     if (y1 <= y0 + 2) y0 = 0, y1 = H;
     uint32_t f1 = y0 + (uint32_t)(FREE_ROWS_CM / g->cm + 0.5);
+    if (f1 <= y0) f1 = y0 + 1; /* at least one row, whatever the pitch */
     if (f1 > y1) f1 = y1;
-    float *col = g->tmp, *Cx = g->Cx;
+    float *col = g->tmp, *Cx = g->Cx, *Ctop = g->tmp + W + H; /* Ctop: W */
     for (uint32_t x = 0; x < W; x++) {
         for (uint32_t y = y0; y < y1; y++)
             col[y - y0] = g->M[(size_t)y * W + x] - R[y];
         float c = quantile(col, y1 - y0, COL_STRUCTURE_Q);
+        float med = quantile(col, y1 - y0, 0.5);
         for (uint32_t y = y0; y < f1; y++)
             col[y - y0] = g->M[(size_t)y * W + x] - R[y];
         float top = quantile(col, f1 - y0, 0.5);
         Cx[x] = top < c ? top : c;
+        Ctop[x] = top > med ? top : med; /* for the end bands */
     }
     for (uint32_t y = 0; y < H; y++)
         for (uint32_t x = 0; x < W; x++)
             g->r2[(size_t)y * W + x] = g->M[(size_t)y * W + x] - R[y] - Cx[x];
-    /* End bands: the end frames and door hardware. */
-    for (uint32_t i = 0; i < end_max && i < W / 3; i++) {
-        if (Cx[i] > BAND_STEP_A) l = i + 1 + m_end;
-        if (Cx[W - 1 - i] > BAND_STEP_A) r = i + 1 + m_end;
+    /* End bands: the end frames, door hardware and a reefer's machinery
+     * unit, read as the higher of the median under the roof and the median
+     * down the column (the unit is not uniform down its height, so the
+     * column structure misses parts of it). */
+    /* From each end, the columns standing END_STEP_A above the walls with
+     * gaps of at most END_GAP_CM: contiguous structure, not the side walls'
+     * corrugation further in (0.05-0.1 A every 15-30 cm). */
+    const uint32_t gap_max = (uint32_t)(END_GAP_CM / g->cm + 0.5);
+    for (int side = 0; side < 2; side++) {
+        uint32_t last = 0, gap = 0;
+        bool any = false;
+        for (uint32_t i = 0; i < end_max && i < W / 3; i++) {
+            if (Ctop[side ? W - 1 - i : i] > END_STEP_A) {
+                last = i + 1;
+                any = true;
+                gap = 0;
+            } else if (++gap > gap_max) {
+                break;
+            }
+        }
+        uint32_t band = any ? last + m_end : 0;
+        if (side) r = band;
+        else l = band;
     }
     g->band_top = t, g->band_bottom = b, g->band_left = l, g->band_right = r;
 }
@@ -311,6 +355,7 @@ static void noise_model(grid *g, const lscan_analysis *a, const uint64_t *tile_g
 #define LOAD_MIN_A 0.05
 /* Components smaller than this are noise or structure remnants. */
 #define OBJECT_MIN_CM2 25.0
+#define SPECK_CM2 16.0
 /* A load this small (side view) in an otherwise empty container is the
  * load_in_empty class: a package, not a consignment. */
 #define SMALL_LOAD_CM2 25000.0
@@ -320,8 +365,7 @@ static void emptiness(grid *g, lscan_analysis *a, uint32_t *stack, uint32_t *siz
     const uint32_t W = g->W, H = g->H;
     uint32_t m = (uint32_t)(INNER_MARGIN_CM / g->cm + 0.5);
     if (m < 1) m = 1;
-    size_t inner = 0, on = 0;
-    double mass = 0;
+    size_t inner = 0;
     for (uint32_t y = 0; y < H; y++)
         for (uint32_t x = 0; x < W; x++) {
             size_t i = (size_t)y * W + x;
@@ -331,13 +375,27 @@ static void emptiness(grid *g, lscan_analysis *a, uint32_t *stack, uint32_t *siz
             if (thr < LOAD_MIN_A) thr = (float)LOAD_MIN_A;
             g->sig_on[i] = in && g->r2[i] > thr;
             inner += in;
-            on += g->sig_on[i];
-            if (g->sig_on[i]) mass += g->r2[i];
         }
-    const double cell_m2 = g->cm * g->cm * 1e-4;
+    /* Groups smaller than a speck (a few cm^2: a rivet, a structure
+     * remnant at a band's edge) are not load. */
+    uint32_t min_cells = (uint32_t)ceil(SPECK_CM2 / (g->cm * g->cm));
+    if (min_cells < 2) min_cells = 2;
     uint32_t n = components(g->sig_on, W, H, g->label, stack, sizes);
+    size_t on = 0;
+    double mass = 0;
+    for (size_t i = 0; i < (size_t)W * H; i++) {
+        if (!g->sig_on[i]) continue;
+        if (sizes[g->label[i] - 1] < min_cells) {
+            g->sig_on[i] = 0;
+            continue;
+        }
+        on++;
+        mass += g->r2[i];
+    }
+    const double cell_m2 = g->cm * g->cm * 1e-4;
     uint32_t objects = 0, largest = 0;
     for (uint32_t k = 0; k < n; k++) {
+        if (sizes[k] < min_cells) continue;
         if (sizes[k] * g->cm * g->cm >= OBJECT_MIN_CM2) objects++;
         if (sizes[k] > largest) largest = sizes[k];
     }
@@ -351,31 +409,37 @@ static void emptiness(grid *g, lscan_analysis *a, uint32_t *stack, uint32_t *siz
     f[LSCAN__IF_NO_LOAD] = on == 0 ? 1.0f : 0.0f;
 }
 
-/* One 3x3 pass over a W x H mask: dilation (any neighbour on) or erosion
- * (all on; cells off the grid count as off). */
-static void morph3(const uint8_t *src, uint8_t *dst, uint32_t W, uint32_t H, bool dilate)
+/* One 3x3 pass over a W x H mask, separably: dilation (any of the 3x3 on)
+ * or erosion (all on; cells off the grid count as off). `row` holds W bytes
+ * of scratch per pass row: the horizontal pass of a row goes to tmp first. */
+static void morph3(const uint8_t *src, uint8_t *dst, uint8_t *tmp, uint32_t W, uint32_t H,
+                   bool dilate)
 {
-    for (uint32_t y = 0; y < H; y++)
+    for (uint32_t y = 0; y < H; y++) {
+        const uint8_t *s = src + (size_t)y * W;
+        uint8_t *t = tmp + (size_t)y * W;
         for (uint32_t x = 0; x < W; x++) {
-            bool any = false, all = true;
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    long yy = (long)y + dy, xx = (long)x + dx;
-                    bool v = yy >= 0 && xx >= 0 && yy < H && xx < W &&
-                             src[(size_t)yy * W + (size_t)xx];
-                    any |= v;
-                    all &= v;
-                }
-            dst[(size_t)y * W + x] = dilate ? any : all;
+            uint8_t l = x > 0 ? s[x - 1] : 0, r = x + 1 < W ? s[x + 1] : 0;
+            t[x] = dilate ? (uint8_t)(l | s[x] | r) : (uint8_t)(l & s[x] & r);
         }
+    }
+    for (uint32_t y = 0; y < H; y++) {
+        const uint8_t *u = y > 0 ? tmp + (size_t)(y - 1) * W : NULL, *c = tmp + (size_t)y * W,
+                      *d = y + 1 < H ? tmp + (size_t)(y + 1) * W : NULL;
+        uint8_t *o = dst + (size_t)y * W;
+        for (uint32_t x = 0; x < W; x++) {
+            uint8_t a = u ? u[x] : 0, b = d ? d[x] : 0;
+            o[x] = dilate ? (uint8_t)(a | c[x] | b) : (uint8_t)(a & c[x] & b);
+        }
+    }
 }
 
 /* The load mask: significant cells closed by a 3x3 dilation then erosion,
  * so that a load's thin gaps and faint seams belong to it. */
-static void load_mask(grid *g, uint8_t *tmp)
+static void load_mask(grid *g, uint8_t *tmp, uint8_t *scratch)
 {
-    morph3(g->sig_on, tmp, g->W, g->H, true);
-    morph3(tmp, g->load, g->W, g->H, false);
+    morph3(g->sig_on, tmp, scratch, g->W, g->H, true);
+    morph3(tmp, g->load, scratch, g->W, g->H, false);
 }
 
 /* The load's own regularity: a regular load (pallets, sacks, bulk) has one
@@ -420,7 +484,7 @@ static void load_model(grid *g, lscan_analysis *a)
 
 /* --- Blobs: a square of cells against the ring of eight squares around it --------------- */
 
-static const uint32_t blob_cells[LSCAN__BLOB_SCALES] = {3, 6, 12, 24};
+static const uint32_t blob_cells[LSCAN__BLOB_SCALES] = {4, 6, 12, 24};
 
 /* Whether tile t's centre lies clear of the structure bands. */
 static bool tile_inner(const grid *g, const lscan_analysis *a, size_t t)
@@ -439,35 +503,47 @@ static void blobs(grid *g, lscan_analysis *a)
 {
     const uint32_t W = g->W, H = g->H, cols = a->cols, rows = a->rows, per = g->per;
     const size_t nt = (size_t)cols * rows, nf = LSCAN__TILE_FEATURES;
-    float *zmax = g->tmp, *zmin = zmax + nt, *exm = zmin + nt; /* 3 nt <= W*H + W + H */
+    /* zmax, zmin, exm: nt each; then the squares' grid (<= W*H / 4). */
+    float *zmax = g->tmp, *zmin = zmax + nt, *exm = zmin + nt;
     for (int s = 0; s < LSCAN__BLOB_SCALES; s++) {
-        const uint32_t k = blob_cells[s], step = k / 2 ? k / 2 : 1;
+        /* Squares overlap by half. */
+        const uint32_t k = blob_cells[s], step = k / 2;
         for (size_t t = 0; t < nt; t++) {
             zmax[t] = -INFINITY;
             zmin[t] = INFINITY;
             exm[t] = 0;
         }
-        for (uint32_t y = 0; y + k <= H; y += step)
-            for (uint32_t x = 0; x + k <= W; x += step) {
+        /* The squares' means on their grid (half a square apart), so that a
+         * square's ring is its grid neighbours two steps away. */
+        const uint32_t gw = W >= k ? (W - k) / step + 1 : 0, gh = H >= k ? (H - k) / step + 1 : 0;
+        float *B = zmax + 3 * nt;
+        for (uint32_t j = 0; j < gh; j++)
+            for (uint32_t i = 0; i < gw; i++)
+                B[(size_t)j * gw + i] =
+                    (float)(rect(g->I, W, i * step, j * step, i * step + k, j * step + k) /
+                            (double)(k * k));
+        for (uint32_t j = 0; j < gh; j++)
+            for (uint32_t i = 0; i < gw; i++) {
                 double ring[8];
                 int nr = 0;
-                for (int dy = -1; dy <= 1; dy++)
-                    for (int dx = -1; dx <= 1; dx++) {
-                        long yy = (long)y + dy * (long)k, xx = (long)x + dx * (long)k;
-                        if ((dx == 0 && dy == 0) || yy < 0 || xx < 0 || yy + k > H || xx + k > W)
-                            continue;
-                        ring[nr++] = rect(g->I, W, (uint32_t)xx, (uint32_t)yy, (uint32_t)xx + k,
-                                          (uint32_t)yy + k) /
-                                     (double)(k * k);
+                for (int dj = -2; dj <= 2; dj += 2)
+                    for (int di = -2; di <= 2; di += 2) {
+                        long jj = (long)j + dj, ii = (long)i + di;
+                        if ((di == 0 && dj == 0) || jj < 0 || ii < 0 || jj >= gh || ii >= gw) continue;
+                        ring[nr++] = B[(size_t)jj * gw + (size_t)ii];
                     }
                 if (nr < 5) continue;
-                double mean = rect(g->I, W, x, y, x + k, y + k) / (double)(k * k);
-                double med = lscan__median_d(ring, (size_t)nr);
-                for (int i = 0; i < nr; i++)
-                    ring[i] = fabs(ring[i] - med);
-                double mad = lscan__median_d(ring, (size_t)nr);
+                const uint32_t x = i * step, y = j * step;
+                double mean = B[(size_t)j * gw + i];
+                double med = nr == 8 ? median8(ring) : lscan__median_d(ring, (size_t)nr);
+                /* The ring's spread: its mean absolute deviation from the
+                 * median (robust enough, half the cost of a second median). */
+                double mad = 0;
+                for (int q = 0; q < nr; q++)
+                    mad += fabs(ring[q] - med);
+                mad /= nr;
                 size_t ci = (size_t)(y + k / 2) * W + (x + k / 2);
-                double spread = 1.4826 * mad + 2.0 * g->sig[ci] / (double)k + BLOB_SPREAD_FLOOR;
+                double spread = 1.25 * mad + 2.0 * g->sig[ci] / (double)k + BLOB_SPREAD_FLOOR;
                 double z = (mean - med) / spread;
                 size_t t = (size_t)((y + k / 2) / per) * cols + (x + k / 2) / per;
                 if (z > zmax[t]) {
@@ -478,7 +554,7 @@ static void blobs(grid *g, lscan_analysis *a)
             }
         /* Tiles, and the scan's extremes over the tiles whose centre lies
          * clear of the structure bands (their remnants are not cargo). */
-        float *sorted = g->tmp + 3 * nt;
+        float *sorted = zmax + 3 * nt; /* the grid is done with */
         size_t hot = 0, ni = 0;
         float lmax = 0;
         for (size_t t = 0; t < nt; t++) {
@@ -572,25 +648,22 @@ static void tiles(grid *g, lscan_analysis *a, const lscan__fine *fine, uint32_t 
 {
     const uint32_t W = g->W, H = g->H, cols = a->cols, rows = a->rows, per = g->per;
     const size_t nf = LSCAN__TILE_FEATURES;
-    /* Floor regions: cells with at least half their pixels at the floor. */
-    const uint32_t C = fine->cell;
-    const uint32_t bw = a->box.x1 - a->box.x0, bh = a->box.y1 - a->box.y0;
+    /* Floor regions: cells whose mean attenuation reaches the noise floor
+     * (every pixel of such a cell is at or near it). */
+    const float floor_a = (float)fine->floor_thr / LSCAN__A_ONE;
     uint8_t *on = g->sig_on; /* reused: the emptiness statistics are done */
-    uint64_t floor_px = 0;
-    for (uint32_t y = 0; y < H; y++)
-        for (uint32_t x = 0; x < W; x++) {
-            uint32_t cw = bw - x * C < C ? bw - x * C : C, ch = bh - y * C < C ? bh - y * C : C;
-            uint16_t fc = fine->cell_floor[(size_t)y * W + x];
-            floor_px += fc;
-            on[(size_t)y * W + x] = 2u * fc >= cw * ch;
-        }
+    size_t floor_cells = 0;
+    for (size_t i = 0; i < (size_t)W * H; i++) {
+        on[i] = g->M[i] >= floor_a;
+        floor_cells += on[i];
+    }
     uint32_t n = components(on, W, H, g->label, stack, sizes);
     uint32_t largest = 0;
     for (uint32_t k = 0; k < n; k++)
         if (sizes[k] > largest) largest = sizes[k];
     const double cell_cm2 = g->cm * g->cm;
     a->image_feat[LSCAN__IF_FLOOR_REGION] = (float)log1p(largest * cell_cm2);
-    a->image_feat[LSCAN__IF_FLOOR_FRAC] = (float)((double)floor_px / ((double)bw * bh));
+    a->image_feat[LSCAN__IF_FLOOR_FRAC] = (float)((double)floor_cells / ((double)W * H));
 
     float *rstd = g->tmp; /* nt: std of r2 within each tile */
     for (uint32_t tr = 0; tr < rows; tr++)
@@ -648,7 +721,7 @@ int lscan__residual_features(lscan_analysis *a, const lscan__fine *f, const uint
      * tile arrays (nt <= n). */
     const size_t tmp_n = 2 * n + 2 * ((size_t)W + H) + 8;
     float *fl = malloc((5 * n + tmp_n + W + H) * sizeof *fl);
-    uint8_t *u8 = calloc(3 * n, 1);
+    uint8_t *u8 = calloc(4 * n, 1);
     uint32_t *u32 = malloc(3 * n * sizeof *u32);
     double *d = malloc(3 * ni * sizeof *d);
     if (!fl || !u8 || !u32 || !d) {
@@ -686,7 +759,7 @@ int lscan__residual_features(lscan_analysis *a, const lscan__fine *f, const uint
     structure(&g);
     noise_model(&g, a, tile_gx, env);
     emptiness(&g, a, stack, sizes);
-    load_mask(&g, closing);
+    load_mask(&g, closing, closing + n);
     load_model(&g, a);
     integral(g.r2, NULL, W, H, g.I);
     integral(g.r4, g.load, W, H, g.IL);

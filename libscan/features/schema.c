@@ -38,15 +38,15 @@ static const struct feature_def tile_defs[LSCAN__TILE_FEATURES] = {
                                         "load's own rows and columns"},
     [LSCAN__TF_LOAD_RES_ABS] = {"load_res_abs", "mean |r5| over the tile's cells"},
     [LSCAN__TF_IN_LOAD] = {"in_load", "share of the tile's cells in the load mask"},
-    [LSCAN__TF_BLOB_Z] = {"blob_z6", "largest over the squares of 3x3 cells (~6 cm) centred in "
+    [LSCAN__TF_BLOB_Z] = {"blob_z8", "largest over the squares of 4x4 cells (~8 cm) centred in "
                                      "the tile of (mean r2 - median of the 8 squares around) / "
-                                     "(1.48 MAD of those 8 + 2 noise sigma + 0.005), as sign(z) "
+                                     "(1.25 mean |deviation| of those 8 + 2 noise sigma + 0.005), as sign(z) "
                                      "log(1 + |z|): a compact dense object"},
     [LSCAN__TF_BLOB_Z + 1] = {"blob_z12", "the same for squares of 6x6 cells (~12 cm)"},
     [LSCAN__TF_BLOB_Z + 2] = {"blob_z24", "the same for squares of 12x12 cells (~24 cm)"},
     [LSCAN__TF_BLOB_Z + 3] = {"blob_z48", "the same for squares of 24x24 cells (~48 cm)"},
-    [LSCAN__TF_BLOB_EX] = {"blob_ex6", "the excess A (mean - ring median) of the square that "
-                                       "gave blob_z6"},
+    [LSCAN__TF_BLOB_EX] = {"blob_ex8", "the excess A (mean - ring median) of the square that "
+                                       "gave blob_z8"},
     [LSCAN__TF_BLOB_EX + 1] = {"blob_ex12", "the excess A of the square that gave blob_z12"},
     [LSCAN__TF_BLOB_EX + 2] = {"blob_ex24", "the excess A of the square that gave blob_z24"},
     [LSCAN__TF_BLOB_EX + 3] = {"blob_ex48", "the excess A of the square that gave blob_z48"},
@@ -76,7 +76,7 @@ static const struct feature_def tile_defs[LSCAN__TILE_FEATURES] = {
     SCAN_Z(1, "max"),
     SCAN_Z(2, "res_mean"),
     SCAN_Z(3, "res_max"),
-    SCAN_Z(4, "blob_ex6"),
+    SCAN_Z(4, "blob_ex8"),
     SCAN_Z(5, "blob_ex12"),
     SCAN_Z(6, "blob_ex24"),
     SCAN_Z(7, "load_res_abs"),
@@ -98,16 +98,16 @@ static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
     [LSCAN__IF_FLOOR_REGION] = {"floor_region", "log(1 + area in cm^2 of the largest region of "
                                                 "cells at the noise floor): impenetrable"},
     [LSCAN__IF_FLOOR_FRAC] = {"floor_frac", "fraction of the box's pixels at the noise floor"},
-    [LSCAN__IF_BLOB_Z_MAX] = {"blob_z6_max", "largest tile blob_z6"},
+    [LSCAN__IF_BLOB_Z_MAX] = {"blob_z8_max", "largest tile blob_z8"},
     [LSCAN__IF_BLOB_Z_MAX + 1] = {"blob_z12_max", "largest tile blob_z12"},
     [LSCAN__IF_BLOB_Z_MAX + 2] = {"blob_z24_max", "largest tile blob_z24"},
     [LSCAN__IF_BLOB_Z_MAX + 3] = {"blob_z48_max", "largest tile blob_z48"},
-    [LSCAN__IF_BLOB_GAP] = {"blob_z6_gap", "largest tile blob_z6 - the 10th largest: one "
+    [LSCAN__IF_BLOB_GAP] = {"blob_z8_gap", "largest tile blob_z8 - the 10th largest: one "
                                            "unusual spot, not a whole load of them"},
     [LSCAN__IF_BLOB_GAP + 1] = {"blob_z12_gap", "the same for blob_z12"},
     [LSCAN__IF_BLOB_GAP + 2] = {"blob_z24_gap", "the same for blob_z24"},
     [LSCAN__IF_BLOB_GAP + 3] = {"blob_z48_gap", "the same for blob_z48"},
-    [LSCAN__IF_BLOB_HOT] = {"blob_z6_hot", "log(1 + tiles whose 6 cm blob z exceeds 6)"},
+    [LSCAN__IF_BLOB_HOT] = {"blob_z8_hot", "log(1 + tiles whose 8 cm blob z exceeds 6)"},
     [LSCAN__IF_BLOB_HOT + 1] = {"blob_z12_hot", "the same at 12 cm"},
     [LSCAN__IF_BLOB_HOT + 2] = {"blob_z24_hot", "the same at 24 cm"},
     [LSCAN__IF_BLOB_HOT + 3] = {"blob_z48_hot", "the same at 48 cm"},
@@ -151,7 +151,7 @@ static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
     SCAN_MAX(1, "max"),
     SCAN_MAX(2, "res_mean"),
     SCAN_MAX(3, "res_max"),
-    SCAN_MAX(4, "blob_ex6"),
+    SCAN_MAX(4, "blob_ex8"),
     SCAN_MAX(5, "blob_ex12"),
     SCAN_MAX(6, "blob_ex24"),
     SCAN_MAX(7, "load_res_abs"),
@@ -163,7 +163,7 @@ static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
     SCAN_GAP(1, "max"),
     SCAN_GAP(2, "res_mean"),
     SCAN_GAP(3, "res_max"),
-    SCAN_GAP(4, "blob_ex6"),
+    SCAN_GAP(4, "blob_ex8"),
     SCAN_GAP(5, "blob_ex12"),
     SCAN_GAP(6, "blob_ex24"),
     SCAN_GAP(7, "load_res_abs"),
@@ -175,7 +175,7 @@ static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
     SCAN_EDGE(1, "max"),
     SCAN_EDGE(2, "res_mean"),
     SCAN_EDGE(3, "res_max"),
-    SCAN_EDGE(4, "blob_ex6"),
+    SCAN_EDGE(4, "blob_ex8"),
     SCAN_EDGE(5, "blob_ex12"),
     SCAN_EDGE(6, "blob_ex24"),
     SCAN_EDGE(7, "load_res_abs"),

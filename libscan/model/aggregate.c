@@ -16,7 +16,7 @@ int lscan__aggregate_tiles(const double *logits, uint32_t cols, uint32_t rows, d
 {
     size_t n = (size_t)cols * rows;
     if (n == 0) return LSCAN_ERR_INVALID_ARGUMENT;
-    double top[LSCAN__TOPK];
+    double top[LSCAN__GAP_RANK];
     size_t ntop = 0;
     double mx = -INFINITY;
     size_t hot_count = 0;
@@ -24,10 +24,10 @@ int lscan__aggregate_tiles(const double *logits, uint32_t cols, uint32_t rows, d
         double z = clamp_logit(logits[i]);
         if (z > mx) mx = z;
         if (z > hot) hot_count++;
-        /* Keep the k largest in descending order (k is tiny). */
-        size_t j = ntop < LSCAN__TOPK ? ntop++ : LSCAN__TOPK;
-        if (j == LSCAN__TOPK && z <= top[LSCAN__TOPK - 1]) continue;
-        if (j == LSCAN__TOPK) j = LSCAN__TOPK - 1;
+        /* Keep the GAP_RANK largest in descending order (a handful). */
+        size_t j = ntop < LSCAN__GAP_RANK ? ntop++ : LSCAN__GAP_RANK;
+        if (j == LSCAN__GAP_RANK && z <= top[LSCAN__GAP_RANK - 1]) continue;
+        if (j == LSCAN__GAP_RANK) j = LSCAN__GAP_RANK - 1;
         while (j > 0 && top[j - 1] < z) {
             top[j] = top[j - 1];
             j--;
@@ -35,7 +35,8 @@ int lscan__aggregate_tiles(const double *logits, uint32_t cols, uint32_t rows, d
         top[j] = z;
     }
     double topsum = 0;
-    for (size_t i = 0; i < ntop; i++) topsum += top[i];
+    size_t nk = ntop < LSCAN__TOPK ? ntop : LSCAN__TOPK;
+    for (size_t i = 0; i < nk; i++) topsum += top[i];
 
     /* Largest 4-connected group of hot tiles, by flood fill with an explicit stack. */
     size_t blob = 0;
@@ -75,7 +76,8 @@ int lscan__aggregate_tiles(const double *logits, uint32_t cols, uint32_t rows, d
         free(stack);
     }
     agg[LSCAN__AGG_MAX] = mx;
-    agg[LSCAN__AGG_TOPK] = topsum / (double)ntop;
+    agg[LSCAN__AGG_TOPK] = topsum / (double)nk;
+    agg[LSCAN__AGG_GAP] = mx - top[ntop - 1];
     agg[LSCAN__AGG_HOT_COUNT] = log1p((double)hot_count);
     agg[LSCAN__AGG_HOT_BLOB] = log1p((double)blob);
     return LSCAN_OK;

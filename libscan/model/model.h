@@ -16,9 +16,11 @@ enum {
     LSCAN__AGG_TOPK,      /* mean of the 5 largest tile logits */
     LSCAN__AGG_HOT_COUNT, /* log(1 + tiles over the expert's hot threshold) */
     LSCAN__AGG_HOT_BLOB,  /* log(1 + largest 4-connected group of hot tiles) */
+    LSCAN__AGG_GAP,       /* largest tile logit - the 10th largest: one spot, not a busy load */
     LSCAN__AGG_COUNT
 };
 #define LSCAN__TOPK 5
+#define LSCAN__GAP_RANK 10
 /* Logits are clamped so one extreme tile cannot dominate a standardised feature. */
 #define LSCAN__LOGIT_CLAMP 30.0
 

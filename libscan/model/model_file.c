@@ -25,12 +25,10 @@ const int lscan__expert_class[LSCAN__EXPERTS] = {
 
 /* "<class>_tile_<aggregate>", in expert order then aggregate order. */
 static const char *const agg_names[LSCAN__EXPERTS * LSCAN__AGG_COUNT] = {
-    "dense_object_tile_max", "dense_object_tile_top5", "dense_object_tile_hot_count", "dense_object_tile_hot_blob",
-    "impenetrable_tile_max", "impenetrable_tile_top5", "impenetrable_tile_hot_count", "impenetrable_tile_hot_blob",
-    "hidden_compartment_tile_max", "hidden_compartment_tile_top5", "hidden_compartment_tile_hot_count",
-    "hidden_compartment_tile_hot_blob",
-    "anomalous_mass_tile_max", "anomalous_mass_tile_top5", "anomalous_mass_tile_hot_count", "anomalous_mass_tile_hot_blob",
-    "load_in_empty_tile_max", "load_in_empty_tile_top5", "load_in_empty_tile_hot_count", "load_in_empty_tile_hot_blob",
+#define AGG(e) e "_tile_max", e "_tile_top5", e "_tile_hot_count", e "_tile_hot_blob", e "_tile_gap"
+    AGG("dense_object"), AGG("impenetrable"), AGG("hidden_compartment"), AGG("anomalous_mass"),
+    AGG("load_in_empty"),
+#undef AGG
 };
 
 uint64_t lscan__fnv1a(uint64_t h, const void *data, size_t n)

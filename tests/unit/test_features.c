@@ -47,7 +47,7 @@ Test(features, schema_names_definitions_and_hash)
     cr_expect_neq(lscan_feature_schema_hash(0), lscan_feature_schema_hash(1));
     cr_expect_eq(lscan_feature_schema_hash(9), 0u);
     cr_expect_str_eq(lscan_feature_name(LSCAN_FEATURES_TILE, 0), "mean");
-    cr_expect_str_eq(lscan_feature_name(LSCAN_FEATURES_TILE, 7), "floor_frac");
+    cr_expect_str_eq(lscan_feature_name(LSCAN_FEATURES_TILE, LSCAN__TF_FLOOR_FRAC), "floor_frac");
 }
 
 /* ---- kernels: every ISA against the reference ---------------------------- */
@@ -366,7 +366,7 @@ static lscan_image *constructed(lscan_ctx *ctx, uint16_t *px)
 
 /* The fixed-point attenuation the library must produce: written out from
  * its definition, not through the library's table. */
-static __attribute__((unused)) double a_fp(uint16_t v)
+static double a_fp(uint16_t v)
 {
     long l = lround(2048.0 * log(65535.0 / (v ? (double)v : 0.5)));
     long off = lround(2048.0 * log(60000.0 / 65535.0));
@@ -374,7 +374,124 @@ static __attribute__((unused)) double a_fp(uint16_t v)
     return (double)(a < 0 ? 0 : a > 32767 ? 32767 : a);
 }
 
-/* NEW_FEATURE_TESTS */
+/* The residual stage on the constructed scan: the plain box is an empty
+ * container (its structure levels are the interior's 0.5), so r2 is the
+ * block (2.5) and the floor quarter (A0 - 0.5) and nothing else. Cells are a
+ * tile / 8 = 4 px (1.875 cm): the block is 8 x 8 cells, the floor 4 x 4. */
+Test(features, residual_emptiness_and_floor_regions_hand_computed)
+{
+    lscan_ctx *ctx = lscan_ctx_new();
+    uint16_t *px = malloc(CW * CH * 2);
+    lscan_image *img = constructed(ctx, px);
+    lscan_analyze_options o;
+    lscan_analyze_options_init(&o);
+    o.pitch_mm = 4.6875f;
+    lscan_analysis *a = NULL;
+    cr_assert_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    const double A05 = a_fp(v05) / 2048.0, A3 = a_fp(v3) / 2048.0, A0 = a_fp(0) / 2048.0;
+    const double cell_cm2 = 1.875 * 1.875;
+    const float *im = lscan_analysis_image_features(a);
+    /* No structure band: every row and column is at the walls' level. */
+    cr_expect(a->band[0] == 0 && a->band[1] == 0 && a->band[2] == 0 && a->band[3] == 0);
+    cr_expect_float_eq(a->wall_level, (float)A05, 1e-5f);
+    /* Inner cells: 2 cells (4 cm) in from every edge: 71 x 46. */
+    cr_expect_float_eq(im[LSCAN__IF_LOADED_FRAC], (float)(80.0 / (71 * 46)), 1e-6f);
+    cr_expect_float_eq(im[LSCAN__IF_LARGEST_OBJECT], (float)log1p(64 * cell_cm2), 1e-5f);
+    cr_expect_float_eq(im[LSCAN__IF_OBJECTS], (float)log1p(2), 1e-6f);
+    cr_expect_float_eq(im[LSCAN__IF_SMALL_LOAD], (float)log1p(80 * cell_cm2), 1e-5f);
+    cr_expect_float_eq(im[LSCAN__IF_NO_LOAD], 0.0f, 0.0f);
+    double mass = (64 * (A3 - A05) + 16 * (A0 - A05)) * cell_cm2 * 1e-4 * 100;
+    cr_expect_float_eq(im[LSCAN__IF_LOAD_MASS], (float)log1p(mass), 1e-4f);
+    cr_expect_float_eq(im[LSCAN__IF_FLOOR_REGION], (float)log1p(16 * cell_cm2), 1e-5f);
+    cr_expect_float_eq(im[LSCAN__IF_FLOOR_FRAC], (float)(16.0 / (75 * 50)), 1e-7f);
+    /* Tiles: the block's tile holds r2 = A3 - A05 in every cell, a plain tile 0. */
+    uint32_t cols;
+    lscan_analysis_grid(a, &cols, NULL);
+    const float *tf = lscan_analysis_tile_features(a);
+    const float *t = tf + (2 * cols + 3) * LSCAN__TILE_FEATURES;
+    cr_expect_float_eq(t[LSCAN__TF_RES_MEAN], (float)(A3 - A05), 1e-5f);
+    cr_expect_float_eq(t[LSCAN__TF_RES_MAX], (float)(A3 - A05), 1e-5f);
+    cr_expect_float_eq(t[LSCAN__TF_IN_LOAD], 1.0f, 0.0f);
+    t = tf + (1 * cols + 1) * LSCAN__TILE_FEATURES;
+    cr_expect_float_eq(t[LSCAN__TF_RES_MEAN], 0.0f, 1e-6f);
+    cr_expect_float_eq(t[LSCAN__TF_IN_LOAD], 0.0f, 0.0f);
+    cr_expect_float_eq(t[LSCAN__TF_FLOOR_REGION], 0.0f, 0.0f);
+    t = tf + (4 * cols + 6) * LSCAN__TILE_FEATURES;
+    cr_expect_float_eq(t[LSCAN__TF_FLOOR_REGION], (float)log1p(16 * cell_cm2), 1e-5f);
+    lscan_analysis_free(a);
+    lscan_image_free(img);
+
+    /* Without the block and the floor quarter: an empty container. */
+    for (uint32_t y = 50; y < 250; y++)
+        for (uint32_t x = 50; x < 350; x++)
+            px[y * CW + x] = v05;
+    cr_assert_eq(lscan_image_wrap(ctx, px, CW, CH, CW * 2, 16, NULL, &img), LSCAN_OK);
+    cr_assert_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_OK);
+    im = lscan_analysis_image_features(a);
+    cr_expect_float_eq(im[LSCAN__IF_NO_LOAD], 1.0f, 0.0f);
+    cr_expect_float_eq(im[LSCAN__IF_LOADED_FRAC], 0.0f, 0.0f);
+    cr_expect_float_eq(im[LSCAN__IF_SMALL_LOAD], 0.0f, 0.0f);
+    lscan_analysis_free(a);
+    lscan_image_free(img);
+    free(px);
+    lscan_ctx_free(ctx);
+}
+
+/* Planes seen edge-on: the plain 300 x 200 box at A = 0.5 with a roof line
+ * (3 rows at A = 3 from box row 10), a 1-px row of A = 1.5 at box row 63
+ * over the whole length (a false ceiling), and a 1-px column of A = 1.5 over
+ * the whole height 107 px from the left end (a false wall, 50 cm in).
+ * Ridges: 1.5 - 0.5 in every segment and band; the roof line's rows 10-12
+ * all reach A3 - A05 at one of the two ridge widths, the first found wins. */
+Test(features, false_wall_and_ceiling_planes)
+{
+    lscan_ctx *ctx = lscan_ctx_new();
+    uint16_t *px = malloc(CW * CH * 2);
+    const uint16_t v15 = (uint16_t)lround(60000.0 * exp(-1.5)),
+                   v05l = (uint16_t)lround(60000.0 * exp(-0.5)),
+                   v3l = (uint16_t)lround(60000.0 * exp(-3.0));
+    for (uint32_t y = 0; y < CH; y++)
+        for (uint32_t x = 0; x < CW; x++) {
+            bool in = x >= 50 && x < 350 && y >= 50 && y < 250;
+            uint16_t v = !in ? 60000 : v05l;
+            if (in && (x == 50 + 107 || y == 50 + 63)) v = v15;
+            if (in && y >= 60 && y < 63) v = v3l;
+            px[y * CW + x] = v;
+        }
+    lscan_image *img = NULL;
+    cr_assert_eq(lscan_image_wrap(ctx, px, CW, CH, CW * 2, 16, NULL, &img), LSCAN_OK);
+    lscan_analyze_options o;
+    lscan_analyze_options_init(&o);
+    o.pitch_mm = 4.6875f;
+    lscan_analysis *a = NULL;
+    cr_assert_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    const float *im = lscan_analysis_image_features(a);
+    double rise = (a_fp(v15) - a_fp(v05l)) / 2048.0;
+    cr_expect_float_eq(im[LSCAN__IF_ROOF_PLANE], (float)log(rise + 0.01), 1e-5f);
+    cr_expect_float_eq(im[LSCAN__IF_ROOF_PLANE_M], (float)(53 * 4.6875 / 1000), 1e-6f);
+    /* The wall is found from both ends (107 px from the left, 192 from the
+     * right): equal scores, no asymmetry, the right end's distance. */
+    cr_expect_float_eq(im[LSCAN__IF_END_PLANE], (float)log(rise + 0.01), 1e-5f);
+    cr_expect_float_eq(im[LSCAN__IF_END_PLANE_ASYM], 0.0f, 1e-6f);
+    cr_expect_float_eq(im[LSCAN__IF_END_PLANE_M], (float)(192 * 4.6875 / 1000), 1e-6f);
+    /* The box is 94 cm high: from the floor (no line of its own) the roof
+     * line, 187 px up from the bottom row at row 12, is the strongest within
+     * 110 cm. */
+    double roof = (a_fp(v3l) - a_fp(v05l)) / 2048.0;
+    cr_expect_float_eq(im[LSCAN__IF_FLOOR_PLANE], (float)log(roof + 0.01), 1e-5f);
+    cr_expect_float_eq(im[LSCAN__IF_FLOOR_PLANE_M], (float)(187 * 4.6875 / 1000), 1e-6f);
+    lscan_analysis_free(a);
+    /* Any pitch the options accept: bands in pixels far outside the box. */
+    const float pitches[] = {1e-9f, 1000.0f};
+    for (int k = 0; k < 2; k++) {
+        o.pitch_mm = pitches[k];
+        cr_assert_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+        lscan_analysis_free(a);
+    }
+    lscan_image_free(img);
+    free(px);
+    lscan_ctx_free(ctx);
+}
 
 Test(features, options_and_arguments_are_checked)
 {
