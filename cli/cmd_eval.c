@@ -9,20 +9,21 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: scan eval --model MODEL --labels FILE [options]\n\n"
-            "Screens every scan of a labels file and reports the ROC area, the confusion\n"
-            "matrix at the model's threshold, detection per class and per difficulty, and\n"
-            "the release rate at the target detection rate.\n\n"
-            "  --model MODEL           model file\n"
-            "  --labels FILE           labels.csv (as written by `scan synth`)\n"
-            "  --threshold T           decision threshold instead of the model's\n"
-            "  --target-detection D    target for the release-rate figure (model's target)\n"
-            "  --roc-points N          ROC points to print (20)\n"
-            "  --json                  one JSON object instead of text\n"
-            "  --scores FILE           also write file,class,score,decision CSV\n"
-            "  --jobs N                threads (default: all cores)\n"
-            "  --cpu LIST              CPU features to use\n");
+    fprintf(f, "usage: scan eval --model MODEL --labels FILE [options]\n\n"
+               "Screens every scan of a labels file and reports the ROC area, the confusion\n"
+               "matrix at the model's threshold, detection per class and per difficulty, and\n"
+               "the release rate at the target detection rate.\n\n"
+               "  --model MODEL           model file\n"
+               "  --labels FILE           labels.csv (as written by `scan synth`)\n"
+               "  --threshold T           decision threshold instead of the model's\n"
+               "  --target-detection D    target for the release-rate figure (model's target)\n"
+               "  --roc-points N          ROC points to print (20)\n"
+               "  --materials FILE        dual energy: the material calibration (needed by a dual\n"
+               "                          model, which then screens the two-plane scans)\n"
+               "  --json                  one JSON object instead of text\n"
+               "  --scores FILE           also write file,class,score,decision CSV\n"
+               "  --jobs N                threads (default: all cores)\n"
+               "  --cpu LIST              CPU features to use\n");
 }
 
 struct job {
@@ -53,7 +54,8 @@ static const double bands[] = {0.0, 0.34, 0.67, 1.0000001};
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *model_path = NULL, *labels = NULL, *cpu = NULL, *scores_path = NULL;
+    const char *model_path = NULL, *labels = NULL, *cpu = NULL, *scores_path = NULL,
+               *materials_path = NULL;
     double threshold = -1, target = NAN;
     unsigned long long jobs = cli_cpu_count(), roc_points = 20;
     bool json = false;
@@ -72,6 +74,8 @@ int cmd_eval(int argc, char **argv)
         }
         i++;
         if (!strcmp(a, "--model")) model_path = v;
+        else if (!strcmp(a, "--materials"))
+            materials_path = v;
         else if (!strcmp(a, "--labels")) labels = v;
         else if (!strcmp(a, "--cpu")) cpu = v;
         else if (!strcmp(a, "--scores")) scores_path = v;
@@ -101,8 +105,17 @@ int cmd_eval(int argc, char **argv)
         lscan_ctx_free(ctx);
         return EXIT_USAGE;
     }
+    /* Dual energy: a dual model screens the two-plane scans with the calibration. */
+    lscan_materials *mats = NULL;
+    if (materials_path && (rc = lscan_materials_load(ctx, materials_path, &mats))) {
+        cli_ctx_error(ctx, rc);
+        lscan_model_free(model);
+        lscan_ctx_free(ctx);
+        return EXIT_USAGE;
+    }
     struct dataset ds;
     if (!dataset_read(labels, &ds)) {
+        lscan_materials_free(mats);
         lscan_model_free(model);
         lscan_ctx_free(ctx);
         return EXIT_USAGE;
@@ -111,6 +124,8 @@ int cmd_eval(int argc, char **argv)
     struct job j = {.ds = &ds, .model = model, .progress = isatty(2)};
     lscan_screen_options_init(&j.so);
     j.so.threshold = threshold;
+    j.so.materials = mats;
+    if (lscan_model_dual(model)) j.so.dual_model = model;
     j.scores = malloc(ds.n * sizeof *j.scores);
     j.status = malloc(ds.n * sizeof *j.status);
     int *classes = malloc(ds.n * sizeof *classes);
@@ -221,6 +236,7 @@ done:
     free(tpr);
     free(thr);
     dataset_free(&ds);
+    lscan_materials_free(mats);
     lscan_model_free(model);
     lscan_ctx_free(ctx);
     return status;

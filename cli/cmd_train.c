@@ -8,32 +8,35 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: scan train --labels FILE --out MODEL [options]\n\n"
-            "Trains the tile model (on tiles labelled by the masks/ beside the labels file)\n"
-            "and the image model, then chooses the decision threshold on validation scans\n"
-            "for the operating point below.\n\n"
-            "  --labels FILE           training scans: labels.csv as written by `scan synth`\n"
-            "  --validation FILE       validation scans (threshold and figures); without it a\n"
-            "                          deterministic --val-fraction of --labels is held out\n"
-            "  --val-fraction F        share held out when --validation is absent (0.2)\n"
-            "  --out MODEL             model file to write\n"
-            "  --target-detection D    share of the INSPECT validation scans that are not subtle\n"
-            "                          to flag (0.99)\n"
-            "  --target-subtle D       share of the subtle ones to flag (0.90)\n"
-            "  --subtle-difficulty F   difficulty from which a scan counts as subtle (0.67)\n"
-            "  --min-class-detection D share of every INSPECT class to flag (0.97)\n"
-            "  --l2 L                  L2 penalty on standardised weights (1.0)\n"
-            "  --tile-positive F       share of a tile in the mask to count it positive (0.3)\n"
-            "  --negatives N           clean tiles sampled per image (400)\n"
-            "  --hard-negatives N      then each clean image's N highest-scoring tiles join the\n"
-            "                          negatives for a second fit of each tile model (60; 0 = none)\n"
-            "  --name NAME             model name recorded in the file\n"
-            "  --training TEXT         one-line description of the training data\n"
-            "  --allow-failures        skip scans that cannot be read or analysed\n"
-            "  --jobs N                threads (default: all cores)\n"
-            "  --cpu LIST              CPU features to use (e.g. sse2, none)\n\n"
-            "For a reproducible model set OPENBLAS_NUM_THREADS=1.\n");
+    fprintf(
+        f,
+        "usage: scan train --labels FILE --out MODEL [options]\n\n"
+        "Trains the tile model (on tiles labelled by the masks/ beside the labels file)\n"
+        "and the image model, then chooses the decision threshold on validation scans\n"
+        "for the operating point below.\n\n"
+        "  --labels FILE           training scans: labels.csv as written by `scan synth`\n"
+        "  --materials FILE        dual energy: train a dual model on dual-energy scans with\n"
+        "                          this material calibration ('scan calibrate')\n"
+        "  --validation FILE       validation scans (threshold and figures); without it a\n"
+        "                          deterministic --val-fraction of --labels is held out\n"
+        "  --val-fraction F        share held out when --validation is absent (0.2)\n"
+        "  --out MODEL             model file to write\n"
+        "  --target-detection D    share of the INSPECT validation scans that are not subtle\n"
+        "                          to flag (0.99)\n"
+        "  --target-subtle D       share of the subtle ones to flag (0.90)\n"
+        "  --subtle-difficulty F   difficulty from which a scan counts as subtle (0.67)\n"
+        "  --min-class-detection D share of every INSPECT class to flag (0.97)\n"
+        "  --l2 L                  L2 penalty on standardised weights (1.0)\n"
+        "  --tile-positive F       share of a tile in the mask to count it positive (0.3)\n"
+        "  --negatives N           clean tiles sampled per image (400)\n"
+        "  --hard-negatives N      then each clean image's N highest-scoring tiles join the\n"
+        "                          negatives for a second fit of each tile model (60; 0 = none)\n"
+        "  --name NAME             model name recorded in the file\n"
+        "  --training TEXT         one-line description of the training data\n"
+        "  --allow-failures        skip scans that cannot be read or analysed\n"
+        "  --jobs N                threads (default: all cores)\n"
+        "  --cpu LIST              CPU features to use (e.g. sse2, none)\n\n"
+        "For a reproducible model set OPENBLAS_NUM_THREADS=1.\n");
 }
 
 struct job {
@@ -51,7 +54,7 @@ static void add_one(void *arg, size_t i, lscan_ctx *ctx)
     const struct sample *s = j->s[i];
     lscan_image *img = NULL, *mimg = NULL;
     uint8_t *mask = NULL;
-    int rc = lscan_image_load(ctx, s->path, NULL, &img);
+    int rc = cli_image_load(ctx, s->path, NULL, &img);
     if (!rc && s->mask_path) {
         lscan_load_options lo;
         lscan_load_options_init(&lo);
@@ -105,7 +108,7 @@ static bool held_out(const char *path, double fraction)
 
 int cmd_train(int argc, char **argv)
 {
-    const char *labels = NULL, *validation = NULL, *out = NULL, *cpu = NULL;
+    const char *labels = NULL, *validation = NULL, *out = NULL, *cpu = NULL, *materials_path = NULL;
     lscan_train_options o;
     lscan_train_options_init(&o);
     double val_fraction = 0.2;
@@ -128,6 +131,8 @@ int cmd_train(int argc, char **argv)
         if (!strcmp(a, "--labels")) labels = v;
         else if (!strcmp(a, "--validation")) validation = v;
         else if (!strcmp(a, "--out")) out = v;
+        else if (!strcmp(a, "--materials"))
+            materials_path = v;
         else if (!strcmp(a, "--cpu")) cpu = v;
         else if (!strcmp(a, "--name")) o.name = v;
         else if (!strcmp(a, "--training")) o.training = v;
@@ -171,9 +176,19 @@ int cmd_train(int argc, char **argv)
     j.tr = lscan_trainer_new();
     int status = EXIT_USAGE;
     lscan_ctx *ctx = cli_ctx_new(cpu);
+    lscan_materials *mats = NULL;
     if (!j.s || !j.split || !j.tr || !ctx) {
         cli_error("out of memory");
         goto done;
+    }
+    /* Dual energy: with a material calibration the model is a dual model. */
+    if (materials_path) {
+        int mrc = lscan_materials_load(ctx, materials_path, &mats);
+        if (mrc) {
+            cli_ctx_error(ctx, mrc);
+            goto done;
+        }
+        lscan_trainer_set_materials(j.tr, mats);
     }
     for (size_t i = 0; i < train.n; i++) {
         j.s[i] = &train.s[i];
@@ -216,6 +231,7 @@ int cmd_train(int argc, char **argv)
 done:
     lscan_ctx_free(ctx);
     lscan_trainer_free(j.tr);
+    lscan_materials_free(mats);
     free(j.s);
     free(j.split);
     dataset_free(&train);

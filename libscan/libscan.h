@@ -1027,6 +1027,11 @@ LSCAN_API int lscan_model_save(lscan_ctx *ctx, const lscan_model *model, const c
 
 LSCAN_API void lscan_model_free(lscan_model *model);
 
+/* 1 for a dual-energy model (trained with lscan_trainer_set_materials: its
+ * image models also read the material features; its file says "variant
+ * dual"), 0 otherwise. */
+LSCAN_API int lscan_model_dual(const lscan_model *model);
+
 /* The decision threshold on the INSPECT probability (0..1). */
 LSCAN_API double lscan_model_threshold(const lscan_model *model);
 
@@ -1048,6 +1053,19 @@ typedef struct lscan_screen_options {
     double threshold;    /* decision threshold; negative = the model's */
     uint32_t max_reasons;   /* reasons kept (default 5, at most 32) */
     uint32_t max_hot_tiles; /* hottest tiles kept (default 5, at most 32) */
+    /* Added with dual energy. A model trained on dual-energy scans
+     * (lscan_model_dual) that screens every two-plane image instead of the
+     * model passed to lscan_screen (its threshold replaces that model's);
+     * NULL (default): two-plane images are screened on their high-energy
+     * plane by that model. Borrowed: must outlive the screening. */
+    const lscan_model *dual_model;
+    /* The material calibration for two-plane images (borrowed; NULL: none):
+     * the analysis's material map (overlays, lscan_result_materials) and
+     * the dual model's material features. A dual model given an image whose
+     * scanner the calibration does not know (LSCAN_ERR_CALIBRATION), no
+     * calibration, or a low plane without signal (LSCAN_ERR_DUAL_MISMATCH)
+     * decides INSPECT with that status. */
+    const struct lscan_materials *materials;
 } lscan_screen_options;
 
 LSCAN_API void lscan_screen_options_init(lscan_screen_options *opts);
@@ -1105,6 +1123,13 @@ LSCAN_API const float *lscan_result_heatmap(const lscan_result *r, uint32_t *col
 LSCAN_API int lscan_result_container(const lscan_result *r, lscan_box *box);
 /* Image width and height (0 when the image could not be read). */
 LSCAN_API void lscan_result_image_size(const lscan_result *r, uint32_t *width, uint32_t *height);
+/* Dual energy: the material map of the scan's container box when it was
+ * screened with a material calibration (lscan_analysis_materials' layout:
+ * *cols x *rows cells of *cell_px pixels from the container box's top-left
+ * corner, lscan_result_container); LSCAN_ERR_UNSUPPORTED (and NULL) when
+ * there is none. Owned by the result. */
+LSCAN_API int lscan_result_materials(const lscan_result *r, const uint8_t **map, uint32_t *cols,
+                                     uint32_t *rows, uint32_t *cell_px);
 
 typedef enum lscan_stage {
     LSCAN_STAGE_DECODE = 0,
@@ -1132,6 +1157,15 @@ typedef enum lscan_split {
 
 LSCAN_API lscan_trainer *lscan_trainer_new(void);
 LSCAN_API void lscan_trainer_free(lscan_trainer *t);
+
+/* Dual energy: the trainer analyses every image with this material
+ * calibration (borrowed: it must outlive the trainer) and fits a dual-energy
+ * model, whose image models also read the material features. Images must
+ * be dual-energy pairs of scanners the calibration knows (others are
+ * refused with their status). Call before adding images
+ * (LSCAN_ERR_INVALID_ARGUMENT after). */
+LSCAN_API int lscan_trainer_set_materials(lscan_trainer *t,
+                                          const struct lscan_materials *materials);
 
 /* Analyses `img` and stores its features. `mask` (width*height bytes with
  * row stride `mask_stride`, non-zero = anomaly) labels tiles for the tile
@@ -1304,6 +1338,13 @@ LSCAN_API int lscan_batch_new(lscan_ctx *ctx, const lscan_model *model,
  * LSCAN_ERR_CANCELLED (the callback asked to stop; nothing was queued).
  * An unreadable file is not an error here: its result says why. */
 LSCAN_API int lscan_batch_submit_path(lscan_batch *b, const char *path, uint64_t *index);
+
+/* Queues a dual-energy pair stored as two files (lscan_image_load_dual; both
+ * paths copied); the callbacks get the high-energy path as the name. Returns
+ * as lscan_batch_submit_path. A missing file or sizes that differ give an
+ * INSPECT result with LSCAN_ERR_DUAL_MISMATCH. */
+LSCAN_API int lscan_batch_submit_pair(lscan_batch *b, const char *high_path, const char *low_path,
+                                      uint64_t *index);
 
 /* Queues an encoded image (PNG, JPEG, PNM) held in memory; `name` (copied,
  * may be NULL) is passed back to the callbacks. The buffer is borrowed: it

@@ -286,6 +286,10 @@ enum lscan__image_feature {
     LSCAN__IMAGE_FEATURES
 };
 
+/* Dual-energy material features (material.c): appended to the image
+ * features of a dual-energy model. */
+#define LSCAN__MATERIAL_FEATURES 10
+
 /* Load descriptors for commodity recognition (load.c). */
 #define LSCAN__LOAD_DESC 4
 
@@ -297,7 +301,9 @@ struct lscan_analysis {
     double calib_seconds; /* time spent calibrating and locating */
     float *row_gain;
     float *tile_feat; /* rows*cols*LSCAN__TILE_FEATURES */
-    float image_feat[LSCAN__IMAGE_FEATURES];
+    /* The image features, then the dual-energy material block (material.c;
+     * zeros without a material map), which only dual-energy models read. */
+    float image_feat[LSCAN__IMAGE_FEATURES + LSCAN__MATERIAL_FEATURES];
     float load_desc[LSCAN__LOAD_DESC]; /* load descriptors (load.c) */
     /* The container's own structure as the residual stage found it: the
      * roof, floor, left and right structure bands (cells), the cell side
@@ -352,6 +358,15 @@ typedef struct lscan__residual_maps {
     const uint8_t *load;  /* the load mask */
     uint32_t band_top, band_bottom, band_left, band_right; /* structure bands, cells */
 } lscan__residual_maps;
+
+/* The dual-energy material features (material.c) from the residual maps and
+ * the analysis's material map, into a->image_feat + LSCAN__IMAGE_FEATURES
+ * (zeros when there is no map). Names and definitions: lscan__material_
+ * feature_name / _definition. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */
+struct lscan__residual_maps;
+int lscan__material_features(const struct lscan__residual_maps *m, lscan_analysis *a);
+const char *lscan__material_feature_name(uint32_t i);
+const char *lscan__material_feature_definition(uint32_t i);
 
 /* Fills a->load_desc from the residual maps: what the load is, independent
  * of the container and the scanner. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */

@@ -412,3 +412,191 @@ LSCAN_API const uint16_t *lscan_material_map_attenuation(const lscan_material_ma
     if (!mm || plane > 1) return NULL;
     return plane ? mm->ml : mm->mh;
 }
+
+/* ---- material features for dual-energy models ------------------------------------ */
+
+enum {
+    MF_HEAVY_BLOB_Z,     /* largest significance of a compact increment that is heavy metal */
+    MF_HEAVINESS,        /* largest heaviness of a significant increment */
+    MF_STEEL_IN_ORGANIC, /* largest significance of a steel increment in an organic ring */
+    MF_ORGANIC_IN_STEEL, /* largest significance of an organic increment in a steel ring */
+    MF_HEAVY_FRAC,       /* shares of the load's resolvable cells per class */
+    MF_STEEL_FRAC,
+    MF_LIGHT_FRAC,
+    MF_ORGANIC_FRAC,
+    MF_RESOLVABLE_FRAC, /* share of the load's cells that are resolvable */
+    MF_HEAVY_CLUSTER,   /* log(1 + largest 4-connected group of heavy cells in the load) */
+    MF_COUNT
+};
+_Static_assert(MF_COUNT == LSCAN__MATERIAL_FEATURES, "material feature count");
+
+static const struct {
+    const char *name, *definition;
+} mf_defs[MF_COUNT] = {
+    {"mat_heavy_blob_z",
+     "largest significance (z) of a compact increment over its ring (squares "
+     "of 3, 6, 12 cells) whose low/high ratio is nearest the heavy-metal curve"},
+    {"mat_heaviness", "largest (R_steel - R) / (R_steel - R_heavy) of an increment with z >= 4: 0 "
+                      "steel-like, 1 lead-like"},
+    {"mat_steel_in_organic_z", "largest z of a steel increment whose ring is organic"},
+    {"mat_organic_in_steel_z", "largest z of an organic increment whose ring is steel"},
+    {"mat_heavy_frac", "share of the load's resolvable cells classified heavy metal"},
+    {"mat_steel_frac", "share of the load's resolvable cells classified steel"},
+    {"mat_light_frac", "share of the load's resolvable cells classified light inorganic"},
+    {"mat_organic_frac", "share of the load's resolvable cells classified organic"},
+    {"mat_resolvable_frac", "share of the load's cells whose material is resolvable"},
+    {"mat_heavy_cluster", "log(1 + cells) of the largest 4-connected group of heavy cells in the "
+                          "load"},
+};
+
+const char *lscan__material_feature_name(uint32_t i)
+{
+    return i < MF_COUNT ? mf_defs[i].name : NULL;
+}
+
+const char *lscan__material_feature_definition(uint32_t i)
+{
+    return i < MF_COUNT ? mf_defs[i].definition : NULL;
+}
+
+/* The class (0..3) whose calibrated ratio is nearest r at attenuation a, or
+ * -1 where the calibration has no curve; *heaviness as for MF_HEAVINESS. */
+static int nearest_class(const lscan__matcal *cal, double a, double r, double *heaviness)
+{
+    int b = (int)(a * LSCAN__A_ONE) >> LSCAN__MAT_BIN_SHIFT;
+    b = b < 0 ? 0 : b >= LSCAN__MAT_BINS ? LSCAN__MAT_BINS - 1 : b;
+    const double one = 1 << LSCAN__MAT_R_SHIFT;
+    int best = -1;
+    double dist = INFINITY;
+    for (int c = 0; c < LSCAN__MAT_CLASSES; c++) {
+        if (!cal->r[c][b]) continue;
+        double d = fabs(r - cal->r[c][b] / one);
+        if (d < dist) dist = d, best = c;
+    }
+    *heaviness = 0;
+    if (cal->r[2][b] && cal->r[3][b] && cal->r[2][b] > cal->r[3][b]) {
+        double h = (cal->r[2][b] / one - r) / ((cal->r[2][b] - cal->r[3][b]) / one);
+        *heaviness = h < -2 ? -2 : h > 3 ? 3 : h;
+    }
+    return best;
+}
+
+static double rect_sum(const double *I, uint32_t W, uint32_t x0, uint32_t y0, uint32_t x1,
+                       uint32_t y1)
+{
+    const size_t s = (size_t)W + 1;
+    return I[(size_t)y1 * s + x1] - I[(size_t)y0 * s + x1] - I[(size_t)y1 * s + x0] +
+           I[(size_t)y0 * s + x0];
+}
+
+int lscan__material_features(const struct lscan__residual_maps *rm, lscan_analysis *a)
+{
+    float *f = a->image_feat + LSCAN__IMAGE_FEATURES;
+    memset(f, 0, MF_COUNT * sizeof *f);
+    const struct lscan__material *m = a->mat;
+    if (!m || m->status != LSCAN_OK || !m->map) return LSCAN_OK;
+    const uint32_t W = rm->W, H = rm->H;
+    if (W != m->ccols || H != m->crows || W < 3 || H < 3) return LSCAN_OK;
+    const size_t n = (size_t)W * H, ni = ((size_t)W + 1) * ((size_t)H + 1);
+    double *Ih = calloc(ni, sizeof *Ih), *Il = calloc(ni, sizeof *Il);
+    uint32_t *stack = malloc(n * sizeof *stack);
+    uint8_t *seen = calloc(n, 1);
+    if (!Ih || !Il || !stack || !seen) {
+        free(Ih);
+        free(Il);
+        free(stack);
+        free(seen);
+        return LSCAN_ERR_NO_MEMORY;
+    }
+    /* Integral images of the cells' own means (not the 3 x 3 windows). */
+    const uint32_t C = m->cell, bw = a->box.x1 - a->box.x0, bh = a->box.y1 - a->box.y0;
+    for (uint32_t y = 0; y < H; y++)
+        for (uint32_t x = 0; x < W; x++) {
+            uint32_t cw = bw - x * C < C ? bw - x * C : C, ch = bh - y * C < C ? bh - y * C : C;
+            size_t i = (size_t)y * W + x, o = (size_t)(y + 1) * (W + 1) + x + 1;
+            double lo = (double)m->cell_low[i] / ((double)cw * ch) / LSCAN__A_ONE;
+            Ih[o] = rm->M[i] + Ih[o - 1] + Ih[o - W - 1] - Ih[o - W - 2];
+            Il[o] = lo + Il[o - 1] + Il[o - W - 1] - Il[o - W - 2];
+        }
+    /* Inside the load, away from the container's structure bands. */
+    const uint32_t x0 = rm->band_left, x1 = W > rm->band_right ? W - rm->band_right : 0;
+    const uint32_t y0 = rm->band_top, y1 = H > rm->band_bottom ? H - rm->band_bottom : 0;
+    static const uint32_t scales[3] = {3, 6, 12};
+    double heavy_z = 0, heaviness = 0, steel_org = 0, org_steel = 0;
+    for (int k = 0; k < 3; k++) {
+        const uint32_t s = scales[k];
+        if (x1 < x0 + 3 * s || y1 < y0 + 3 * s) continue;
+        for (uint32_t by = y0 + s; by + 2 * s <= y1; by++)
+            for (uint32_t bx = x0 + s; bx + 2 * s <= x1; bx++) {
+                size_t ci = (size_t)(by + s / 2) * W + bx + s / 2;
+                if (!rm->load[ci]) continue;
+                double nb = (double)s * s, nr = 8.0 * s * s;
+                double bh_ = rect_sum(Ih, W, bx, by, bx + s, by + s) / nb;
+                double bl_ = rect_sum(Il, W, bx, by, bx + s, by + s) / nb;
+                double rh =
+                    (rect_sum(Ih, W, bx - s, by - s, bx + 2 * s, by + 2 * s) - bh_ * nb) / nr;
+                double rl =
+                    (rect_sum(Il, W, bx - s, by - s, bx + 2 * s, by + 2 * s) - bl_ * nb) / nr;
+                double dh = bh_ - rh, dl = bl_ - rl;
+                if (!(dh > 0.05) || !(rh > 0.05)) continue;
+                /* Noise of the difference of two means, plus load texture. */
+                double sig = rm->sig[ci] * sqrt(1.0 / nb + 1.0 / nr) + 0.01;
+                double z = dh / sig;
+                if (z < 4) continue;
+                double hv, hr;
+                int inc = nearest_class(m->cal, dh, dl / dh, &hv);
+                int ring = nearest_class(m->cal, rh, rl / rh, &hr);
+                z = z > 1000 ? 1000 : z;
+                if (hv > heaviness) heaviness = hv;
+                if (inc == 3 && z > heavy_z) heavy_z = z;
+                if (inc == 2 && ring == 0 && z > steel_org) steel_org = z;
+                if (inc == 0 && ring == 2 && z > org_steel) org_steel = z;
+            }
+    }
+    /* Composition of the load, and the largest group of heavy cells. */
+    double cnt[LSCAN_MATERIAL_COUNT] = {0}, load = 0;
+    size_t cluster = 0;
+    for (uint32_t y = y0; y < y1; y++)
+        for (uint32_t x = x0; x < x1; x++) {
+            size_t i = (size_t)y * W + x;
+            if (!rm->load[i]) continue;
+            load++;
+            cnt[m->map[i]]++;
+            if (m->map[i] != LSCAN_MATERIAL_HEAVY || seen[i]) continue;
+            size_t sp = 0, size = 0;
+            stack[sp++] = (uint32_t)i;
+            seen[i] = 1;
+            while (sp) {
+                uint32_t t = stack[--sp], tx = t % W, ty = t / W;
+                size++;
+                uint32_t nb[4];
+                int q = 0;
+                if (tx > x0) nb[q++] = t - 1;
+                if (tx + 1 < x1) nb[q++] = t + 1;
+                if (ty > y0) nb[q++] = t - W;
+                if (ty + 1 < y1) nb[q++] = t + W;
+                for (int j = 0; j < q; j++)
+                    if (!seen[nb[j]] && rm->load[nb[j]] && m->map[nb[j]] == LSCAN_MATERIAL_HEAVY) {
+                        seen[nb[j]] = 1;
+                        stack[sp++] = nb[j];
+                    }
+            }
+            cluster = size > cluster ? size : cluster;
+        }
+    double res = load - cnt[LSCAN_MATERIAL_NONE];
+    f[MF_HEAVY_BLOB_Z] = (float)heavy_z;
+    f[MF_HEAVINESS] = (float)heaviness;
+    f[MF_STEEL_IN_ORGANIC] = (float)steel_org;
+    f[MF_ORGANIC_IN_STEEL] = (float)org_steel;
+    f[MF_HEAVY_FRAC] = res > 0 ? (float)(cnt[LSCAN_MATERIAL_HEAVY] / res) : 0.0f;
+    f[MF_STEEL_FRAC] = res > 0 ? (float)(cnt[LSCAN_MATERIAL_STEEL] / res) : 0.0f;
+    f[MF_LIGHT_FRAC] = res > 0 ? (float)(cnt[LSCAN_MATERIAL_LIGHT] / res) : 0.0f;
+    f[MF_ORGANIC_FRAC] = res > 0 ? (float)(cnt[LSCAN_MATERIAL_ORGANIC] / res) : 0.0f;
+    f[MF_RESOLVABLE_FRAC] = load > 0 ? (float)(res / load) : 0.0f;
+    f[MF_HEAVY_CLUSTER] = (float)log1p((double)cluster);
+    free(Ih);
+    free(Il);
+    free(stack);
+    free(seen);
+    return LSCAN_OK;
+}
