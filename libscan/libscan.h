@@ -853,8 +853,16 @@ LSCAN_API const float *lscan_analysis_image_features(const lscan_analysis *a);
 
 typedef enum lscan_feature_set {
     LSCAN_FEATURES_TILE = 0,
-    LSCAN_FEATURES_IMAGE = 1
+    LSCAN_FEATURES_IMAGE = 1,
+    /* Dual energy: the material features (docs/dual-energy.md), read by
+     * dual-energy models after the tile aggregates; all zero without a
+     * material map. lscan_analysis_material_features gives them. */
+    LSCAN_FEATURES_MATERIAL = 2
 } lscan_feature_set;
+
+/* lscan_feature_count(LSCAN_FEATURES_MATERIAL) floats (dual energy), owned
+ * by the analysis. */
+LSCAN_API const float *lscan_analysis_material_features(const lscan_analysis *a);
 
 /* Number of features in a set (0 for an unknown set). Thread-safe. */
 LSCAN_API uint32_t lscan_feature_count(uint32_t set);

@@ -436,7 +436,8 @@ static const struct {
     {"mat_heavy_blob_z",
      "largest significance (z) of a compact increment over its ring (squares "
      "of 3, 6, 12 cells) whose low/high ratio is nearest the heavy-metal curve"},
-    {"mat_heaviness", "largest (R_steel - R) / (R_steel - R_heavy) of an increment with z >= 4: 0 "
+    {"mat_heaviness", "largest (R_steel - R) / (R_steel - R_heavy) (clipped to -1..2) of an "
+                      "increment whose ratio is known within a quarter of the steel-lead gap: 0 "
                       "steel-like, 1 lead-like"},
     {"mat_steel_in_organic_z", "largest z of a steel increment whose ring is organic"},
     {"mat_organic_in_steel_z", "largest z of an organic increment whose ring is steel"},
@@ -476,9 +477,17 @@ static int nearest_class(const lscan__matcal *cal, double a, double r, double *h
     *heaviness = 0;
     if (cal->r[2][b] && cal->r[3][b] && cal->r[2][b] > cal->r[3][b]) {
         double h = (cal->r[2][b] / one - r) / ((cal->r[2][b] - cal->r[3][b]) / one);
-        *heaviness = h < -2 ? -2 : h > 3 ? 3 : h;
+        *heaviness = h < -1 ? -1 : h > 2 ? 2 : h;
     }
     return best;
+}
+
+/* Curve of class c (0..3) at attenuation a; 0 where not calibrated. */
+static double curve_at(const lscan__matcal *cal, int c, double a)
+{
+    int b = (int)(a * LSCAN__A_ONE) >> LSCAN__MAT_BIN_SHIFT;
+    b = b < 0 ? 0 : b >= LSCAN__MAT_BINS ? LSCAN__MAT_BINS - 1 : b;
+    return cal->r[c][b] / (double)(1 << LSCAN__MAT_R_SHIFT);
 }
 
 static double rect_sum(const double *I, uint32_t W, uint32_t x0, uint32_t y0, uint32_t x1,
@@ -537,15 +546,36 @@ int lscan__material_features(const struct lscan__residual_maps *rm, lscan_analys
                     (rect_sum(Ih, W, bx - s, by - s, bx + 2 * s, by + 2 * s) - bh_ * nb) / nr;
                 double rl =
                     (rect_sum(Il, W, bx - s, by - s, bx + 2 * s, by + 2 * s) - bl_ * nb) / nr;
-                double dh = bh_ - rh, dl = bl_ - rl;
+                double dh = bh_ - rh;
                 if (!(dh > 0.05) || !(rh > 0.05)) continue;
                 /* Noise of the difference of two means, plus load texture. */
                 double sig = rm->sig[ci] * sqrt(1.0 / nb + 1.0 / nr) + 0.01;
                 double z = dh / sig;
                 if (z < 4) continue;
+                /* What the increment is made of: beam hardening sets every
+                 * material's ratio by the total thickness the ray crosses, so
+                 * the blob's low attenuation is the ring's matter at the ring's
+                 * ratio carried to the blob's total, plus the increment at
+                 * its own ratio there: R_inc = (bl - R_ring(bh) rh) / dh, read
+                 * against the curves at bh. (At the increment's own thickness
+                 * a steel part behind thick cargo would read as lead.) */
                 double hv, hr;
-                int inc = nearest_class(m->cal, dh, dl / dh, &hv);
                 int ring = nearest_class(m->cal, rh, rl / rh, &hr);
+                double drift = 1.0;
+                if (ring >= 0) {
+                    double c0 = curve_at(m->cal, ring, rh), c1 = curve_at(m->cal, ring, bh_);
+                    if (c0 > 0 && c1 > 0) drift = c1 / c0;
+                }
+                double r_inc = (bl_ - rl * drift) / dh;
+                int inc = nearest_class(m->cal, bh_, r_inc, &hv);
+                /* Only an increment whose ratio is known well enough to tell
+                 * steel from lead counts: the error of r_inc (blob and ring
+                 * means at both energies, the low pulse ~1.5x noisier, plus
+                 * 0.01 of texture) within a quarter of the steel-lead gap. */
+                double sd = (rm->sig[ci] + 0.005) * sqrt(1.0 / nb + 1.0 / nr) + 0.01;
+                double sr = sd * sqrt(2.25 + r_inc * r_inc) / dh;
+                double gap = curve_at(m->cal, 2, bh_) - curve_at(m->cal, 3, bh_);
+                if (!(gap > 0) || sr > 0.25 * gap) continue;
                 z = z > 1000 ? 1000 : z;
                 if (hv > heaviness) heaviness = hv;
                 if (inc == 3 && z > heavy_z) heavy_z = z;
@@ -599,4 +629,9 @@ int lscan__material_features(const struct lscan__residual_maps *rm, lscan_analys
     free(stack);
     free(seen);
     return LSCAN_OK;
+}
+
+LSCAN_API const float *lscan_analysis_material_features(const lscan_analysis *a)
+{
+    return a ? a->image_feat + LSCAN__IMAGE_FEATURES : NULL;
 }
