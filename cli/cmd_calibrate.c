@@ -272,9 +272,9 @@ int cmd_calibrate(int argc, char **argv)
             else if (!strcmp(a, "--jobs")) {
                 if (!cli_parse_u64(a, v, 256, &jobs)) goto done;
             } else if (!strcmp(a, "--cell")) {
-                if (!cli_parse_u64(a, v, 256, &cell)) goto done;
+                if (!cli_parse_u64(a, v, 32, &cell)) goto done;
                 if (cell < 1) {
-                    cli_error("calibrate: --cell must be 1..256");
+                    cli_error("calibrate: --cell must be 1..32");
                     goto done;
                 }
             } else {

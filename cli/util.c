@@ -188,14 +188,22 @@ bool cli_dual_models(lscan_ctx *ctx, const char *model_path, const char *dual_pa
     const char *dp = dual_path ? dual_path : d, *mp = materials_path ? materials_path : m;
     bool ok = true;
     /* Beside the model both are optional (then two-plane images are screened
-     * on their high-energy plane); named ones must load. */
+     * on their high-energy plane): one that cannot be loaded there (a dual
+     * model of an older feature schema, say) is reported and left out; named
+     * ones must load. */
     if (mp && (materials_path || access(mp, R_OK) == 0)) {
         int rc = lscan_materials_load(ctx, mp, materials);
-        if (rc) cli_ctx_error(ctx, rc), ok = false;
+        if (rc) {
+            cli_ctx_error(ctx, rc);
+            ok = materials_path == NULL;
+        }
     }
     if (ok && dp && (dual_path || (access(dp, R_OK) == 0 && *materials))) {
         int rc = lscan_model_load(ctx, dp, dual);
-        if (rc) {
+        if (rc && !dual_path) {
+            cli_ctx_error(ctx, rc);
+            cli_error("%s: not used: two-plane scans are screened on their high-energy plane", dp);
+        } else if (rc) {
             cli_ctx_error(ctx, rc);
             ok = false;
         } else if (!lscan_model_dual(*dual)) {

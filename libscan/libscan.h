@@ -990,7 +990,7 @@ LSCAN_API const uint16_t *lscan_analysis_material_attenuation(const lscan_analys
 
 /* The material map of a whole dual-energy image, container or not (step
  * wedges, a vendor's own display): both planes calibrated against their own
- * air, cells of cell_px x cell_px pixels (1..256) from the top-left corner
+ * air, cells of cell_px x cell_px pixels (1..32) from the top-left corner
  * (the last ones cut), each classified from its 3 x 3 cells as in the
  * analysis. Errors: LSCAN_ERR_UNSUPPORTED (one plane), LSCAN_ERR_CALIBRATION
  * (scanner not in the calibration), LSCAN_ERR_DUAL_MISMATCH (blank or

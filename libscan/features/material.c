@@ -234,27 +234,61 @@ static void window_means(const uint32_t *sum_h, const uint32_t *sum_l, uint32_t 
                          uint32_t C, uint32_t bw, uint32_t bh, uint16_t *mh, uint16_t *ml,
                          uint8_t *edge)
 {
+    /* Separable: 3-wide sums (and extremes of the cells' own means) along
+     * each row into scratch, then 3-high along each column. 32 bits are
+     * enough: 9 cells of at most 32 x 32 pixels of at most 32767. */
+    const size_t n = (size_t)W * H;
+    uint32_t *rs = malloc(n * 3 * sizeof *rs);
+    float *rf = malloc(n * 3 * sizeof *rf);
+    if (!rs || !rf) { /* no scratch: no map (every cell an edge) */
+        free(rs);
+        free(rf);
+        memset(edge, 1, n);
+        memset(mh, 0, n * sizeof *mh);
+        memset(ml, 0, n * sizeof *ml);
+        return;
+    }
+    uint32_t *rsh = rs, *rsl = rs + n, *rpx = rs + 2 * n;
+    float *cm = rf, *rmin = rf + n, *rmax = rf + 2 * n;
+    for (uint32_t y = 0; y < H; y++) {
+        const uint32_t ch = bh - y * C < C ? bh - y * C : C;
+        for (uint32_t x = 0; x < W; x++) {
+            uint32_t cw = bw - x * C < C ? bw - x * C : C;
+            cm[(size_t)y * W + x] = (float)sum_h[(size_t)y * W + x] / (float)(cw * ch);
+        }
+        for (uint32_t x = 0; x < W; x++) {
+            uint32_t sh = 0, sl = 0, px = 0;
+            float lo = INFINITY, hi = -INFINITY;
+            for (uint32_t xx = x ? x - 1 : 0; xx <= x + 1 && xx < W; xx++) {
+                size_t i = (size_t)y * W + xx;
+                uint32_t cw = bw - xx * C < C ? bw - xx * C : C;
+                lo = cm[i] < lo ? cm[i] : lo;
+                hi = cm[i] > hi ? cm[i] : hi;
+                sh += sum_h[i];
+                sl += sum_l[i];
+                px += cw * ch;
+            }
+            size_t i = (size_t)y * W + x;
+            rsh[i] = sh, rsl[i] = sl, rpx[i] = px, rmin[i] = lo, rmax[i] = hi;
+        }
+    }
     for (uint32_t y = 0; y < H; y++)
         for (uint32_t x = 0; x < W; x++) {
-            uint64_t sh = 0, sl = 0, px = 0;
-            double lo = INFINITY, hi = -INFINITY;
-            for (uint32_t yy = y ? y - 1 : 0; yy <= y + 1 && yy < H; yy++)
-                for (uint32_t xx = x ? x - 1 : 0; xx <= x + 1 && xx < W; xx++) {
-                    size_t i = (size_t)yy * W + xx;
-                    uint32_t cw = bw - xx * C < C ? bw - xx * C : C;
-                    uint32_t ch = bh - yy * C < C ? bh - yy * C : C;
-                    double a = (double)sum_h[i] / ((double)cw * ch);
-                    lo = a < lo ? a : lo;
-                    hi = a > hi ? a : hi;
-                    sh += sum_h[i];
-                    sl += sum_l[i];
-                    px += (uint64_t)cw * ch;
-                }
+            uint32_t sh = 0, sl = 0, px = 0;
+            float lo = INFINITY, hi = -INFINITY;
+            for (uint32_t yy = y ? y - 1 : 0; yy <= y + 1 && yy < H; yy++) {
+                size_t i = (size_t)yy * W + x;
+                sh += rsh[i], sl += rsl[i], px += rpx[i];
+                lo = rmin[i] < lo ? rmin[i] : lo;
+                hi = rmax[i] > hi ? rmax[i] : hi;
+            }
             size_t i = (size_t)y * W + x;
             mh[i] = (uint16_t)((sh + px / 2) / px);
             ml[i] = (uint16_t)((sl + px / 2) / px);
-            edge[i] = hi - lo > (0.3 + 0.15 * (double)mh[i] / LSCAN__A_ONE) * LSCAN__A_ONE;
+            edge[i] = hi - lo > (0.3f + 0.15f * (float)mh[i] / LSCAN__A_ONE) * LSCAN__A_ONE;
         }
+    free(rs);
+    free(rf);
 }
 
 /* Cells on an edge are not resolvable. */
@@ -354,8 +388,8 @@ LSCAN_API int lscan_material_map_make(lscan_ctx *ctx, const lscan_image *img,
     if (!ctx || !img || !materials || !out)
         return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     lscan__error_clear(ctx);
-    if (cell_px < 1 || cell_px > 256)
-        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "cell of %u pixels (1..256)", cell_px);
+    if (cell_px < 1 || cell_px > 32)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "cell of %u pixels (1..32)", cell_px);
     if (img->channels != 2)
         return lscan__error(ctx, LSCAN_ERR_UNSUPPORTED, "material map: a single-energy image");
     const lscan__matcal *cal = lscan__materials_find(materials, img->scanner);
@@ -560,8 +594,10 @@ int lscan__material_features(const struct lscan__residual_maps *rm, lscan_analys
     for (int k = 0; k < 3; k++) {
         const uint32_t s = scales[k];
         if (x1 < x0 + 3 * s || y1 < y0 + 3 * s) continue;
-        for (uint32_t by = y0 + s; by + 2 * s <= y1; by++)
-            for (uint32_t bx = x0 + s; bx + 2 * s <= x1; bx++) {
+        /* Blobs a third of their side apart: every object meets one nearly whole. */
+        const uint32_t step = s / 3;
+        for (uint32_t by = y0 + s; by + 2 * s <= y1; by += step)
+            for (uint32_t bx = x0 + s; bx + 2 * s <= x1; bx += step) {
                 size_t ci = (size_t)(by + s / 2) * W + bx + s / 2;
                 if (!rm->load[ci]) continue;
                 double nb = (double)s * s, nr = 8.0 * s * s;
