@@ -371,8 +371,9 @@ Test(dual, calibration_classifies_noise_free_wedge_steps_and_its_file_round_trip
     uint8_t *a = tu_read_file(p1, &n1), *b = tu_read_file(p2, &n2);
     cr_assert(n1 == n2 && !memcmp(a, b, n1));
     lscan_materials *bad = NULL;
-    char *t = malloc(n1);
+    char *t = malloc(n1 + 1);
     memcpy(t, a, n1);
+    t[n1] = '\0';
     char *digit = strstr(t, "curve steel ") + 12;
     *digit = *digit == '1' ? '2' : '1';
     cr_expect_eq(lscan_materials_parse(ctx, t, n1, &bad), LSCAN_ERR_MODEL_CHECKSUM);
