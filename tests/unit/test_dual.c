@@ -311,7 +311,7 @@ Test(dual, pairs_load_from_one_or_two_files_and_mismatches_are_errors)
 
 /* ---- calibration, map, kernels ----------------------------------------------------------- */
 
-static lscan_materials *fit_from_wedges(lscan_ctx *ctx, uint64_t seed0, int n)
+static lscan_materials *fit_from_wedges_in(lscan_ctx *ctx, const char *world, uint64_t seed0, int n)
 {
     lscan_materials *m = lscan_materials_new();
     lscan_wedge_step *all = malloc(4096 * sizeof *all);
@@ -322,8 +322,7 @@ static lscan_materials *fit_from_wedges(lscan_ctx *ctx, uint64_t seed0, int n)
         by[k] = malloc(512 * sizeof **by);
     for (int i = 0; i < n; i++) {
         lscan_synth_truth *t;
-        lscan_image *img =
-            gen(ctx, "mosaic", 1, LSCAN_SYNTH_SCENE_STEP_WEDGE, 0, -1, seed0 + i, &t);
+        lscan_image *img = gen(ctx, world, 1, LSCAN_SYNTH_SCENE_STEP_WEDGE, 0, -1, seed0 + i, &t);
         size_t k = 0, got = 0;
         while (k < nn && strcmp(names[k], lscan_image_scanner(img)))
             k++;
@@ -343,6 +342,11 @@ static lscan_materials *fit_from_wedges(lscan_ctx *ctx, uint64_t seed0, int n)
         free(by[k]);
     free(all);
     return m;
+}
+
+static lscan_materials *fit_from_wedges(lscan_ctx *ctx, uint64_t seed0, int n)
+{
+    return fit_from_wedges_in(ctx, "mosaic", seed0, n);
 }
 
 Test(dual, calibration_classifies_noise_free_wedge_steps_and_its_file_round_trips)
@@ -611,4 +615,124 @@ Test(dual, pseudo_colour_of_known_materials)
     cr_expect_gt(c[2], d[2] + 60);
     cr_expect_str_eq(lscan_material_name(LSCAN_MATERIAL_HEAVY), "heavy");
     cr_expect_null(lscan_material_name(5));
+}
+
+/* ---- the dual model ---------------------------------------------------------------------- */
+
+Test(dual, a_dual_model_trains_round_trips_and_screens_two_plane_images_only_with_materials)
+{
+    lscan_ctx *ctx = lscan_ctx_new();
+    lscan_materials *mats = fit_from_wedges_in(ctx, "inland", 910, 6);
+    static const int classes[] = {LSCAN_CLASS_EMPTY,          LSCAN_CLASS_HOMOGENEOUS,
+                                  LSCAN_CLASS_BULK,           LSCAN_CLASS_MIXED,
+                                  LSCAN_CLASS_MACHINERY,      LSCAN_CLASS_DENSE_OBJECT,
+                                  LSCAN_CLASS_IMPENETRABLE,   LSCAN_CLASS_HIDDEN_COMPARTMENT,
+                                  LSCAN_CLASS_ANOMALOUS_MASS, LSCAN_CLASS_LOAD_IN_EMPTY};
+    lscan_trainer *t = lscan_trainer_new();
+    cr_assert_eq(lscan_trainer_set_materials(t, mats), LSCAN_OK);
+    lscan_synth_params p;
+    lscan_synth_params_init(&p);
+    p.world = (uint32_t)lscan_synth_world_find("inland");
+    p.dual = 1;
+    p.width = 480;
+    p.height = 240;
+    p.difficulty_max = 0.3f;
+    lscan_image *keep = NULL, *single = NULL;
+    int added = 0;
+    for (uint64_t seed = 1; seed <= 60 && added < 30; seed++) {
+        p.cls = classes[added % 10];
+        lscan_image *img;
+        lscan_synth_truth *truth;
+        cr_assert_eq(lscan_synth_generate(ctx, &p, 2000 + seed, &img, &truth), LSCAN_OK);
+        if (lscan__materials_find(mats, lscan_image_scanner(img))) {
+            lscan_train_sample smp;
+            lscan_train_sample_init(&smp);
+            smp.cls = p.cls;
+            smp.split = added < 20 ? LSCAN_SPLIT_TRAIN : LSCAN_SPLIT_VALIDATION;
+            smp.key = seed;
+            smp.mask = lscan_synth_truth_mask(truth);
+            smp.mask_stride = 480;
+            int rc = lscan_trainer_add_sample(t, ctx, img, &smp);
+            if (rc == LSCAN_OK)
+                added++;
+            else /* a scan the location cannot handle at this size: refused, not mis-learnt */
+                cr_expect_neq(rc, LSCAN_ERR_CALIBRATION, "%s", lscan_ctx_error_message(ctx));
+        }
+        if (!keep && lscan__materials_find(mats, lscan_image_scanner(img)))
+            keep = img;
+        else
+            lscan_image_free(img);
+        lscan_synth_truth_free(truth);
+    }
+    cr_assert_eq(added, 30);
+    /* Materials are set before adding, never after. */
+    cr_expect_eq(lscan_trainer_set_materials(t, mats), LSCAN_ERR_INVALID_ARGUMENT);
+    lscan_train_options o;
+    lscan_train_options_init(&o);
+    o.max_negative_tiles = 60;
+    lscan_model *m = NULL;
+    cr_assert_eq(lscan_trainer_fit(t, ctx, &o, &m), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    lscan_trainer_free(t);
+    cr_expect_eq(lscan_model_dual(m), 1);
+    /* write -> parse -> write: the same bytes, the variant line kept. */
+    const char *p1 = tu_path("dual1.model"), *p2 = tu_path("dual2.model");
+    cr_assert_eq(lscan_model_save(ctx, m, p1), LSCAN_OK);
+    lscan_model *back = NULL;
+    cr_assert_eq(lscan_model_load(ctx, p1, &back), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    cr_expect_eq(lscan_model_dual(back), 1);
+    cr_assert_eq(lscan_model_save(ctx, back, p2), LSCAN_OK);
+    size_t n1, n2;
+    uint8_t *a = tu_read_file(p1, &n1), *b = tu_read_file(p2, &n2);
+    cr_assert(n1 == n2 && !memcmp(a, b, n1));
+    cr_expect(strstr((const char *)a, "\nvariant dual 10\n") != NULL);
+    free(a);
+    free(b);
+    /* A two-plane image goes to the dual model, with its threshold and the material map. */
+    lscan_screen_options so;
+    lscan_screen_options_init(&so);
+    so.dual_model = back;
+    so.materials = mats;
+    lscan_result *r = NULL;
+    cr_assert_eq(lscan_screen(ctx, m, keep, &so, &r), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    cr_expect_float_eq(lscan_result_threshold(r), lscan_model_threshold(back), 0.0);
+    const uint8_t *map;
+    cr_expect_eq(lscan_result_materials(r, &map, NULL, NULL, NULL), LSCAN_OK);
+    cr_expect_not_null(map);
+    lscan_result_free(r);
+    /* Without the calibration a dual model cannot decide: INSPECT with the reason. */
+    so.materials = NULL;
+    cr_expect_eq(lscan_screen(ctx, m, keep, &so, &r), LSCAN_ERR_UNSUPPORTED);
+    cr_expect_eq(lscan_result_decision(r), LSCAN_INSPECT);
+    cr_expect(strstr(lscan_result_message(r), "dual-energy model") != NULL, "%s",
+              lscan_result_message(r));
+    lscan_result_free(r);
+    /* A scanner the calibration does not know: INSPECT, calibration. */
+    size_t st;
+    const uint16_t *p0 = lscan_image_pixels(keep, 0, &st), *p1b = lscan_image_pixels(keep, 1, NULL);
+    lscan_image *anon = NULL;
+    cr_assert_eq(lscan_image_wrap_dual(ctx, p0, p1b, lscan_image_width(keep),
+                                       lscan_image_height(keep), st * 2, st * 2, "elsewhere", NULL,
+                                       &anon),
+                 LSCAN_OK);
+    so.materials = mats;
+    cr_expect_eq(lscan_screen(ctx, m, anon, &so, &r), LSCAN_ERR_CALIBRATION);
+    cr_expect_eq(lscan_result_decision(r), LSCAN_INSPECT);
+    lscan_result_free(r);
+    /* A one-plane image is screened by the model given, never the dual one. */
+    cr_assert_eq(lscan_image_wrap(ctx, p0, lscan_image_width(keep), lscan_image_height(keep),
+                                  st * 2, 16, NULL, &single),
+                 LSCAN_OK);
+    lscan_screen_options_init(&so);
+    so.dual_model = back;
+    so.materials = mats;
+    cr_expect_eq(lscan_screen(ctx, m, single, &so, &r), LSCAN_ERR_UNSUPPORTED,
+                 "the dual model given as the main model still needs a map");
+    lscan_result_free(r);
+    lscan_image_free(single);
+    lscan_image_free(anon);
+    lscan_image_free(keep);
+    lscan_model_free(back);
+    lscan_model_free(m);
+    lscan_materials_free(mats);
+    lscan_ctx_free(ctx);
 }
