@@ -52,6 +52,13 @@ static void eval_one(void *arg, size_t i, lscan_ctx *ctx)
 
 static const double bands[] = {0.0, 0.34, 0.67, 1.0000001};
 
+/* A number for JSON: %.9g, or null when not finite. */
+static void json_number(char *buf, size_t n, double v)
+{
+    if (isfinite(v)) snprintf(buf, n, "%.9g", v);
+    else snprintf(buf, n, "null");
+}
+
 int cmd_eval(int argc, char **argv)
 {
     const char *model_path = NULL, *labels = NULL, *cpu = NULL, *scores_path = NULL,
@@ -180,11 +187,16 @@ int cmd_eval(int argc, char **argv)
     }
     static const char *band_names[3] = {"obvious", "moderate", "subtle"};
     if (json) {
-        printf("{\"scans\":%u,\"inspect\":%u,\"release\":%u,\"failed\":%zu,\"auc\":%.6f,\"threshold\":%.9g,"
+        /* JSON has no infinity: the strictest ROC point (failed scans score
+         * +inf) and an unreachable threshold print as null. */
+        char thr_s[32], tat_s[32];
+        json_number(thr_s, sizeof thr_s, m.threshold);
+        json_number(tat_s, sizeof tat_s, m.threshold_at_target);
+        printf("{\"scans\":%u,\"inspect\":%u,\"release\":%u,\"failed\":%zu,\"auc\":%.6f,\"threshold\":%s,"
                "\"tp\":%u,\"fn\":%u,\"fp\":%u,\"tn\":%u,\"detection\":%.6f,\"release_rate\":%.6f,"
-               "\"target_detection\":%.6f,\"threshold_at_target\":%.9g,\"release_at_target\":%.6f,\"per_class\":{",
-               m.n, m.n_inspect, m.n_release, failed, m.auc, m.threshold, m.tp, m.fn, m.fp, m.tn, m.detection,
-               m.release_rate, m.target_detection, m.threshold_at_target, m.release_at_target);
+               "\"target_detection\":%.6f,\"threshold_at_target\":%s,\"release_at_target\":%.6f,\"per_class\":{",
+               m.n, m.n_inspect, m.n_release, failed, m.auc, thr_s, m.tp, m.fn, m.fp, m.tn, m.detection,
+               m.release_rate, m.target_detection, tat_s, m.release_at_target);
         const char *sep = "";
         for (int c = 0; c < LSCAN_MAX_CLASS; c++) {
             if (!m.class_n[c]) continue;
@@ -201,8 +213,11 @@ int cmd_eval(int argc, char **argv)
             sep = ",";
         }
         printf("},\"roc\":[");
-        for (size_t k = 0; k < npts; k++)
-            printf("%s{\"fpr\":%.6f,\"tpr\":%.6f,\"threshold\":%.9g}", k ? "," : "", fpr[k], tpr[k], thr[k]);
+        for (size_t k = 0; k < npts; k++) {
+            char t_s[32];
+            json_number(t_s, sizeof t_s, thr[k]);
+            printf("%s{\"fpr\":%.6f,\"tpr\":%.6f,\"threshold\":%s}", k ? "," : "", fpr[k], tpr[k], t_s);
+        }
         printf("]}\n");
     } else {
         printf("scans %u (INSPECT %u, RELEASE %u), failed to screen %zu\n", m.n, m.n_inspect, m.n_release, failed);

@@ -8,35 +8,36 @@
 
 static void usage(FILE *f)
 {
-    fprintf(
-        f,
-        "usage: scan train --labels FILE --out MODEL [options]\n\n"
-        "Trains the tile model (on tiles labelled by the masks/ beside the labels file)\n"
-        "and the image model, then chooses the decision threshold on validation scans\n"
-        "for the operating point below.\n\n"
-        "  --labels FILE           training scans: labels.csv as written by `scan synth`\n"
-        "  --materials FILE        dual energy: train a dual model on dual-energy scans with\n"
-        "                          this material calibration ('scan calibrate')\n"
-        "  --validation FILE       validation scans (threshold and figures); without it a\n"
-        "                          deterministic --val-fraction of --labels is held out\n"
-        "  --val-fraction F        share held out when --validation is absent (0.2)\n"
-        "  --out MODEL             model file to write\n"
-        "  --target-detection D    share of the INSPECT validation scans that are not subtle\n"
-        "                          to flag (0.99)\n"
-        "  --target-subtle D       share of the subtle ones to flag (0.90)\n"
-        "  --subtle-difficulty F   difficulty from which a scan counts as subtle (0.67)\n"
-        "  --min-class-detection D share of every INSPECT class to flag (0.97)\n"
-        "  --l2 L                  L2 penalty on standardised weights (1.0)\n"
-        "  --tile-positive F       share of a tile in the mask to count it positive (0.3)\n"
-        "  --negatives N           clean tiles sampled per image (400)\n"
-        "  --hard-negatives N      then each clean image's N highest-scoring tiles join the\n"
-        "                          negatives for a second fit of each tile model (60; 0 = none)\n"
-        "  --name NAME             model name recorded in the file\n"
-        "  --training TEXT         one-line description of the training data\n"
-        "  --allow-failures        skip scans that cannot be read or analysed\n"
-        "  --jobs N                threads (default: all cores)\n"
-        "  --cpu LIST              CPU features to use (e.g. sse2, none)\n\n"
-        "For a reproducible model set OPENBLAS_NUM_THREADS=1.\n");
+    fprintf(f,
+            "usage: scan train --labels FILE --out MODEL [options]\n\n"
+            "Trains the tile model (on tiles labelled by the masks/ beside the labels file)\n"
+            "and the image model, then chooses the decision threshold on validation scans\n"
+            "for the operating point below.\n\n"
+            "  --labels FILE           training scans: labels.csv as written by `scan synth`;\n"
+            "                          repeat it to train on several sets (worlds)\n"
+            "  --materials FILE        dual energy: train a dual model on dual-energy scans with\n"
+            "                          this material calibration ('scan calibrate')\n"
+            "  --validation FILE       validation scans (threshold and figures; repeatable);\n"
+            "                          without it a deterministic --val-fraction of --labels\n"
+            "                          is held out\n"
+            "  --val-fraction F        share held out when --validation is absent (0.2)\n"
+            "  --out MODEL             model file to write\n"
+            "  --target-detection D    share of the INSPECT validation scans that are not subtle\n"
+            "                          to flag (0.99)\n"
+            "  --target-subtle D       share of the subtle ones to flag (0.90)\n"
+            "  --subtle-difficulty F   difficulty from which a scan counts as subtle (0.67)\n"
+            "  --min-class-detection D share of every INSPECT class to flag (0.97)\n"
+            "  --l2 L                  L2 penalty on standardised weights (1.0)\n"
+            "  --tile-positive F       share of a tile in the mask to count it positive (0.3)\n"
+            "  --negatives N           clean tiles sampled per image (400)\n"
+            "  --hard-negatives N      then each clean image's N highest-scoring tiles join the\n"
+            "                          negatives for a second fit of each tile model (60; 0 = none)\n"
+            "  --name NAME             model name recorded in the file\n"
+            "  --training TEXT         one-line description of the training data\n"
+            "  --allow-failures        skip scans that cannot be read or analysed\n"
+            "  --jobs N                threads (default: all cores)\n"
+            "  --cpu LIST              CPU features to use (e.g. sse2, none)\n\n"
+            "For a reproducible model set OPENBLAS_NUM_THREADS=1.\n");
 }
 
 struct job {
@@ -106,9 +107,14 @@ static bool held_out(const char *path, double fraction)
     return (double)(h >> 11) / 9007199254740992.0 < fraction;
 }
 
+/* --labels and --validation may be given this many times each. */
+#define MAX_LABELS 16
+
 int cmd_train(int argc, char **argv)
 {
-    const char *labels = NULL, *validation = NULL, *out = NULL, *cpu = NULL, *materials_path = NULL;
+    const char *labels[MAX_LABELS], *validation[MAX_LABELS], *out = NULL, *cpu = NULL,
+               *materials_path = NULL;
+    size_t nlabels = 0, nval = 0;
     lscan_train_options o;
     lscan_train_options_init(&o);
     double val_fraction = 0.2;
@@ -128,8 +134,14 @@ int cmd_train(int argc, char **argv)
             return EXIT_USAGE;
         }
         i++;
-        if (!strcmp(a, "--labels")) labels = v;
-        else if (!strcmp(a, "--validation")) validation = v;
+        if (!strcmp(a, "--labels") || !strcmp(a, "--validation")) {
+            size_t *k = a[2] == 'l' ? &nlabels : &nval;
+            if (*k == MAX_LABELS) {
+                cli_error("train: at most %d %s files", MAX_LABELS, a);
+                return EXIT_USAGE;
+            }
+            (a[2] == 'l' ? labels : validation)[(*k)++] = v;
+        }
         else if (!strcmp(a, "--out")) out = v;
         else if (!strcmp(a, "--materials"))
             materials_path = v;
@@ -158,14 +170,14 @@ int cmd_train(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (!labels || !out) {
+    if (!nlabels || !out) {
         cli_error("train: --labels and --out are required (see --help)");
         return EXIT_USAGE;
     }
     o.max_negative_tiles = (uint32_t)negatives;
     o.hard_negative_tiles = (uint32_t)hard;
     struct dataset train = {0}, val = {0};
-    if (!dataset_read(labels, &train) || (validation && !dataset_read(validation, &val))) {
+    if (!dataset_read_all(labels, nlabels, &train) || !dataset_read_all(validation, nval, &val)) {
         dataset_free(&train);
         return EXIT_USAGE;
     }
@@ -192,7 +204,7 @@ int cmd_train(int argc, char **argv)
     }
     for (size_t i = 0; i < train.n; i++) {
         j.s[i] = &train.s[i];
-        j.split[i] = !validation && held_out(train.s[i].path, val_fraction) ? LSCAN_SPLIT_VALIDATION : LSCAN_SPLIT_TRAIN;
+        j.split[i] = !nval && held_out(train.s[i].path, val_fraction) ? LSCAN_SPLIT_VALIDATION : LSCAN_SPLIT_TRAIN;
     }
     for (size_t i = 0; i < val.n; i++) {
         j.s[train.n + i] = &val.s[i];

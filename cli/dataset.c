@@ -49,6 +49,30 @@ void dataset_free(struct dataset *ds)
     ds->n = 0;
 }
 
+bool dataset_read_all(const char *const *paths, size_t n, struct dataset *ds)
+{
+    memset(ds, 0, sizeof *ds);
+    for (size_t i = 0; i < n; i++) {
+        struct dataset one;
+        if (!dataset_read(paths[i], &one)) {
+            dataset_free(ds);
+            return false;
+        }
+        struct sample *s = realloc(ds->s, (ds->n + one.n) * sizeof *s);
+        if (!s && ds->n + one.n) {
+            cli_error("out of memory");
+            dataset_free(&one);
+            dataset_free(ds);
+            return false;
+        }
+        ds->s = s;
+        memcpy(ds->s + ds->n, one.s, one.n * sizeof *one.s);
+        ds->n += one.n;
+        free(one.s); /* the samples' strings now belong to ds */
+    }
+    return true;
+}
+
 bool dataset_read(const char *labels_path, struct dataset *ds)
 {
     memset(ds, 0, sizeof *ds);

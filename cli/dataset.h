@@ -23,6 +23,10 @@ struct dataset {
  * `subclass`, `difficulty`). Prints the error (with the line) and returns
  * false on failure. */
 bool dataset_read(const char *labels_path, struct dataset *ds);
+/* Reads each of n labels files into one dataset, in order (several sets,
+ * e.g. several generator worlds). Prints the error and returns false on
+ * failure (ds is then empty). */
+bool dataset_read_all(const char *const *paths, size_t n, struct dataset *ds);
 void dataset_free(struct dataset *ds);
 
 /* Runs fn(arg, i, ctx) for i in [0, n) on `jobs` threads (0 or 1: this

@@ -802,9 +802,15 @@ typedef enum lscan_calib_flag {
     LSCAN_CALIB_POLARITY_DETECTED = 1u << 4, /* polarity decided from air margins */
     LSCAN_CALIB_HIGH_CUBE = 1u << 5,         /* pitch estimated for a 2.896 m high-cube
                                                 box (its aspect matched one) */
-    LSCAN_CALIB_45FT = 1u << 6               /* a 45 ft high cube: the aspect of a 40 ft
+    LSCAN_CALIB_45FT = 1u << 6,              /* a 45 ft high cube: the aspect of a 40 ft
                                                 standard and a second set of corner
                                                 castings 762 mm in from each end */
+    LSCAN_CALIB_CHASSIS = 1u << 10,          /* a truck chassis was cut from the box */
+    LSCAN_CALIB_UPSIDE_DOWN = 1u << 11,      /* the container shows upside down (a
+                                                bottom-up detector array): floor at the
+                                                top, roof at the bottom */
+    LSCAN_CALIB_DEFECTIVE_ROWS = 1u << 12    /* defective detector rows (dead or hot)
+                                                were given their neighbours' attenuation */
 } lscan_calib_flag;
 
 /* Calibration results. Set `size` to sizeof(lscan_calibration) before

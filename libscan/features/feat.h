@@ -249,6 +249,8 @@ enum lscan__tile_feature {
 #define LSCAN__SCAN_Z_COUNT 8
 /* Blob scales: squares of 3, 6, 12 and 24 cells (~6, 12, 24, 48 cm). */
 #define LSCAN__BLOB_SCALES 4
+/* Distance bins of the plane features: 0-10, 10-20, 20-40, 40-70, 70-110 cm. */
+#define LSCAN__PLANE_BINS 5
 
 enum lscan__image_feature {
     /* Load against the empty container's structure (residual.c). */
@@ -269,14 +271,12 @@ enum lscan__image_feature {
     LSCAN__IF_MASS_Z_MAX, /* blocks of 8, 16, 32 cells */
     LSCAN__IF_MASS_ZL_MAX = LSCAN__IF_MASS_Z_MAX + 3,
     LSCAN__IF_MASS_GAP = LSCAN__IF_MASS_ZL_MAX + 3,
-    /* Planes (planes.c). */
-    LSCAN__IF_ROOF_PLANE,
-    LSCAN__IF_FLOOR_PLANE,
+    /* Planes (planes.c): the strongest plane in each of LSCAN__PLANE_BINS
+     * distance bins from the box's end walls (either end), roof and floor. */
     LSCAN__IF_END_PLANE,
-    LSCAN__IF_END_PLANE_ASYM,
-    LSCAN__IF_ROOF_PLANE_M,
-    LSCAN__IF_FLOOR_PLANE_M,
-    LSCAN__IF_END_PLANE_M,
+    LSCAN__IF_ROOF_PLANE = LSCAN__IF_END_PLANE + LSCAN__PLANE_BINS,
+    LSCAN__IF_FLOOR_PLANE = LSCAN__IF_ROOF_PLANE + LSCAN__PLANE_BINS,
+    LSCAN__IF_END_PLANE_ASYM = LSCAN__IF_FLOOR_PLANE + LSCAN__PLANE_BINS,
     /* scanrel.c: per source feature the largest inner-tile z, the top gap
      * and the largest outer-ring z; then the smallest inner mean z. */
     LSCAN__IF_SCAN_Z_MAX,
@@ -357,6 +357,7 @@ typedef struct lscan__residual_maps {
     const float *sig;     /* noise standard deviation of a cell mean */
     const uint8_t *load;  /* the load mask */
     uint32_t band_top, band_bottom, band_left, band_right; /* structure bands, cells */
+    bool upside_down;     /* the floor is at the top (a bottom-up detector array) */
 } lscan__residual_maps;
 
 /* The dual-energy material features (material.c) from the residual maps and

@@ -289,7 +289,7 @@ static int analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_o
     a->calib.noise_floor = c.noise_floor;
     a->calib.pitch_mm = pitch;
     a->calib.polarity = c.polarity;
-    a->calib.flags = flags;
+    a->calib.flags = flags | (c.bad_rows ? LSCAN_CALIB_DEFECTIVE_ROWS : 0);
     a->box = bx;
     a->cols = cols;
     a->rows = rows;
@@ -301,6 +301,12 @@ static int analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_o
     for (size_t i = 0; i < nt; i++)
         tile_gx[i] = s->acc[i].gx;
     rc = lscan__residual_features(a, &fine, tile_gx);
+    if (!rc && (a->calib.flags & LSCAN_CALIB_UPSIDE_DOWN))
+        for (size_t i = 0; i < nt; i++) { /* the roof is at the bottom */
+            float *f = a->tile_feat + i * LSCAN__TILE_FEATURES, d = f[LSCAN__TF_DIST_ROOF_M];
+            f[LSCAN__TF_DIST_ROOF_M] = f[LSCAN__TF_DIST_FLOOR_M];
+            f[LSCAN__TF_DIST_FLOOR_M] = d;
+        }
     if (!rc) rc = lscan__plane_features(a, &fine);
     if (!rc) rc = lscan__scan_relative_features(a);
     free(tile_gx);

@@ -188,7 +188,14 @@ int lscan__locate(lscan_ctx *ctx, const lscan_image *img, const lscan__calib *c,
                     break;
                 }
         }
-        if (top > y0 && y1 > top + 16) y0 = top;
+        bool cut_below = y1 < y0 + bh;
+        if (top > y0 && y1 > top + 16) {
+            y0 = top;
+            *flags |= LSCAN_CALIB_CHASSIS;
+            if (!cut_below) *flags |= LSCAN_CALIB_UPSIDE_DOWN;
+        } else if (cut_below) {
+            *flags |= LSCAN_CALIB_CHASSIS;
+        }
         *box = (lscan_box){x0, y0, x0 + bw, y1};
     }
     if (pitch_mm > 0) {

@@ -11,12 +11,13 @@
 static const double ridge_mm[2] = {12.0, 30.0};
 /* A segment shows the line when its ridge exceeds this (A). */
 #define RIDGE_ON 0.08
-/* Where the container's own roof, floor or end wall is looked for (from the
- * box edge), and where an extra plane is looked for beyond it. */
-#define NATIVE_MM 350.0
-#define EXTRA_FROM_MM 40.0
-#define EXTRA_TO_MM 1100.0
 #define PLANE_LOG_FLOOR 0.01
+
+/* v pixels as a count in [0, n]. */
+static uint32_t px_clamp(double v, uint32_t n)
+{
+    return v > 0 ? (v < n ? (uint32_t)v : n) : 0;
+}
 
 /* The plane score of every position along a profile: the median over
  * segments of the ridge (the smaller of the rises over both sides, each
@@ -29,7 +30,7 @@ static void plane_scores(const double *p, size_t stride, uint32_t n, uint32_t s0
     for (uint32_t i = 0; i < n; i++)
         score[i] = 0;
     for (int wi = 0; wi < 2; wi++) {
-        long w = (long)(ridge_mm[wi] / pitch_mm + 0.5);
+        long w = (long)px_clamp(ridge_mm[wi] / pitch_mm + 0.5, n);
         if (w < 2) w = 2;
         for (uint32_t i = 0; i < n; i++) {
             uint32_t on = 0;
@@ -56,31 +57,25 @@ static void plane_scores(const double *p, size_t stride, uint32_t n, uint32_t s0
     }
 }
 
-/* From one edge of the profile (reversed when !from_start): the
- * container's own plane is the strongest within NATIVE_MM; the extra plane
- * is the strongest from EXTRA_FROM_MM to EXTRA_TO_MM beyond it. Returns its
- * score, and its distance from the native plane in metres. */
-static double extra_plane(const double *score, uint32_t n, bool from_start, double pitch_mm,
-                          double *dist_m)
+/* The bins' edges (mm from the box edge): the container's own end frames,
+ * roof rails and floor lie in the first ones whatever the build, false walls,
+ * ceilings and floors further in; the model weighs them. */
+static const double bin_mm[LSCAN__PLANE_BINS + 1] = {0, 100, 200, 400, 700, 1100};
+
+/* The strongest plane score in each distance bin from one edge of the
+ * profile (reversed when !from_start), into best[LSCAN__PLANE_BINS]. */
+static void binned_planes(const double *score, uint32_t n, bool from_start, double pitch_mm,
+                          double *best)
 {
-#define AT(i) score[from_start ? (i) : n - 1 - (i)]
-    uint32_t lim = (uint32_t)(NATIVE_MM / pitch_mm);
-    if (lim > n) lim = n;
-    uint32_t nat = 0;
-    for (uint32_t i = 1; i < lim; i++)
-        if (AT(i) > AT(nat)) nat = i;
-    uint32_t a = nat + (uint32_t)(EXTRA_FROM_MM / pitch_mm),
-             b = nat + (uint32_t)(EXTRA_TO_MM / pitch_mm);
-    if (b > n) b = n;
-    double best = 0;
-    *dist_m = 0;
-    for (uint32_t i = a; i < b; i++)
-        if (AT(i) > best) {
-            best = AT(i);
-            *dist_m = (i - nat) * pitch_mm / 1000.0;
+    for (int k = 0; k < LSCAN__PLANE_BINS; k++) {
+        best[k] = 0;
+        /* Clamped in double before conversion: any pitch the options accept. */
+        const uint32_t i0 = px_clamp(bin_mm[k] / pitch_mm, n), i1 = px_clamp(bin_mm[k + 1] / pitch_mm, n);
+        for (uint32_t i = i0; i < i1; i++) {
+            double v = score[from_start ? i : n - 1 - i];
+            if (v > best[k]) best[k] = v;
         }
-    return best;
-#undef AT
+    }
 }
 
 static double log_plane(double v)
@@ -130,19 +125,25 @@ int lscan__plane_features(lscan_analysis *a, const lscan__fine *f)
         }
 
     float *g = a->image_feat;
-    double dr, df, dl, dx;
-    double roof = extra_plane(rs, bh, true, pitch, &dr);
-    double flo = extra_plane(rs, bh, false, pitch, &df);
-    double left = extra_plane(cs, bw, true, pitch, &dl);
-    double right = extra_plane(cs, bw, false, pitch, &dx);
-    g[LSCAN__IF_ROOF_PLANE] = (float)log_plane(roof);
-    g[LSCAN__IF_FLOOR_PLANE] = (float)log_plane(flo);
-    g[LSCAN__IF_END_PLANE] = (float)log_plane(left > right ? left : right);
-    g[LSCAN__IF_END_PLANE_ASYM] = (float)(log_plane(left > right ? left : right) -
-                                          log_plane(left > right ? right : left));
-    g[LSCAN__IF_ROOF_PLANE_M] = (float)dr;
-    g[LSCAN__IF_FLOOR_PLANE_M] = (float)df;
-    g[LSCAN__IF_END_PLANE_M] = (float)(left > right ? dl : dx);
+    /* Upside down (a bottom-up detector array), the roof is at the bottom. */
+    const bool up = !(a->calib.flags & LSCAN_CALIB_UPSIDE_DOWN);
+    double roof[LSCAN__PLANE_BINS], flo[LSCAN__PLANE_BINS], left[LSCAN__PLANE_BINS],
+        right[LSCAN__PLANE_BINS];
+    binned_planes(rs, bh, up, pitch, roof);
+    binned_planes(rs, bh, !up, pitch, flo);
+    binned_planes(cs, bw, true, pitch, left);
+    binned_planes(cs, bw, false, pitch, right);
+    double lmax = 0, rmax = 0;
+    for (int k = 0; k < LSCAN__PLANE_BINS; k++) {
+        g[LSCAN__IF_END_PLANE + k] = (float)log_plane(left[k] > right[k] ? left[k] : right[k]);
+        g[LSCAN__IF_ROOF_PLANE + k] = (float)log_plane(roof[k]);
+        g[LSCAN__IF_FLOOR_PLANE + k] = (float)log_plane(flo[k]);
+        if (bin_mm[k] >= 200) { /* beyond the end frames */
+            if (left[k] > lmax) lmax = left[k];
+            if (right[k] > rmax) rmax = right[k];
+        }
+    }
+    g[LSCAN__IF_END_PLANE_ASYM] = (float)fabs(log_plane(lmax) - log_plane(rmax));
     free(rp);
     return LSCAN_OK;
 }

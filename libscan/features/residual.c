@@ -26,6 +26,8 @@ typedef struct grid {
     uint32_t *label; /* component labels (scratch) */
     float *R, *Cx;   /* row (H) and column (W) structure levels */
     float wall;      /* the side walls' level between the bands */
+    bool flip;       /* upside down: the floor at the top (a bottom-up detector array) */
+    uint32_t calib_flags; /* the locator's LSCAN_CALIB_CHASSIS / _UPSIDE_DOWN hints */
     uint32_t band_top, band_bottom, band_left, band_right; /* structure bands, cells */
     float *tmp;      /* max(W, H) * 2 + W*H scratch */
     double *I, *IL, *ILn; /* integral images (W+1)(H+1): r2; r4 and the cell count over the load */
@@ -96,6 +98,14 @@ static double median8(double *v)
 static float quantile(float *v, size_t n, double q)
 {
     return n ? lscan__select_f(v, n, (size_t)(q * (double)(n - 1))) : 0.0f;
+}
+
+/* A length in cm as a (rounded) number of cells, clamped before the
+ * conversion: any pitch the options accept gives a defined count. */
+static uint32_t cells_of(const grid *g, double len_cm)
+{
+    double v = len_cm / g->cm + 0.5;
+    return v > 0 ? (v < (double)(1u << 30) ? (uint32_t)v : 1u << 30) : 0;
 }
 
 /* sign(z) log(1 + |z|): keeps the order, tames the tails for a linear model. */
@@ -191,13 +201,15 @@ static uint32_t components(const uint8_t *on, uint32_t W, uint32_t H, uint32_t *
  * structure; the rows this far under the roof band show the columns'
  * structure free of cargo. */
 #define PLATEAU_CM 10.0
+/* Cells of the middle this far above the walls carry load (which way up). */
+#define ORIENT_LOAD_A 0.1
 #define FREE_ROWS_CM 15.0
 #define INNER_MARGIN_CM 4.0
 
 static void structure(grid *g)
 {
     const uint32_t W = g->W, H = g->H;
-    uint32_t ex = (uint32_t)(END_MARGIN_CM / g->cm + 0.5);
+    uint32_t ex = cells_of(g, END_MARGIN_CM);
     if (2 * ex + 4 > W) ex = W > 4 ? (W - 4) / 2 : 0;
     float *row = g->tmp, *R = g->R, *Rq = g->tmp + W + H; /* Rq: H */
     for (uint32_t y = 0; y < H; y++) {
@@ -210,15 +222,45 @@ static void structure(grid *g)
     const float wall = m1 > m0 ? quantile(row, m1 - m0, 0.1) : Rq[H / 2];
     g->wall = wall;
 
+    /* Which way up: a container's floor (boards, cross-members, bottom
+     * rails) outweighs its roof, cargo rests on the floor, and a chassis is
+     * under it. Evidence for "upright" as a log-odds-like sum. */
+    uint32_t k = cells_of(g, FLOOR_BAND_CM);
+    if (k > H / 3) k = H / 3;
+    double top_ex = 0, bot_ex = 0;
+    for (uint32_t i = 0; i < k; i++) {
+        top_ex += Rq[i] > wall ? Rq[i] - wall : 0;
+        bot_ex += Rq[H - 1 - i] > wall ? Rq[H - 1 - i] - wall : 0;
+    }
+    double upright = log((bot_ex + 0.05 * k + 1e-9) / (top_ex + 0.05 * k + 1e-9));
+    double ysum = 0, non = 0, ncell = 0;
+    for (uint32_t y = k; y + k < H; y++)
+        for (uint32_t x = ex; x + ex < W; x++) {
+            ncell++;
+            if (g->M[(size_t)y * W + x] - wall > ORIENT_LOAD_A) {
+                ysum += (double)y;
+                non++;
+            }
+        }
+    if (non > 0) {
+        double w = 20.0 * non / ncell;
+        upright += 4.0 * (w < 1 ? w : 1) * ((ysum / non) - 0.5 * H) / (0.5 * H);
+    }
+    if (g->calib_flags & LSCAN_CALIB_CHASSIS)
+        upright += g->calib_flags & LSCAN_CALIB_UPSIDE_DOWN ? -3.0 : 3.0;
+    g->flip = upright < 0;
+
     /* The roof and floor bands: from each edge, the last row within a
      * container's roof or floor depth that stands above the walls, plus a
      * margin for the smear of horizontal edges and corrugated sheets. */
-    const uint32_t m_top = (uint32_t)(ROOF_MARGIN_CM / g->cm + 0.5),
-                   m_bot = (uint32_t)(FLOOR_MARGIN_CM / g->cm + 0.5),
-                   m_end = (uint32_t)(END_MARGIN_BAND_CM / g->cm + 0.5);
-    const uint32_t top_max = (uint32_t)(ROOF_BAND_CM / g->cm),
-                   bot_max = (uint32_t)(FLOOR_BAND_CM / g->cm),
-                   end_max = (uint32_t)(END_BAND_CM / g->cm);
+    const uint32_t m_roof = cells_of(g, ROOF_MARGIN_CM),
+                   m_floor = cells_of(g, FLOOR_MARGIN_CM),
+                   m_end = cells_of(g, END_MARGIN_BAND_CM);
+    const uint32_t roof_max = cells_of(g, ROOF_BAND_CM),
+                   floor_max = cells_of(g, FLOOR_BAND_CM),
+                   end_max = cells_of(g, END_BAND_CM);
+    const uint32_t top_max = g->flip ? floor_max : roof_max, bot_max = g->flip ? roof_max : floor_max,
+                   m_top = g->flip ? m_floor : m_roof, m_bot = g->flip ? m_roof : m_floor;
     uint32_t t = 0, b = 0, l = 0, r = 0;
     for (uint32_t i = 0; i < top_max && i < H / 3; i++)
         if (Rq[i] > wall + BAND_STEP_A) t = i + 1 + m_top;
@@ -229,7 +271,7 @@ static void structure(grid *g)
     /* Row structure: in the bands, what runs the whole length; between
      * them, the walls plus thin full-length lines only (rails, logistic
      * tracks). A thick full-length plateau is load: bulk, rows of pallets. */
-    const long w = (long)(PLATEAU_CM / g->cm + 0.5);
+    const long w = (long)(cells_of(g, PLATEAU_CM) < H ? cells_of(g, PLATEAU_CM) : H);
     for (uint32_t y = 0; y < H; y++) {
         if (y < t || y + b >= H) {
             R[y] = Rq[y];
@@ -246,18 +288,20 @@ static void structure(grid *g)
      * cargo seldom reaches. */
     uint32_t y0 = t, y1 = H - b;
     if (y1 <= y0 + 2) y0 = 0, y1 = H;
-    uint32_t f1 = y0 + (uint32_t)(FREE_ROWS_CM / g->cm + 0.5);
-    if (f1 <= y0) f1 = y0 + 1; /* at least one row, whatever the pitch */
-    if (f1 > y1) f1 = y1;
+    /* The free rows: under the roof band ([f0, f1), at the bottom when upside down). */
+    uint32_t nfree = cells_of(g, FREE_ROWS_CM);
+    if (nfree < 1) nfree = 1; /* at least one row, whatever the pitch */
+    if (nfree > y1 - y0) nfree = y1 - y0;
+    const uint32_t f0 = g->flip ? y1 - nfree : y0, f1 = f0 + nfree;
     float *col = g->tmp, *Cx = g->Cx, *Ctop = g->tmp + W + H; /* Ctop: W */
     for (uint32_t x = 0; x < W; x++) {
         for (uint32_t y = y0; y < y1; y++)
             col[y - y0] = g->M[(size_t)y * W + x] - R[y];
         float c = quantile(col, y1 - y0, COL_STRUCTURE_Q);
         float med = quantile(col, y1 - y0, 0.5);
-        for (uint32_t y = y0; y < f1; y++)
-            col[y - y0] = g->M[(size_t)y * W + x] - R[y];
-        float top = quantile(col, f1 - y0, 0.5);
+        for (uint32_t y = f0; y < f1; y++)
+            col[y - f0] = g->M[(size_t)y * W + x] - R[y];
+        float top = quantile(col, nfree, 0.5);
         Cx[x] = top < c ? top : c;
         Ctop[x] = top > med ? top : med; /* for the end bands */
     }
@@ -271,7 +315,7 @@ static void structure(grid *g)
     /* From each end, the columns standing END_STEP_A above the walls with
      * gaps of at most END_GAP_CM: contiguous structure, not the side walls'
      * corrugation further in (0.05-0.1 A every 15-30 cm). */
-    const uint32_t gap_max = (uint32_t)(END_GAP_CM / g->cm + 0.5);
+    const uint32_t gap_max = cells_of(g, END_GAP_CM);
     for (int side = 0; side < 2; side++) {
         uint32_t last = 0, gap = 0;
         bool any = false;
@@ -363,7 +407,7 @@ static void noise_model(grid *g, const lscan_analysis *a, const uint64_t *tile_g
 static void emptiness(grid *g, lscan_analysis *a, uint32_t *stack, uint32_t *sizes)
 {
     const uint32_t W = g->W, H = g->H;
-    uint32_t m = (uint32_t)(INNER_MARGIN_CM / g->cm + 0.5);
+    uint32_t m = cells_of(g, INNER_MARGIN_CM);
     if (m < 1) m = 1;
     size_t inner = 0;
     for (uint32_t y = 0; y < H; y++)
@@ -378,8 +422,8 @@ static void emptiness(grid *g, lscan_analysis *a, uint32_t *stack, uint32_t *siz
         }
     /* Groups smaller than a speck (a few cm^2: a rivet, a structure
      * remnant at a band's edge) are not load. */
-    uint32_t min_cells = (uint32_t)ceil(SPECK_CM2 / (g->cm * g->cm));
-    if (min_cells < 2) min_cells = 2;
+    const double speck = ceil(SPECK_CM2 / (g->cm * g->cm));
+    const uint32_t min_cells = speck < 2 ? 2 : speck > (double)W * H ? W * H + 1 : (uint32_t)speck;
     uint32_t n = components(g->sig_on, W, H, g->label, stack, sizes);
     size_t on = 0;
     double mass = 0;
@@ -713,7 +757,7 @@ static void tiles(grid *g, lscan_analysis *a, const lscan__fine *fine, uint32_t 
 
 int lscan__residual_features(lscan_analysis *a, const lscan__fine *f, const uint64_t *tile_gx)
 {
-    grid g = {.W = f->ccols, .H = f->crows, .per = a->tile / f->cell};
+    grid g = {.W = f->ccols, .H = f->crows, .per = a->tile / f->cell, .calib_flags = a->calib.flags};
     g.cm = a->calib.pitch_mm * f->cell / 10.0;
     const uint32_t W = g.W, H = g.H;
     const size_t n = (size_t)W * H, ni = ((size_t)W + 1) * ((size_t)H + 1);
@@ -769,13 +813,16 @@ int lscan__residual_features(lscan_analysis *a, const lscan__fine *f, const uint
     const lscan__residual_maps maps = {.W = W, .H = H, .cell_cm = g.cm, .M = g.M, .r2 = g.r2,
                                        .r4 = g.r4, .r5 = g.r5, .sig = g.sig, .load = g.load,
                                        .band_top = g.band_top, .band_bottom = g.band_bottom,
-                                       .band_left = g.band_left, .band_right = g.band_right};
+                                       .band_left = g.band_left, .band_right = g.band_right,
+                                       .upside_down = g.flip};
     int rc = lscan__load_descriptors(&maps, a);
     if (!rc) rc = lscan__material_features(&maps, a); /* dual energy (material.c) */
     a->band[0] = g.band_top, a->band[1] = g.band_bottom, a->band[2] = g.band_left,
     a->band[3] = g.band_right;
     a->cell_cm = (float)g.cm;
     a->wall_level = g.wall;
+    if (g.flip) a->calib.flags |= LSCAN_CALIB_UPSIDE_DOWN;
+    else a->calib.flags &= ~(uint32_t)LSCAN_CALIB_UPSIDE_DOWN;
     tiles(&g, a, f, stack, sizes);
 #ifdef LSCAN_DEBUG_DUMP
     {

@@ -127,23 +127,22 @@ static const struct feature_def image_defs[LSCAN__IMAGE_FEATURES] = {
     [LSCAN__IF_MASS_ZL_MAX + 1] = {"mass_zl32_max", "mass_zl16_max for ~32 cm blocks"},
     [LSCAN__IF_MASS_ZL_MAX + 2] = {"mass_zl64_max", "mass_zl16_max for ~64 cm blocks"},
     [LSCAN__IF_MASS_GAP] = {"mass_gap", "mass_z32_max - log(1 + the 5th largest ~32 cm block z)"},
-    [LSCAN__IF_ROOF_PLANE] = {"roof_plane", "log(0.01 + score) of the strongest full-length "
-                                            "horizontal line 4-110 cm below the container's own "
-                                            "roof line (the strongest in the top 35 cm): a false "
-                                            "ceiling"},
-    [LSCAN__IF_FLOOR_PLANE] = {"floor_plane", "the same 4-110 cm above the container's own floor "
-                                              "line (the strongest in the bottom 35 cm): a "
-                                              "double floor"},
-    [LSCAN__IF_END_PLANE] = {"end_plane", "the same for full-height vertical lines beyond either "
-                                          "end wall, the stronger end: a false wall"},
-    [LSCAN__IF_END_PLANE_ASYM] = {"end_plane_asym", "end_plane of the stronger end - that of the "
-                                                    "weaker"},
-    [LSCAN__IF_ROOF_PLANE_M] = {"roof_plane_m", "distance of the roof_plane line from the roof "
-                                                "line, metres"},
-    [LSCAN__IF_FLOOR_PLANE_M] = {"floor_plane_m", "distance of the floor_plane line from the "
-                                                  "floor line, metres"},
-    [LSCAN__IF_END_PLANE_M] = {"end_plane_m", "distance of the end_plane line from its end "
-                                              "wall, metres"},
+#define PLANE_BINS(F, n, what)                                                                     \
+    [F] = {n "_plane_0_10", "log(0.01 + the strongest plane score) 0-10 cm from " what},          \
+    [F + 1] = {n "_plane_10_20", "the same 10-20 cm from " what},                                 \
+    [F + 2] = {n "_plane_20_40", "the same 20-40 cm from " what},                                 \
+    [F + 3] = {n "_plane_40_70", "the same 40-70 cm from " what},                                 \
+    [F + 4] = {n "_plane_70_110", "the same 70-110 cm from " what}
+    PLANE_BINS(LSCAN__IF_END_PLANE, "end", "either end of the box, full-height lines (the end "
+                                           "frames, then false walls)"),
+    PLANE_BINS(LSCAN__IF_ROOF_PLANE, "roof", "the roof, full-length lines (the roof and its rails, "
+                                             "then false ceilings)"),
+    PLANE_BINS(LSCAN__IF_FLOOR_PLANE, "floor", "the floor, full-length lines (the floor and "
+                                               "cross-members, then double floors)"),
+#undef PLANE_BINS
+    [LSCAN__IF_END_PLANE_ASYM] = {"end_plane_asym", "|difference| of the log plane scores of the "
+                                                    "two ends beyond 20 cm: a false wall at one "
+                                                    "end"},
 #define SCAN_MAX(k, n)                                                                             \
     [LSCAN__IF_SCAN_Z_MAX + k] = {n "_scan_z_max", "largest tile " n "_scan_z over the inner "    \
                                                    "tiles (all tiles when the grid has none)"}

@@ -63,9 +63,26 @@ try:
                          "--height", "240", "--difficulty", "0:0.3", "--jobs", "2", *extra)
         assert rc == 0, err
 
-    synth("train", 30, 1, "--class", "all")
-    rc, _, err = run("train", "--labels", "train/labels.csv", "--out", "tiny.model", "--negatives", "60")
-    check(rc == 0, f"train a tiny model: {err}")
+    synth("train", 20, 1, "--class", "all")
+    synth("train2", 10, 21, "--class", "all")
+    rc, out, err = run("train", "--labels", "train/labels.csv", "--labels", "train2/labels.csv",
+                       "--out", "tiny.model", "--negatives", "60")
+    check(rc == 0 and "30 scans" in out, f"train a tiny model on two labelled sets: {out} {err}")
+
+    # ---- eval --json is JSON even when scans fail (they score +inf) --------------------------------
+    synth("evalset", 12, 500)
+    with open(os.path.join(WORK, "evalset", "labels.csv"), newline="") as f:
+        header = next(csv.reader(f))
+    with open(os.path.join(WORK, "evalset", "labels.csv"), "a", newline="") as f:
+        row = dict(zip(header, [""] * len(header)), file="missing.png", label="INSPECT", **{"class": "dense_object"})
+        csv.DictWriter(f, fieldnames=header).writerow(row)
+    rc, out, err = run("eval", "--model", "tiny.model", "--labels", "evalset/labels.csv", "--json")
+    try:
+        ev = json.loads(out)
+        check(ev["failed"] == 1 and any(p["threshold"] is None for p in ev["roc"]),
+              f"eval --json: the failed scan's +inf threshold is null: {out[:200]}")
+    except ValueError as e:
+        check(False, f"eval --json prints valid JSON with a failed scan: {e}: {out[:300]} {err}")
 
     synth("data", 24, 1000)
     shutil.rmtree(os.path.join(WORK, "data", "masks"))

@@ -440,10 +440,11 @@ Test(features, residual_emptiness_and_floor_regions_hand_computed)
 
 /* Planes seen edge-on: the plain 300 x 200 box at A = 0.5 with a roof line
  * (3 rows at A = 3 from box row 10), a 1-px row of A = 1.5 at box row 63
- * over the whole length (a false ceiling), and a 1-px column of A = 1.5 over
- * the whole height 107 px from the left end (a false wall, 50 cm in).
+ * over the whole length (a false ceiling), a 1-px column of A = 1.5 over
+ * the whole height 107 px from the left end (a false wall, 50 cm in) and a
+ * floor band (box rows 180-199 at A = 1.5) that sets which way is up.
  * Ridges: 1.5 - 0.5 in every segment and band; the roof line's rows 10-12
- * all reach A3 - A05 at one of the two ridge widths, the first found wins. */
+ * all reach A3 - A05 at one of the two ridge widths. */
 Test(features, false_wall_and_ceiling_planes)
 {
     lscan_ctx *ctx = lscan_ctx_new();
@@ -457,6 +458,7 @@ Test(features, false_wall_and_ceiling_planes)
             uint16_t v = !in ? 60000 : v05l;
             if (in && (x == 50 + 107 || y == 50 + 63)) v = v15;
             if (in && y >= 60 && y < 63) v = v3l;
+            if (in && y >= 50 + 180) v = v15; /* the floor: heavier than the roof line */
             px[y * CW + x] = v;
         }
     lscan_image *img = NULL;
@@ -467,21 +469,45 @@ Test(features, false_wall_and_ceiling_planes)
     lscan_analysis *a = NULL;
     cr_assert_eq(lscan_analyze(ctx, img, &o, &a), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
     const float *im = lscan_analysis_image_features(a);
-    double rise = (a_fp(v15) - a_fp(v05l)) / 2048.0;
-    cr_expect_float_eq(im[LSCAN__IF_ROOF_PLANE], (float)log(rise + 0.01), 1e-5f);
-    cr_expect_float_eq(im[LSCAN__IF_ROOF_PLANE_M], (float)(53 * 4.6875 / 1000), 1e-6f);
-    /* The wall is found from both ends (107 px from the left, 192 from the
-     * right): equal scores, no asymmetry, the right end's distance. */
-    cr_expect_float_eq(im[LSCAN__IF_END_PLANE], (float)log(rise + 0.01), 1e-5f);
+    double rise = (a_fp(v15) - a_fp(v05l)) / 2048.0, roof = (a_fp(v3l) - a_fp(v05l)) / 2048.0;
+    const float none = (float)log(0.01), line = (float)log(rise + 0.01),
+                heavy = (float)log(roof + 0.01);
+    /* Bins at 4.6875 mm: 0-21, 21-42, 42-85, 85-149, 149-234 px from the edge.
+     * From the top: the roof line (rows 10-12) in the first, the ceiling
+     * (row 63) in the third. */
+    const float want_roof[5] = {heavy, none, line, none, none};
+    /* From either end: the wall, 107 px from the left (fourth bin) and 192
+     * from the right (last); both ends see it beyond 20 cm: no asymmetry. */
+    const float want_end[5] = {none, none, none, line, line};
+    /* From the bottom (the floor band's top edge is a step, no line): the
+     * ceiling 136 px up, then the roof line 187-189 px up. */
+    const float want_floor[5] = {none, none, none, line, heavy};
+    for (int k = 0; k < 5; k++) {
+        cr_expect_float_eq(im[LSCAN__IF_ROOF_PLANE + k], want_roof[k], 1e-5f, "roof bin %d", k);
+        cr_expect_float_eq(im[LSCAN__IF_END_PLANE + k], want_end[k], 1e-5f, "end bin %d", k);
+        cr_expect_float_eq(im[LSCAN__IF_FLOOR_PLANE + k], want_floor[k], 1e-5f, "floor bin %d", k);
+    }
     cr_expect_float_eq(im[LSCAN__IF_END_PLANE_ASYM], 0.0f, 1e-6f);
-    cr_expect_float_eq(im[LSCAN__IF_END_PLANE_M], (float)(192 * 4.6875 / 1000), 1e-6f);
-    /* The box is 94 cm high: from the floor (no line of its own) the roof
-     * line, 187 px up from the bottom row at row 12, is the strongest within
-     * 110 cm. */
-    double roof = (a_fp(v3l) - a_fp(v05l)) / 2048.0;
-    cr_expect_float_eq(im[LSCAN__IF_FLOOR_PLANE], (float)log(roof + 0.01), 1e-5f);
-    cr_expect_float_eq(im[LSCAN__IF_FLOOR_PLANE_M], (float)(187 * 4.6875 / 1000), 1e-6f);
+    lscan_calibration cal = {.size = sizeof cal};
+    lscan_analysis_calibration(a, &cal);
+    cr_expect_not(cal.flags & LSCAN_CALIB_UPSIDE_DOWN);
+    /* Upside down (a bottom-up detector array) the same container gives the
+     * same planes: the roof is found at the bottom. */
     lscan_analysis_free(a);
+    uint16_t *fl = malloc(CW * CH * 2);
+    for (uint32_t y = 0; y < CH; y++)
+        memcpy(fl + (size_t)y * CW, px + (size_t)(CH - 1 - y) * CW, CW * 2);
+    lscan_image *flipped = NULL;
+    cr_assert_eq(lscan_image_wrap(ctx, fl, CW, CH, CW * 2, 16, NULL, &flipped), LSCAN_OK);
+    cr_assert_eq(lscan_analyze(ctx, flipped, &o, &a), LSCAN_OK, "%s", lscan_ctx_error_message(ctx));
+    lscan_analysis_calibration(a, &cal);
+    cr_expect(cal.flags & LSCAN_CALIB_UPSIDE_DOWN);
+    for (int k = 0; k < 5; k++)
+        cr_expect_float_eq(lscan_analysis_image_features(a)[LSCAN__IF_ROOF_PLANE + k],
+                           want_roof[k], 1e-5f, "upside down: roof bin %d", k);
+    lscan_analysis_free(a);
+    lscan_image_free(flipped);
+    free(fl);
     /* Any pitch the options accept: bands in pixels far outside the box. */
     const float pitches[] = {1e-9f, 1000.0f};
     for (int k = 0; k < 2; k++) {
