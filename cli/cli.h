@@ -57,4 +57,26 @@ bool cli_parse_u64(const char *opt, const char *s, unsigned long long max, unsig
  * >= lo); false (and prints) if bad. */
 bool cli_parse_double(const char *opt, const char *s, double lo, double hi, double *out);
 
+/* Dual-energy pairs stored as two files: for a path whose file name holds
+ * ".high." (NAME.high.png), writes the low-energy partner's path (the last
+ * ".high." turned into ".low.") into `low`; false for any other path. */
+bool cli_dual_partner(const char *path, char *low, size_t size);
+
+/* Loads an image, or a dual-energy pair when `path` is a *.high.* file
+ * (lscan_image_load_dual with its *.low.* partner). */
+int cli_image_load(lscan_ctx *ctx, const char *path, const lscan_load_options *opts,
+                   lscan_image **img);
+
+/* For a *.low.* path, its *.high.* partner (false for any other path). */
+bool cli_dual_high(const char *path, char *high, size_t size);
+
+/* The dual-energy model and material calibration for screening: those named
+ * (NULL: dual.model and materials.calib beside model_path, when both are
+ * there). Prints and returns false when one cannot be loaded; both stay
+ * NULL when there are none. */
+bool cli_dual_models(lscan_ctx *ctx, const char *model_path, const char *dual_path,
+                     const char *materials_path, lscan_model **dual, lscan_materials **materials);
+
+int cmd_calibrate(int argc, char **argv);
+
 #endif

@@ -32,6 +32,7 @@ struct variant {
 struct run {
     const struct opts *o;
     const lscan_model *model;
+    lscan_screen_options so; /* dual energy: the dual model and material calibration */
     char **paths;
     size_t n;
     uint64_t pixels; /* over one pass */
@@ -109,7 +110,7 @@ static int pass_serial(struct run *run, lscan_ctx *ctx, struct variant *v, size_
             return rc;
         }
         lscan_result *r = NULL;
-        rc = lscan_screen(ctx, run->model, img, NULL, &r);
+        rc = lscan_screen(ctx, run->model, img, &run->so, &r);
         if (!r) {
             lscan_image_free(img);
             cli_ctx_error(ctx, rc);
@@ -159,6 +160,7 @@ static int pass_batch(struct run *run, lscan_ctx *ctx, struct variant *v, size_t
     lscan_batch_options bo;
     lscan_batch_options_init(&bo);
     bo.threads = (uint32_t)run->o->jobs;
+    bo.screen = &run->so;
     bo.on_result = on_result;
     bo.on_image = run->o->overlay ? on_image : NULL;
     bo.user = &u;
@@ -354,6 +356,9 @@ static void usage(FILE *f)
                "scans as 16-bit PNG (zlib level 6) to a temporary folder, removed afterwards.\n\n"
                "options:\n"
                "  --model FILE   model (default: the installed or in-tree default.model)\n"
+               "  --dual-model FILE --materials FILE   dual energy: the model and material\n"
+               "                 calibration for two-plane scans (default: dual.model and\n"
+               "                 materials.calib beside the model, when there)\n"
                "  --jobs N       worker threads (default 1: the caller's thread; N > 1 runs\n"
                "                 the batch engine as scan screen --jobs N does)\n"
                "  --repeat R     timed passes (default 5)\n"
@@ -375,6 +380,7 @@ int cmd_bench(int argc, char **argv)
     struct opts o = {.jobs = 1, .repeat = 5, .warmup = 1, .seed = 1};
     char **files = calloc((size_t)argc, sizeof *files);
     size_t nfiles = 0;
+    const char *dual_path = NULL, *materials_path = NULL;
     if (!files) return EXIT_USAGE;
     int status = EXIT_USAGE;
     for (int i = 1; i < argc; i++) {
@@ -403,6 +409,8 @@ int cmd_bench(int argc, char **argv)
         NUM("--height", height, 65536)
         NUM("--seed", seed, UINT64_MAX / 2)
         else if (strcmp(a, "--model") == 0 && val) o.model_path = argv[++i];
+        else if (strcmp(a, "--dual-model") == 0 && val) dual_path = argv[++i];
+        else if (strcmp(a, "--materials") == 0 && val) materials_path = argv[++i];
         else if (strcmp(a, "--cpu") == 0 && val) o.cpu = argv[++i];
         else if (strcmp(a, "--json") == 0) o.json = true;
         else if (strcmp(a, "--all-isas") == 0) o.all_isas = true;
@@ -436,7 +444,8 @@ int cmd_bench(int argc, char **argv)
     lscan_ctx *ctx = cli_ctx_new(o.cpu);
     char *found = o.model_path ? NULL : cli_default_model();
     const char *mpath = o.model_path ? o.model_path : found;
-    lscan_model *model = NULL;
+    lscan_model *model = NULL, *dual = NULL;
+    lscan_materials *mats = NULL;
     char tmpdir[4096] = "";
     char **synth_paths = NULL;
     size_t nsynth = 0;
@@ -453,7 +462,11 @@ int cmd_bench(int argc, char **argv)
         cli_ctx_error(ctx, rc);
         goto out;
     }
+    if (!cli_dual_models(ctx, mpath, dual_path, materials_path, &dual, &mats)) goto out;
     struct run run = {.o = &o, .model = model, .paths = files, .n = nfiles};
+    lscan_screen_options_init(&run.so);
+    run.so.dual_model = dual;
+    run.so.materials = mats;
     if (o.synth) {
         const char *t = getenv("TMPDIR");
         snprintf(tmpdir, sizeof tmpdir, "%s/scan-bench-XXXXXX", t && t[0] ? t : "/tmp");
@@ -507,6 +520,8 @@ out:
     free(synth_paths);
     if (tmpdir[0]) rmdir(tmpdir);
     lscan_model_free(model);
+    lscan_model_free(dual);
+    lscan_materials_free(mats);
     lscan_ctx_free(ctx);
     free(found);
     free(files);

@@ -19,6 +19,8 @@ static void usage(FILE *f)
                "  --threshold T           decision threshold instead of the model's\n"
                "  --target-detection D    target for the release-rate figure (model's target)\n"
                "  --roc-points N          ROC points to print (20)\n"
+               "  --materials FILE        dual energy: the material calibration (needed by a dual\n"
+               "                          model, which then screens the two-plane scans)\n"
                "  --json                  one JSON object instead of text\n"
                "  --scores FILE           also write file,class,score,decision CSV\n"
                "  --jobs N                threads (default: all cores)\n"
@@ -67,7 +69,8 @@ static void json_number(char *buf, size_t n, double v)
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *model_path = NULL, *labels = NULL, *cpu = NULL, *scores_path = NULL;
+    const char *model_path = NULL, *labels = NULL, *cpu = NULL, *scores_path = NULL,
+               *materials_path = NULL;
     const char *commodity_column = NULL, *groups_path = NULL;
     unsigned long long cons_size = 4;
     struct groups groups = {0};
@@ -89,6 +92,8 @@ int cmd_eval(int argc, char **argv)
         }
         i++;
         if (!strcmp(a, "--model")) model_path = v;
+        else if (!strcmp(a, "--materials"))
+            materials_path = v;
         else if (!strcmp(a, "--labels")) labels = v;
         else if (!strcmp(a, "--cpu")) cpu = v;
         else if (!strcmp(a, "--scores")) scores_path = v;
@@ -127,10 +132,19 @@ int cmd_eval(int argc, char **argv)
         lscan_ctx_free(ctx);
         return EXIT_USAGE;
     }
+    /* Dual energy: a dual model screens the two-plane scans with the calibration. */
+    lscan_materials *mats = NULL;
+    if (materials_path && (rc = lscan_materials_load(ctx, materials_path, &mats))) {
+        cli_ctx_error(ctx, rc);
+        lscan_model_free(model);
+        lscan_ctx_free(ctx);
+        return EXIT_USAGE;
+    }
     struct dataset ds;
     if ((groups_path && !groups_read(groups_path, &groups)) ||
         !dataset_read_with(labels, commodity_column, &ds)) {
         groups_free(&groups);
+        lscan_materials_free(mats);
         lscan_model_free(model);
         lscan_ctx_free(ctx);
         return EXIT_USAGE;
@@ -139,6 +153,8 @@ int cmd_eval(int argc, char **argv)
     struct job j = {.ds = &ds, .model = model, .progress = isatty(2)};
     lscan_screen_options_init(&j.so);
     j.so.threshold = threshold;
+    j.so.materials = mats;
+    if (lscan_model_dual(model)) j.so.dual_model = model;
     j.scores = malloc(ds.n * sizeof *j.scores);
     j.results = calloc(ds.n, sizeof *j.results);
     j.status = malloc(ds.n * sizeof *j.status);
@@ -272,6 +288,7 @@ done:
     free(tpr);
     free(thr);
     dataset_free(&ds);
+    lscan_materials_free(mats);
     lscan_model_free(model);
     lscan_ctx_free(ctx);
     return status;

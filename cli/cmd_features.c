@@ -20,6 +20,8 @@ static void usage(FILE *f)
                "                  instead of the image features\n"
                "  -o FILE         write the CSV to FILE instead of stdout\n"
                "  --cpu LIST      keep only these CPU features (e.g. sse2, none)\n"
+               "  --materials FILE   dual energy: the material calibration; image rows get the\n"
+               "                  material features too (two-plane scans, NAME.high.* pairs)\n"
                "  --pitch MM      pixel pitch (default: from the container height)\n"
                "  --air LEVEL     air level I0 in 16-bit counts (default: estimated)\n"
                "  --polarity P    how the pixels are stored (default auto: detected)\n"
@@ -71,7 +73,7 @@ static bool parse_float(const char *opt, const char *s, float max, float *out)
 
 int cmd_features(int argc, char **argv)
 {
-    const char *out_path = NULL, *cpu = NULL;
+    const char *out_path = NULL, *cpu = NULL, *materials_path = NULL;
     bool tiles = false, load = false;
     lscan_analyze_options opts;
     lscan_analyze_options_init(&opts);
@@ -100,6 +102,8 @@ int cmd_features(int argc, char **argv)
             out_path = argv[++i];
         } else if (strcmp(a, "--cpu") == 0 && val) {
             cpu = argv[++i];
+        } else if (strcmp(a, "--materials") == 0 && val) {
+            materials_path = argv[++i];
         } else if (strcmp(a, "--pitch") == 0) {
             if (!parse_float(a, val, 1000.0f, &opts.pitch_mm)) goto usage_error;
             i++;
@@ -146,16 +150,30 @@ int cmd_features(int argc, char **argv)
                          : load ? LSCAN_FEATURES_LOAD
                                 : LSCAN_FEATURES_IMAGE;
     const uint32_t nf = lscan_feature_count(set);
+    /* Dual energy: with a material calibration, the material features too. */
+    lscan_materials *mats = NULL;
+    if (materials_path) {
+        int mrc = lscan_materials_load(ctx, materials_path, &mats);
+        if (mrc) {
+            cli_ctx_error(ctx, mrc);
+            lscan_ctx_free(ctx);
+            goto usage_error;
+        }
+        opts.materials = mats;
+    }
+    const uint32_t nm = mats && !tiles ? lscan_feature_count(LSCAN_FEATURES_MATERIAL) : 0;
     fputs(tiles ? "file,col,row,x0,y0,x1,y1" : "file", out);
     for (uint32_t k = 0; k < nf; k++)
         fprintf(out, ",%s", lscan_feature_name(set, k));
+    for (uint32_t k = 0; k < nm; k++)
+        fprintf(out, ",%s", lscan_feature_name(LSCAN_FEATURES_MATERIAL, k));
     fputc('\n', out);
 
     int failed = 0;
     for (int i = 0; i < nfiles; i++) {
         lscan_image *img = NULL;
         lscan_analysis *an = NULL;
-        int rc = lscan_image_load(ctx, files[i], NULL, &img);
+        int rc = cli_image_load(ctx, files[i], NULL, &img);
         if (rc == LSCAN_OK) {
             rc = lscan_analyze(ctx, img, &opts, &an);
             /* The analysis error names no file: say which. */
@@ -191,6 +209,9 @@ int cmd_features(int argc, char **argv)
             csv_field(out, files[i]);
             for (uint32_t k = 0; k < nf; k++)
                 fprintf(out, ",%.9g", (double)f[k]);
+            const float *fm = lscan_analysis_material_features(an);
+            for (uint32_t k = 0; k < nm; k++)
+                fprintf(out, ",%.9g", (double)fm[k]);
             fputc('\n', out);
         }
         lscan_analysis_free(an);
@@ -202,6 +223,7 @@ int cmd_features(int argc, char **argv)
     else
         wrc |= fflush(out);
     lscan_ctx_free(ctx);
+    lscan_materials_free(mats);
     free(files);
     if (wrc) {
         cli_error("error writing %s", out_path ? out_path : "standard output");

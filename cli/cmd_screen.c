@@ -1006,6 +1006,13 @@ static void usage(FILE *f)
         "                       and optionally consignment; paths are matched as given; inputs\n"
         "                       not in it are screened without a declaration. A malformed row\n"
         "                       stops the run before anything is screened (docs/declarations.md)\n"
+        "  --dual-model FILE    dual energy: the model for two-plane scans (grey+alpha PNGs,\n"
+        "                       NAME.high.* + NAME.low.* pairs); default dual.model beside the\n"
+        "                       model when it and materials.calib are there; without one,\n"
+        "                       two-plane scans are screened on their high-energy plane\n"
+        "  --materials FILE     dual energy: the material calibration ('scan calibrate');\n"
+        "                       default materials.calib beside the model; overlays of\n"
+        "                       two-plane scans are then in material pseudo-colour\n"
         "  --shard K/N          screen only shard K of N (1 <= K <= N): inputs whose path's\n"
         "                       FNV-1a 64 hash modulo N is K-1\n"
         "  --overlay-dir DIR    write an overlay image into DIR for each input decided INSPECT\n"
@@ -1047,8 +1054,8 @@ int cmd_screen(int argc, char **argv)
     struct source src = {0};
     struct counter counter = {0};
     FILE **list_in = NULL;
-    const char *model_path = NULL, *out_path = NULL, *cpu = NULL,
-               *ext_list = "png,jpg,jpeg,pgm,pnm";
+    const char *model_path = NULL, *out_path = NULL, *cpu = NULL, *dual_path = NULL,
+               *materials_path = NULL, *ext_list = "png,jpg,jpeg,pgm,pnm";
     unsigned long long jobs = 0, overlay_width = 1600, time_budget = 0,
                        memory_budget = LSCAN_DEFAULT_MEMORY_BUDGET >> 20;
     unsigned long shard_k = 1, shard_n = 1;
@@ -1094,6 +1101,10 @@ int cmd_screen(int argc, char **argv)
             ext_list = v;
         } else if (strcmp(a, "--model") == 0) {
             model_path = v;
+        } else if (strcmp(a, "--dual-model") == 0) {
+            dual_path = v;
+        } else if (strcmp(a, "--materials") == 0) {
+            materials_path = v;
         } else if (strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) {
             if (!cli_parse_u64(a, v, 1024, &jobs) || jobs == 0) {
                 if (jobs == 0) cli_error("screen: --jobs must be at least 1");
@@ -1201,11 +1212,20 @@ int cmd_screen(int argc, char **argv)
         lscan_ctx_free(ctx);
         goto done;
     }
-    lscan_model *model = NULL;
+    lscan_model *model = NULL, *dual = NULL;
+    lscan_materials *mats = NULL;
     int rc = lscan_model_load(ctx, model_path ? model_path : found, &model);
+    /* Dual energy: a dual model and the material calibration for two-plane
+     * images, named or beside the model. */
+    if (!rc && !cli_dual_models(ctx, model_path ? model_path : found, dual_path, materials_path,
+                                &dual, &mats)) {
+        lscan_model_free(model);
+        rc = EXIT_USAGE;
+    } else if (rc) {
+        cli_ctx_error(ctx, rc);
+    }
     free(found);
     if (rc) {
-        cli_ctx_error(ctx, rc);
         lscan_ctx_free(ctx);
         goto done;
     }
@@ -1224,6 +1244,8 @@ int cmd_screen(int argc, char **argv)
             free(partial);
             free(staging);
             lscan_model_free(model);
+            lscan_model_free(dual);
+            lscan_materials_free(mats);
             lscan_ctx_free(ctx);
             goto nomem;
         }
@@ -1293,6 +1315,8 @@ int cmd_screen(int argc, char **argv)
             free(partial);
             set_free(&rs.done);
             lscan_model_free(model);
+            lscan_model_free(dual);
+            lscan_materials_free(mats);
             lscan_ctx_free(ctx);
             goto done;
         }
@@ -1312,6 +1336,8 @@ int cmd_screen(int argc, char **argv)
     lscan_screen_options so;
     lscan_screen_options_init(&so);
     so.threshold = threshold;
+    so.dual_model = dual;
+    so.materials = mats;
     lscan_batch_options bo;
     lscan_batch_options_init(&bo);
     bo.threads = (uint32_t)(jobs ? jobs : cores > 0 ? (unsigned long long)cores : 1);
@@ -1371,7 +1397,18 @@ int cmd_screen(int argc, char **argv)
         lscan_declaration decl;
         declarations_to_api(ds, &decl);
         if (ds) ds->used = true;
-        rc = lscan_batch_submit_path_ex(batch, path, &decl, NULL);
+        /* Dual energy in two files: NAME.high.* carries the pair; NAME.low.*
+         * is skipped when its partner exists (else recorded: a channel missing). */
+        char partner[4096];
+        if (cli_dual_partner(path, partner, sizeof partner)) {
+            rc = lscan_batch_submit_pair(batch, path, partner, NULL);
+        } else if (cli_dual_high(path, partner, sizeof partner)) {
+            struct stat pst;
+            rc = stat(partner, &pst) == 0 ? LSCAN_OK
+                                          : lscan_batch_submit_pair(batch, partner, path, NULL);
+        } else {
+            rc = lscan_batch_submit_path_ex(batch, path, &decl, NULL);
+        }
         if (rc && rc != LSCAN_ERR_CANCELLED) {
             cli_error("screen: %s: %s", path, lscan_strerror(rc));
             run.out_error = true;
@@ -1424,6 +1461,8 @@ int cmd_screen(int argc, char **argv)
         fprintf(stderr, "scan: %zu declared paths of %s were not among the inputs screened\n",
                 unused, declarations_path);
 
+    lscan_model_free(dual);
+    lscan_materials_free(mats);
     lscan_model_free(model);
     lscan_ctx_free(ctx);
     if (run.out_error)

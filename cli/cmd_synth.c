@@ -16,6 +16,7 @@ struct job {
     int level;
     bool pnm;
     bool export_given; /* --export: every scan exported that way */
+    bool dual_files;   /* --dual-files: NAME.high.png and NAME.low.png */
     /* Shared work queue and results (index order). */
     pthread_mutex_t lock;
     unsigned long long next;
@@ -95,7 +96,19 @@ static bool do_one(struct job *j, lscan_ctx *ctx, unsigned long long i)
         tt = lscan_synth_export_truth(ex);
     }
     snprintf(path, sizeof path, "%s/%s.%s", j->out, name, ext);
-    if (ex) {
+    char file[64];
+    snprintf(file, sizeof file, "%s.%s", name, ext);
+    if (lscan_image_channels(img) == 2 && j->dual_files) {
+        /* A dual-energy pair as two files: the reader pairs *.high.* with *.low.*. */
+        snprintf(file, sizeof file, "%s.high.png", name);
+        for (uint32_t plane = 0; plane < 2 && ok; plane++) {
+            snprintf(path, sizeof path, "%s/%s.%s.png", j->out, name, plane ? "low" : "high");
+            if ((rc = lscan_image_save_png_plane(ctx, img, plane, path, j->level)) != LSCAN_OK) {
+                cli_ctx_error(ctx, rc);
+                ok = false;
+            }
+        }
+    } else if (ex) {
         if ((rc = lscan_synth_export_save(ctx, ex, path, j->level)) != LSCAN_OK) {
             cli_ctx_error(ctx, rc);
             ok = false;
@@ -108,6 +121,13 @@ static bool do_one(struct job *j, lscan_ctx *ctx, unsigned long long i)
     } else if ((rc = lscan_image_save_png(ctx, img, path, j->level)) != LSCAN_OK) {
         cli_ctx_error(ctx, rc);
         ok = false;
+    }
+    if (ok && lscan_synth_truth_materials(tt)) {
+        snprintf(path, sizeof path, "%s/materials/%s.png", j->out, name);
+        if ((rc = lscan_synth_truth_save_materials(ctx, tt, path)) != LSCAN_OK) {
+            cli_ctx_error(ctx, rc);
+            ok = false;
+        }
     }
     if (ok && lscan_synth_truth_label(tt) == LSCAN_INSPECT) {
         snprintf(path, sizeof path, "%s/masks/%s.png", j->out, name);
@@ -123,8 +143,8 @@ static bool do_one(struct job *j, lscan_ctx *ctx, unsigned long long i)
         if (lscan_synth_truth_hs_chapter(tt))
             snprintf(hs, sizeof hs, "%02u", lscan_synth_truth_hs_chapter(tt));
         char line[768];
-        snprintf(line, sizeof line, "%s.%s,%s,%s,%s,%.3f,%u,%u,%u,%u,%s,%s,%s,%s,%s,%s\n", name,
-                 ext, lscan_synth_truth_label(tt) == LSCAN_INSPECT ? "INSPECT" : "RELEASE",
+        snprintf(line, sizeof line, "%s,%s,%s,%s,%.3f,%u,%u,%u,%u,%s,%s,%s,%s,%s,%s\n", file,
+                 lscan_synth_truth_label(tt) == LSCAN_INSPECT ? "INSPECT" : "RELEASE",
                  lscan_class_name(lscan_synth_truth_class(tt)), lscan_synth_truth_subclass(tt),
                  (double)lscan_synth_truth_difficulty(tt), b.x0, b.y0, b.x1, b.y1,
                  lscan_synth_truth_world(tt), lscan_synth_truth_build(tt),
@@ -221,6 +241,15 @@ static void usage(FILE *f)
                "                     with --world other than classic: mixed, the world's mix)\n"
                "  --width W --height H   force the image size (geometry scaled)\n"
                "  --no-chassis       never draw a truck chassis\n"
+               "  --dual             dual energy: both energies of the world's linac profile\n"
+               "                     (6/4, 6/3, 9/6 or 7.5/4.5 MeV; not the classic world) as a\n"
+               "                     16-bit grey+alpha PNG (grey = high energy), with the\n"
+               "                     scanner's name as its Source text and the true material\n"
+               "                     of every pixel in DIR/materials/<name>.png (codes 0 none,\n"
+               "                     1 organic, 2 light inorganic, 3 steel, 4 heavy, 255 mixed)\n"
+               "  --dual-files       the same as two files, <name>.high.png and <name>.low.png\n"
+               "  --step-wedges      calibration step wedges (four materials x 24 steps) in\n"
+               "                     air instead of containers, for 'scan calibrate'\n"
                "  --format png|pnm   output format (default png; pnm writes 16-bit .pgm)\n"
                "  --level L          zlib level 0..9 for PNG (default 6)\n"
                "  --jobs N           worker threads (default 1)\n");
@@ -245,6 +274,16 @@ int cmd_synth(int argc, char **argv)
             return EXIT_OK;
         } else if (strcmp(a, "--no-chassis") == 0) {
             j.params.flags |= LSCAN_SYNTH_NO_CHASSIS;
+            continue;
+        } else if (strcmp(a, "--dual") == 0) {
+            j.params.dual = 1;
+            continue;
+        } else if (strcmp(a, "--dual-files") == 0) {
+            j.params.dual = 1;
+            j.dual_files = true;
+            continue;
+        } else if (strcmp(a, "--step-wedges") == 0) {
+            j.params.scene = LSCAN_SYNTH_SCENE_STEP_WEDGE;
             continue;
         }
         if (!val) {
@@ -349,6 +388,22 @@ int cmd_synth(int argc, char **argv)
         cli_error("synth: the classic world has no 45 ft containers");
         return EXIT_USAGE;
     }
+    if ((j.params.dual || j.params.scene) && j.params.world == 0) {
+        cli_error("synth: --dual and --step-wedges need a world with a linac profile (the classic "
+                  "world renders one monochromatic energy): add --world W");
+        return EXIT_USAGE;
+    }
+    if (j.params.dual && j.export_given &&
+        !(j.params.export_format == LSCAN_SYNTH_EXPORT_PNG16 && j.params.export_flags == 0 &&
+          (j.params.export_scale == 0 || j.params.export_scale == 1))) {
+        cli_error(
+            "synth: a dual-energy scan is written as its raw 16-bit pair: --export png16 only");
+        return EXIT_USAGE;
+    }
+    if (j.pnm && (j.params.dual || j.params.scene)) {
+        cli_error("synth: --format pnm writes one plane; dual-energy scans are PNG");
+        return EXIT_USAGE;
+    }
     if (j.pnm && (j.params.world != 0 || j.export_given)) {
         cli_error("synth: --format pnm writes classic raw scans only (use --export png16)");
         return EXIT_USAGE;
@@ -360,6 +415,8 @@ int cmd_synth(int argc, char **argv)
     char path[4096];
     snprintf(path, sizeof path, "%s/masks", j.out);
     if (make_dir(j.out) || make_dir(path)) return EXIT_USAGE;
+    snprintf(path, sizeof path, "%s/materials", j.out);
+    if (j.params.dual && make_dir(path)) return EXIT_USAGE;
     j.lines = calloc(j.n ? j.n : 1, sizeof *j.lines);
     if (!j.lines) {
         cli_error("out of memory");

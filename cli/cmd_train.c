@@ -16,6 +16,8 @@ static void usage(FILE *f)
         "for the operating point below.\n\n"
         "  --labels FILE           training scans: labels.csv as written by `scan synth`;\n"
         "                          repeat it to train on several sets (worlds)\n"
+        "  --materials FILE        dual energy: train a dual model on dual-energy scans with\n"
+        "                          this material calibration ('scan calibrate')\n"
         "  --validation FILE       validation scans (threshold and figures; repeatable);\n"
         "                          without it a deterministic --val-fraction of --labels\n"
         "                          is held out\n"
@@ -71,7 +73,7 @@ static void add_one(void *arg, size_t i, lscan_ctx *ctx)
     const struct sample *s = j->s[i];
     lscan_image *img = NULL, *mimg = NULL;
     uint8_t *mask = NULL;
-    int rc = lscan_image_load(ctx, s->path, NULL, &img);
+    int rc = cli_image_load(ctx, s->path, NULL, &img);
     if (!rc && s->mask_path) {
         lscan_load_options lo;
         lscan_load_options_init(&lo);
@@ -131,7 +133,8 @@ static bool held_out(const char *path, double fraction)
 
 int cmd_train(int argc, char **argv)
 {
-    const char *labels[MAX_LABELS], *validation[MAX_LABELS], *out = NULL, *cpu = NULL;
+    const char *labels[MAX_LABELS], *validation[MAX_LABELS], *out = NULL, *cpu = NULL,
+               *materials_path = NULL;
     size_t nlabels = 0, nval = 0;
     const char *commodity_column = NULL, *groups_path = NULL;
     struct groups groups = {0};
@@ -164,6 +167,8 @@ int cmd_train(int argc, char **argv)
             (a[2] == 'l' ? labels : validation)[(*k)++] = v;
         }
         else if (!strcmp(a, "--out")) out = v;
+        else if (!strcmp(a, "--materials"))
+            materials_path = v;
         else if (!strcmp(a, "--cpu")) cpu = v;
         else if (!strcmp(a, "--name")) o.name = v;
         else if (!strcmp(a, "--training")) o.training = v;
@@ -231,9 +236,19 @@ int cmd_train(int argc, char **argv)
     j.tr = lscan_trainer_new();
     int status = EXIT_USAGE;
     lscan_ctx *ctx = cli_ctx_new(cpu);
+    lscan_materials *mats = NULL;
     if (!j.s || !j.split || !j.group || !j.tr || !ctx) {
         cli_error("out of memory");
         goto done;
+    }
+    /* Dual energy: with a material calibration the model is a dual model. */
+    if (materials_path) {
+        int mrc = lscan_materials_load(ctx, materials_path, &mats);
+        if (mrc) {
+            cli_ctx_error(ctx, mrc);
+            goto done;
+        }
+        lscan_trainer_set_materials(j.tr, mats);
     }
     for (size_t i = 0; i < train.n; i++) {
         j.s[i] = &train.s[i];
@@ -290,6 +305,7 @@ int cmd_train(int argc, char **argv)
 done:
     lscan_ctx_free(ctx);
     lscan_trainer_free(j.tr);
+    lscan_materials_free(mats);
     free(j.s);
     free(j.split);
     free(j.group);

@@ -187,6 +187,9 @@ bool dataset_read_with(const char *labels_path, const char *commodity_column, st
         snprintf(mname, sizeof mname, "%.*smasks/%s", dlen, fields[col_file], base);
         char *dot = strrchr(mname, '.');
         if (dot && dot > mname + dlen + 6) *dot = '\0';
+        /* A dual-energy pair in two files is listed by its NAME.high.png. */
+        size_t ml = strlen(mname);
+        if (ml > (size_t)dlen + 11 && strcmp(mname + ml - 5, ".high") == 0) mname[ml - 5] = '\0';
         strncat(mname, ".png", sizeof mname - strlen(mname) - 1);
         char *mp = join_dir(dir, mname);
         struct stat st;

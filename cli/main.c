@@ -5,11 +5,15 @@
 
 static const struct command commands[] = {
     {"info", "library version, CPU features, kernels and default limits", cmd_info},
-    {"screen", "screen files and folders: RELEASE/INSPECT records (CSV, JSONL), overlays", cmd_screen},
+    {"screen", "screen files and folders: RELEASE/INSPECT records (CSV, JSONL), overlays",
+     cmd_screen},
     {"train", "train the tile and image models on labelled scans", cmd_train},
     {"eval", "evaluate a model on labelled scans (AUC, detection, release rate)", cmd_eval},
     {"synth", "generate labelled synthetic scans (images, labels.csv, masks)", cmd_synth},
-    {"features", "calibrate, locate the container and print image or tile features (CSV)", cmd_features},
+    {"calibrate", "dual energy: fit a material calibration to step wedges, or check one",
+     cmd_calibrate},
+    {"features", "calibrate, locate the container and print image or tile features (CSV)",
+     cmd_features},
     {"bench", "time the pipeline per stage and kernel set: images/s, Mpix/s", cmd_bench},
 };
 

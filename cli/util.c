@@ -131,3 +131,96 @@ char *cli_default_model(void)
     }
     return NULL;
 }
+
+bool cli_dual_partner(const char *path, char *low, size_t size)
+{
+    /* The last ".high." in the file's own name. */
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *hit = NULL;
+    for (const char *p = base; (p = strstr(p, ".high.")) != NULL; p++)
+        hit = p;
+    if (!hit) return false;
+    size_t pre = (size_t)(hit - path);
+    int n = snprintf(low, size, "%.*s.low.%s", (int)pre, path, hit + 6);
+    return n > 0 && (size_t)n < size;
+}
+
+int cli_image_load(lscan_ctx *ctx, const char *path, const lscan_load_options *opts,
+                   lscan_image **img)
+{
+    char low[4096];
+    if (cli_dual_partner(path, low, sizeof low))
+        return lscan_image_load_dual(ctx, path, low, opts, img);
+    return lscan_image_load(ctx, path, opts, img);
+}
+
+bool cli_dual_high(const char *path, char *high, size_t size)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *hit = NULL;
+    for (const char *p = base; (p = strstr(p, ".low.")) != NULL; p++)
+        hit = p;
+    if (!hit) return false;
+    int n = snprintf(high, size, "%.*s.high.%s", (int)(hit - path), path, hit + 5);
+    return n > 0 && (size_t)n < size;
+}
+
+/* path's folder joined with name. */
+static char *beside(const char *path, const char *name)
+{
+    const char *slash = strrchr(path, '/');
+    int dl = slash ? (int)(slash - path) + 1 : 0;
+    size_t n = (size_t)dl + strlen(name) + 1;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%.*s%s", dl, path, name);
+    return p;
+}
+
+bool cli_dual_models(lscan_ctx *ctx, const char *model_path, const char *dual_path,
+                     const char *materials_path, lscan_model **dual, lscan_materials **materials)
+{
+    *dual = NULL;
+    *materials = NULL;
+    char *d = dual_path ? NULL : beside(model_path, "dual.model");
+    char *m = materials_path ? NULL : beside(model_path, "materials.calib");
+    const char *dp = dual_path ? dual_path : d, *mp = materials_path ? materials_path : m;
+    bool ok = true;
+    /* Beside the model both are optional (then two-plane images are screened
+     * on their high-energy plane): one that cannot be loaded there (a dual
+     * model of an older feature schema, say) is reported and left out; named
+     * ones must load. */
+    if (mp && (materials_path || access(mp, R_OK) == 0)) {
+        int rc = lscan_materials_load(ctx, mp, materials);
+        if (rc) {
+            cli_ctx_error(ctx, rc);
+            ok = materials_path == NULL;
+        }
+    }
+    if (ok && dp && (dual_path || (access(dp, R_OK) == 0 && *materials))) {
+        int rc = lscan_model_load(ctx, dp, dual);
+        if (rc && !dual_path) {
+            cli_ctx_error(ctx, rc);
+            cli_error("%s: not used: two-plane scans are screened on their high-energy plane", dp);
+        } else if (rc) {
+            cli_ctx_error(ctx, rc);
+            ok = false;
+        } else if (!lscan_model_dual(*dual)) {
+            cli_error("%s: not a dual-energy model", dp);
+            ok = false;
+        } else if (!*materials) {
+            cli_error("%s: a dual-energy model needs a material calibration (--materials)", dp);
+            ok = false;
+        }
+    }
+    if (!ok) {
+        lscan_model_free(*dual);
+        lscan_materials_free(*materials);
+        *dual = NULL;
+        *materials = NULL;
+    }
+    free(d);
+    free(m);
+    return ok;
+}

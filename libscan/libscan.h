@@ -73,6 +73,9 @@ typedef enum lscan_status {
     LSCAN_ERR_UNKNOWN_FORMAT = 20,  /* not PNG, JPEG or PNM */
     LSCAN_ERR_UNSUPPORTED = 21,     /* a valid file using a feature not supported */
     LSCAN_ERR_CODEC_DISABLED = 22,  /* the codec was not compiled in */
+    LSCAN_ERR_DUAL_MISMATCH = 30,   /* a dual-energy pair whose two images differ in size, or
+                                       whose low- or high-energy image is missing, is itself a
+                                       pair, or carries no signal */
 
     /* 40..59: decoding */
     LSCAN_ERR_TRUNCATED = 40,       /* the data ends before the image does */
@@ -290,6 +293,33 @@ LSCAN_API int lscan_image_wrap(lscan_ctx *ctx, const void *pixels, uint32_t widt
                                uint32_t height, size_t stride, uint32_t bits,
                                const lscan_load_options *opts, lscan_image **out);
 
+/* Makes a dual-energy image of two caller buffers of 16-bit transmission
+ * pixels (host byte order) of the same scan: `high` the high-energy
+ * channel (plane 0), `low` the low-energy one (plane 1), each width x height
+ * with its own row stride in bytes (>= width * 2, even). `scanner` names the
+ * device (chooses the material calibration, see lscan_materials; NULL or ""
+ * when unknown; copied). With equal strides and no inversion the pixels are
+ * referenced, not copied (both buffers must then stay valid and unchanged
+ * until lscan_image_free); otherwise they are copied into memory the image
+ * owns. A NULL `high` or `low` is LSCAN_ERR_DUAL_MISMATCH (a channel
+ * missing); other argument errors LSCAN_ERR_INVALID_ARGUMENT; limits as for
+ * lscan_image_wrap (opts->channels must not be SINGLE). */
+LSCAN_API int lscan_image_wrap_dual(lscan_ctx *ctx, const uint16_t *high, const uint16_t *low,
+                                    uint32_t width, uint32_t height, size_t stride_high,
+                                    size_t stride_low, const char *scanner,
+                                    const lscan_load_options *opts, lscan_image **out);
+
+/* Loads a dual-energy pair stored as two files (e.g. NAME.high.png and
+ * NAME.low.png): each is decoded like lscan_image_load and must be a
+ * single-channel image; the result has two planes (plane 0 from
+ * `high_path`). The scanner name is the high file's (else the low file's).
+ * A file that cannot be read or decoded gives its own status (the context's
+ * path names it); a missing file, sizes that differ, or a file that is
+ * itself a dual pair give LSCAN_ERR_DUAL_MISMATCH with a message saying
+ * which. On failure *out is NULL. */
+LSCAN_API int lscan_image_load_dual(lscan_ctx *ctx, const char *high_path, const char *low_path,
+                                    const lscan_load_options *opts, lscan_image **out);
+
 /* Frees an image; NULL is accepted. */
 LSCAN_API void lscan_image_free(lscan_image *img);
 
@@ -316,11 +346,25 @@ LSCAN_API uint32_t lscan_image_polarity(const lscan_image *img);
 LSCAN_API const uint16_t *lscan_image_pixels(const lscan_image *img, uint32_t plane,
                                              size_t *stride);
 
+/* The scanner that made the image, as its file names it (a PNG's "Source"
+ * text, which names the device that created the image) or as given to
+ * lscan_image_wrap_dual; NULL when unknown. A dual-energy material
+ * calibration (lscan_materials) is chosen by it. Owned by the image. */
+LSCAN_API const char *lscan_image_scanner(const lscan_image *img);
+
 /* Writes the image as a 16-bit PNG (grey, or grey+alpha for a dual-energy
  * pair, high energy first) with zlib level `level` (0..9; -1 for the
- * default, 6). */
+ * default, 6); an image with a scanner name gets it as the PNG's "Source"
+ * text. */
 LSCAN_API int lscan_image_save_png(lscan_ctx *ctx, const lscan_image *img, const char *path,
                                    int level);
+
+/* Writes one plane of the image (0, or 1: the low energy of a dual pair) as
+ * a 16-bit grey PNG, with the scanner name as its "Source" text: how a
+ * dual-energy pair is stored as two files. LSCAN_ERR_INVALID_ARGUMENT for a
+ * plane the image lacks. */
+LSCAN_API int lscan_image_save_png_plane(lscan_ctx *ctx, const lscan_image *img, uint32_t plane,
+                                         const char *path, int level);
 
 /* A half-open pixel rectangle [x0, x1) x [y0, y1), used by the analysis,
  * the generator's ground truth and the decisions (defined once, here). */
@@ -361,6 +405,25 @@ LSCAN_API const char *lscan_class_name(int cls);
 /* Parses a class name into *cls. Returns LSCAN_ERR_INVALID_ARGUMENT for an
  * unknown name. */
 LSCAN_API int lscan_class_parse(const char *name, int *cls);
+
+/* Material classes of dual-energy scans (docs/dual-energy.md): what the ratio
+ * of a cell's low- to high-energy attenuation, read against a calibration
+ * curve for its thickness, says the cell is made of. Pinned values. */
+typedef enum lscan_material {
+    /* Not resolvable: too thin (air, light cargo) or too thick (near the
+     * noise floor) for the two energies to tell the classes apart at the
+     * scan's noise, or no dual-energy data. */
+    LSCAN_MATERIAL_NONE = 0,
+    LSCAN_MATERIAL_ORGANIC = 1, /* Z ~6-8: food, textiles, paper, wood, plastics, liquids */
+    LSCAN_MATERIAL_LIGHT = 2,   /* light inorganic, Z ~11-14: aluminium, glass, ceramics, stone */
+    LSCAN_MATERIAL_STEEL = 3,   /* Z ~26-29: steel, iron, copper */
+    LSCAN_MATERIAL_HEAVY = 4    /* heavy metal, Z > ~50: lead, tungsten, uranium */
+} lscan_material;
+#define LSCAN_MATERIAL_COUNT 5
+
+/* A stable lower-case name ("none", "organic", "light", "steel", "heavy"),
+ * or NULL for an unknown value. Thread-safe. */
+LSCAN_API const char *lscan_material_name(int material);
 
 /* ==== section: synthetic generator (libscan/synth) ==== */
 
@@ -469,7 +532,33 @@ typedef struct lscan_synth_params {
     float export_param;      /* GAMMA: gamma (default 2.2); LOG: Amax (0 = the scan's floor) */
     float export_scale;      /* downscale factor in [0.05, 1]; 0 means 1 */
     uint32_t export_quality; /* JPEG quality 1..100; 0 means 90 */
+    /* Fields below were added with dual energy. */
+    /* 1: render the scan at both energies of the scanner profile's
+     * interleaved linac (e.g. 6 and 4 MeV, 9 and 6 MeV; docs/dual-energy.md
+     * lists the pair of every profile): the image then has two planes (0 =
+     * high energy, 1 = low energy) of the same scene, each with the
+     * profile's scanner effects and its own noise, and records the scanner
+     * profile's name (lscan_image_scanner; written into PNG files as their
+     * "Source" text). Only the worlds with a linac profile (not classic,
+     * which renders one monochromatic energy) take it; its export is always
+     * the raw 16-bit pair (png16). Default 0: one energy, byte-identical to
+     * scans made before dual energy existed. */
+    uint32_t dual;
+    /* lscan_synth_scene: what is scanned; default a container. */
+    uint32_t scene;
 } lscan_synth_params;
+
+/* What lscan_synth_generate scans (lscan_synth_params.scene). */
+typedef enum lscan_synth_scene {
+    LSCAN_SYNTH_SCENE_CONTAINER = 0, /* a container with its load (the default) */
+    /* A calibration step wedge in air: four staircases (organic, light
+     * inorganic, steel, lead; one per row, 24 steps each from ~0.15 to ~13
+     * in attenuation at 4 MeV) for fitting a dual-energy material calibration
+     * (lscan_wedge_measure). Needs a world with a linac profile; the truth
+     * is class "empty", subclass "step_wedge", and its material map
+     * (lscan_synth_truth_materials) marks every step. */
+    LSCAN_SYNTH_SCENE_STEP_WEDGE = 1
+} lscan_synth_scene;
 
 /* Fills *p with the defaults and sets p->size. NULL is ignored. Thread-safe. */
 LSCAN_API void lscan_synth_params_init(lscan_synth_params *p);
@@ -595,6 +684,24 @@ LSCAN_API uint32_t lscan_synth_truth_hs_chapter(const lscan_synth_truth *t);
 /* The linac's nominal energy, MeV (classic: 6, rendered at a 4 MeV
  * effective energy). */
 LSCAN_API float lscan_synth_truth_linac_mev(const lscan_synth_truth *t);
+/* The low-energy pulse's nominal energy of a dual-energy scan, MeV; 0 for
+ * a single-energy scan. */
+LSCAN_API float lscan_synth_truth_linac_low_mev(const lscan_synth_truth *t);
+
+/* Code of a pixel whose matter no one material dominates. */
+#define LSCAN_SYNTH_MATERIAL_MIXED 255
+/* The material of every pixel of a dual-energy scan or step wedge: width *
+ * height bytes, row-major, the lscan_material of the basis material giving
+ * at least 80 % of the pixel's attenuation at 4 MeV (scene and anomaly
+ * together), LSCAN_MATERIAL_NONE where that attenuation is below 0.05 (air)
+ * and LSCAN_SYNTH_MATERIAL_MIXED where no material reaches 80 %. NULL for
+ * single-energy scans. Owned by the truth. */
+LSCAN_API const uint8_t *lscan_synth_truth_materials(const lscan_synth_truth *t);
+/* Writes that map as an 8-bit grey PNG of the codes (0-4, 255). Returns
+ * LSCAN_OK, LSCAN_ERR_INVALID_ARGUMENT (no map: a single-energy scan) or
+ * LSCAN_ERR_IO (details on ctx). */
+LSCAN_API int lscan_synth_truth_save_materials(lscan_ctx *ctx, const lscan_synth_truth *t,
+                                               const char *path);
 
 /* An exported scan: the file an archive would hold, the image a reader
  * decodes from it, and the ground truth moved onto its pixels. */
@@ -654,6 +761,10 @@ typedef struct lscan_analyze_options {
                           is a 45 ft high cube: LSCAN_CALIB_45FT) */
     float air_level;   /* air level I0 in transmission units (1..65535);
                           0 (default) = estimated */
+    /* Added with dual energy: the material calibration for two-plane images
+     * (borrowed: it must outlive the call); NULL (default): no material map.
+     * See lscan_analysis_materials. */
+    const struct lscan_materials *materials;
 } lscan_analyze_options;
 
 /* Fills *o with the defaults and sets o->size. */
@@ -760,8 +871,16 @@ typedef enum lscan_feature_set {
      * metre, texture at several scales, repeating unit) and what stands out of
      * an empty container; the commodity model and the empty-container check
      * read them. */
-    LSCAN_FEATURES_LOAD = 2
+    LSCAN_FEATURES_LOAD = 2,
+    /* Dual energy: the material features (docs/dual-energy.md), read by
+     * dual-energy models after the tile aggregates; all zero without a
+     * material map. lscan_analysis_material_features gives them. */
+    LSCAN_FEATURES_MATERIAL = 3
 } lscan_feature_set;
+
+/* lscan_feature_count(LSCAN_FEATURES_MATERIAL) floats (dual energy), owned
+ * by the analysis. */
+LSCAN_API const float *lscan_analysis_material_features(const lscan_analysis *a);
 
 /* Number of features in a set (0 for an unknown set). Thread-safe. */
 LSCAN_API uint32_t lscan_feature_count(uint32_t set);
@@ -779,6 +898,136 @@ LSCAN_API const char *lscan_feature_definition(uint32_t set, uint32_t index);
 LSCAN_API uint64_t lscan_feature_schema_hash(uint32_t set);
 
 /* ==== end section: calibration and features ==== */
+
+/* ==== section: dual energy: material calibration and material maps (libscan/calib/materials.c,
+ * libscan/features/material.c) ==== */
+
+/*
+ * A dual-energy scan has two planes of the same scene: high and low energy.
+ * A cell's ratio R = A_low / A_high of its attenuations at the two energies
+ * depends on what it is made of (Compton scattering falls with energy for
+ * every material, pair production rises with Z) and, through beam
+ * hardening, on how thick it is. A material calibration holds, for each
+ * scanner it knows, four curves R(A_high): organic, light inorganic, steel
+ * and heavy metal, fitted to step wedges of those materials scanned by that
+ * scanner (each plane's attenuation measured against the scan's own air).
+ * A cell is given the class whose curve is nearest at its thickness, or
+ * LSCAN_MATERIAL_NONE where, at the scan's measured noise, that curve is not
+ * at least four standard deviations of R from its neighbours (too thin) or
+ * the cell nears the noise floor (too thick). docs/dual-energy.md describes
+ * the method, the file format and the figures.
+ */
+
+typedef struct lscan_materials lscan_materials;
+
+/* One step of a step wedge as measured on a scan: its material (an
+ * lscan_material, 1..4), the mean attenuations A = -ln(I / I0) over its
+ * inner part at each energy (each plane against its own air level and row
+ * gains) and how many pixels were averaged. */
+typedef struct lscan_wedge_step {
+    uint32_t size;     /* sizeof, set by lscan_wedge_measure */
+    uint32_t material; /* lscan_material */
+    uint64_t pixels;
+    double a_high, a_low;
+} lscan_wedge_step;
+
+/* Measures the steps of a dual-energy step-wedge scan (e.g. from
+ * lscan_synth_generate with LSCAN_SYNTH_SCENE_STEP_WEDGE): `materials`
+ * (width x height bytes, rows `stride` bytes apart) gives each pixel's
+ * material class, 0 for air and 255 for anything else; every 4-connected
+ * region of one class is a step, measured over the middle half of its
+ * bounding box (away from blurred edges). Steps reaching the noise floor in
+ * either plane are left out. Writes up to `max_steps` steps, their count in
+ * *n_steps. LSCAN_ERR_DUAL_MISMATCH for a single-plane image; calibration
+ * errors as lscan_analyze's. Thread-safe with one context per thread. */
+LSCAN_API int lscan_wedge_measure(lscan_ctx *ctx, const lscan_image *img, const uint8_t *materials,
+                                  size_t stride, lscan_wedge_step *steps, size_t max_steps,
+                                  size_t *n_steps);
+
+/* An empty calibration; NULL when out of memory. */
+LSCAN_API lscan_materials *lscan_materials_new(void);
+
+/* Fits (or refits) the calibration of scanner `scanner` (a non-empty name,
+ * at most 63 bytes, as lscan_image_scanner gives it) to measured wedge
+ * steps, typically of several wedge scans: per material, R as a function
+ * of A_high by local linear regression on ln A_high (a Gaussian window of
+ * 0.15), tabulated every 0.125 of A_high over the steps' range (never
+ * extrapolated). Needs at least 4 steps of each of the four
+ * materials (LSCAN_ERR_INVALID_ARGUMENT otherwise). Not thread-safe on `m`:
+ * fit before sharing it. */
+LSCAN_API int lscan_materials_fit(lscan_ctx *ctx, lscan_materials *m, const char *scanner,
+                                  const lscan_wedge_step *steps, size_t n_steps);
+
+/* Reads, parses or writes a calibration file (plain text: a format line,
+ * per scanner its curves as tables of integers, a checksum; see
+ * docs/dual-energy.md). Parsing checks every line (LSCAN_ERR_MODEL_SYNTAX,
+ * _VERSION, _VALUE, _CHECKSUM with the line number in the message); write ->
+ * load -> write gives identical bytes. */
+LSCAN_API int lscan_materials_load(lscan_ctx *ctx, const char *path, lscan_materials **out);
+LSCAN_API int lscan_materials_parse(lscan_ctx *ctx, const char *text, size_t size,
+                                    lscan_materials **out);
+LSCAN_API int lscan_materials_save(lscan_ctx *ctx, const lscan_materials *m, const char *path);
+LSCAN_API void lscan_materials_free(lscan_materials *m);
+
+/* The scanners a calibration knows: their count and names (index order;
+ * NULL out of range). Owned by the calibration; thread-safe. */
+LSCAN_API uint32_t lscan_materials_count(const lscan_materials *m);
+LSCAN_API const char *lscan_materials_scanner(const lscan_materials *m, uint32_t index);
+
+/* The calibration's curve of `material` (1..4) for `scanner` at attenuation
+ * a_high: the ratio A_low / A_high of that material at that thickness, or
+ * 0 where the scanner or the thickness is not calibrated. Thread-safe. */
+LSCAN_API double lscan_materials_ratio(const lscan_materials *m, const char *scanner,
+                                       uint32_t material, double a_high);
+
+/* The material class of a noise-free measurement (a_high, a_low) on
+ * `scanner`: the class whose curve is nearest at a_high, or
+ * LSCAN_MATERIAL_NONE where nothing is calibrated. For tools and tests;
+ * scans are classified per cell with their noise by lscan_analyze. */
+LSCAN_API int lscan_materials_classify(const lscan_materials *m, const char *scanner, double a_high,
+                                       double a_low);
+
+/* The material map of an analysis of a dual-energy image made with a
+ * calibration (lscan_analyze_options.materials): one lscan_material per
+ * cell of *cell_px x *cell_px pixels over the container box (*cols x *rows
+ * cells from its top-left corner, the last ones cut), each cell classified
+ * from the mean attenuations of the 3 x 3 cells around it. Returns LSCAN_OK
+ * with *map owned by the analysis, or why there is none (*map NULL):
+ * LSCAN_ERR_UNSUPPORTED (a single-energy image or no calibration given),
+ * LSCAN_ERR_CALIBRATION (the calibration does not know the image's
+ * scanner), LSCAN_ERR_DUAL_MISMATCH (the low-energy plane is blank or
+ * saturated: a channel missing). Any pointer may be NULL. Thread-safe. */
+LSCAN_API int lscan_analysis_materials(const lscan_analysis *a, const uint8_t **map, uint32_t *cols,
+                                       uint32_t *rows, uint32_t *cell_px);
+
+/* The mean attenuations behind that map: per cell, over its 3 x 3 cells,
+ * A = -ln(I / I0) times 2048 (A 0..16 in 0..32767), plane 0 high energy,
+ * 1 low; NULL when there is no map. Owned by the analysis. */
+LSCAN_API const uint16_t *lscan_analysis_material_attenuation(const lscan_analysis *a,
+                                                              uint32_t plane);
+
+/* The material map of a whole dual-energy image, container or not (step
+ * wedges, a vendor's own display): both planes calibrated against their own
+ * air, cells of cell_px x cell_px pixels (1..32) from the top-left corner
+ * (the last ones cut), each classified from its 3 x 3 cells as in the
+ * analysis. Errors: LSCAN_ERR_UNSUPPORTED (one plane), LSCAN_ERR_CALIBRATION
+ * (scanner not in the calibration), LSCAN_ERR_DUAL_MISMATCH (blank or
+ * saturated low plane), calibration errors, LSCAN_ERR_NO_MEMORY,
+ * LSCAN_ERR_TOO_LARGE (memory budget). Thread-safe with one context per
+ * thread. */
+typedef struct lscan_material_map lscan_material_map;
+LSCAN_API int lscan_material_map_make(lscan_ctx *ctx, const lscan_image *img,
+                                      const lscan_materials *materials, uint32_t cell_px,
+                                      lscan_material_map **out);
+LSCAN_API void lscan_material_map_free(lscan_material_map *mm);
+/* The classes (lscan_material) of the cells, row-major; owned by the map. */
+LSCAN_API const uint8_t *lscan_material_map_classes(const lscan_material_map *mm, uint32_t *cols,
+                                                    uint32_t *rows, uint32_t *cell_px);
+/* Their mean attenuations times 2048 (as lscan_analysis_material_attenuation). */
+LSCAN_API const uint16_t *lscan_material_map_attenuation(const lscan_material_map *mm,
+                                                         uint32_t plane);
+
+/* ==== end section: dual energy ==== */
 
 /* ==== section: models and decisions (libscan/model) ==== */
 
@@ -803,6 +1052,11 @@ LSCAN_API int lscan_model_parse(lscan_ctx *ctx, const char *text, size_t size, l
 LSCAN_API int lscan_model_save(lscan_ctx *ctx, const lscan_model *model, const char *path);
 
 LSCAN_API void lscan_model_free(lscan_model *model);
+
+/* 1 for a dual-energy model (trained with lscan_trainer_set_materials: its
+ * image models also read the material features; its file says "variant
+ * dual"), 0 otherwise. */
+LSCAN_API int lscan_model_dual(const lscan_model *model);
 
 /* The decision threshold on the INSPECT probability (0..1). */
 LSCAN_API double lscan_model_threshold(const lscan_model *model);
@@ -888,6 +1142,19 @@ typedef struct lscan_screen_options {
      * LSCAN_ERR_INVALID_ARGUMENT and no result). Batches ignore it: declare
      * each input with lscan_batch_submit_*_ex. */
     const lscan_declaration *declaration;
+    /* Added with dual energy. A model trained on dual-energy scans
+     * (lscan_model_dual) that screens every two-plane image instead of the
+     * model passed to lscan_screen (its threshold replaces that model's);
+     * NULL (default): two-plane images are screened on their high-energy
+     * plane by that model. Borrowed: must outlive the screening. */
+    const lscan_model *dual_model;
+    /* The material calibration for two-plane images (borrowed; NULL: none):
+     * the analysis's material map (overlays, lscan_result_materials) and
+     * the dual model's material features. A dual model given an image whose
+     * scanner the calibration does not know (LSCAN_ERR_CALIBRATION), no
+     * calibration, or a low plane without signal (LSCAN_ERR_DUAL_MISMATCH)
+     * decides INSPECT with that status. */
+    const struct lscan_materials *materials;
 } lscan_screen_options;
 
 LSCAN_API void lscan_screen_options_init(lscan_screen_options *opts);
@@ -950,6 +1217,13 @@ LSCAN_API const float *lscan_result_heatmap(const lscan_result *r, uint32_t *col
 LSCAN_API int lscan_result_container(const lscan_result *r, lscan_box *box);
 /* Image width and height (0 when the image could not be read). */
 LSCAN_API void lscan_result_image_size(const lscan_result *r, uint32_t *width, uint32_t *height);
+/* Dual energy: the material map of the scan's container box when it was
+ * screened with a material calibration (lscan_analysis_materials' layout:
+ * *cols x *rows cells of *cell_px pixels from the container box's top-left
+ * corner, lscan_result_container); LSCAN_ERR_UNSUPPORTED (and NULL) when
+ * there is none. Owned by the result. */
+LSCAN_API int lscan_result_materials(const lscan_result *r, const uint8_t **map, uint32_t *cols,
+                                     uint32_t *rows, uint32_t *cell_px);
 
 typedef enum lscan_stage {
     LSCAN_STAGE_DECODE = 0,
@@ -1105,6 +1379,15 @@ typedef enum lscan_split {
 
 LSCAN_API lscan_trainer *lscan_trainer_new(void);
 LSCAN_API void lscan_trainer_free(lscan_trainer *t);
+
+/* Dual energy: the trainer analyses every image with this material
+ * calibration (borrowed: it must outlive the trainer) and fits a dual-energy
+ * model, whose image models also read the material features. Images must
+ * be dual-energy pairs of scanners the calibration knows (others are
+ * refused with their status). Call before adding images
+ * (LSCAN_ERR_INVALID_ARGUMENT after). */
+LSCAN_API int lscan_trainer_set_materials(lscan_trainer *t,
+                                          const struct lscan_materials *materials);
 
 /* Analyses `img` and stores its features. `mask` (width*height bytes with
  * row stride `mask_stride`, non-zero = anomaly) labels tiles for the tile
@@ -1305,6 +1588,13 @@ LSCAN_API int lscan_batch_new(lscan_ctx *ctx, const lscan_model *model,
  * LSCAN_ERR_CANCELLED (the callback asked to stop; nothing was queued).
  * An unreadable file is not an error here: its result says why. */
 LSCAN_API int lscan_batch_submit_path(lscan_batch *b, const char *path, uint64_t *index);
+
+/* Queues a dual-energy pair stored as two files (lscan_image_load_dual; both
+ * paths copied); the callbacks get the high-energy path as the name. Returns
+ * as lscan_batch_submit_path. A missing file or sizes that differ give an
+ * INSPECT result with LSCAN_ERR_DUAL_MISMATCH. */
+LSCAN_API int lscan_batch_submit_pair(lscan_batch *b, const char *high_path, const char *low_path,
+                                      uint64_t *index);
 
 /* Queues an encoded image (PNG, JPEG, PNM) held in memory; `name` (copied,
  * may be NULL) is passed back to the callbacks. The buffer is borrowed: it

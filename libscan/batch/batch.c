@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-enum { KIND_PATH = 0, KIND_BUFFER = 1, KIND_IMAGE = 2 };
+enum { KIND_PATH = 0, KIND_BUFFER = 1, KIND_IMAGE = 2, KIND_PAIR = 3 };
 enum { SLOT_EMPTY = 0, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
 
 /* One submitted input. Slots form a ring of max_in_flight entries indexed by
@@ -18,7 +18,7 @@ enum { SLOT_EMPTY = 0, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
 struct slot {
     int state;
     int kind;
-    char *name; /* owned copy of the path or name, or NULL */
+    char *name; /* owned copy of the path or name, or NULL; a pair's low path follows its NUL */
     const void *data;
     size_t size;
     const lscan_image *img;
@@ -111,6 +111,9 @@ static void process(lscan_batch *b, lscan_ctx *ctx, uint64_t index, struct slot 
     lscan__deadline_begin(ctx);
     if (s->kind == KIND_PATH)
         status = lscan_image_load(ctx, s->name, &b->load, &owned);
+    else if (s->kind == KIND_PAIR) /* dual energy: two files */
+        status =
+            lscan_image_load_dual(ctx, s->name, s->name + strlen(s->name) + 1, &b->load, &owned);
     else if (s->kind == KIND_BUFFER)
         status = lscan_image_decode(ctx, s->data, s->size, &b->load, &owned);
     if (s->kind != KIND_IMAGE) img = owned;
@@ -461,16 +464,18 @@ static int32_t consignment_of(lscan_batch *b, const lscan__declaration *d)
 /* Common part of the submit functions: waits for room (delivering meanwhile),
  * queues the input, and in the caller's-thread mode screens and delivers it. */
 static int submit(lscan_batch *b, int kind, const char *name, const void *data, size_t size,
-                  const lscan_image *img, const lscan_declaration *declaration, uint64_t *index)
+                  const lscan_image *img, const char *low,
+                  const lscan_declaration *declaration, uint64_t *index)
 {
     lscan__declaration decl;
     if (lscan__declaration_take(NULL, declaration, &decl)) return LSCAN_ERR_INVALID_ARGUMENT;
     char *copy = NULL;
     if (name) {
-        size_t n = strlen(name) + 1;
-        copy = malloc(n);
+        size_t n = strlen(name) + 1, m = low ? strlen(low) + 1 : 0;
+        copy = malloc(n + m);
         if (!copy) return LSCAN_ERR_NO_MEMORY;
         memcpy(copy, name, n);
+        if (low) memcpy(copy + n, low, m);
     }
     pthread_mutex_lock(&b->mu);
     if (b->delivering) { /* from inside on_result: delivering here would repeat or reorder results
@@ -526,6 +531,13 @@ LSCAN_API int lscan_batch_submit_path(lscan_batch *b, const char *path, uint64_t
     return lscan_batch_submit_path_ex(b, path, NULL, index);
 }
 
+LSCAN_API int lscan_batch_submit_pair(lscan_batch *b, const char *high_path, const char *low_path,
+                                      uint64_t *index)
+{
+    if (!b || !high_path || !low_path) return LSCAN_ERR_INVALID_ARGUMENT;
+    return submit(b, KIND_PAIR, high_path, NULL, 0, NULL, low_path, NULL, index);
+}
+
 LSCAN_API int lscan_batch_submit_buffer(lscan_batch *b, const void *data, size_t size,
                                         const char *name, uint64_t *index)
 {
@@ -542,7 +554,7 @@ LSCAN_API int lscan_batch_submit_path_ex(lscan_batch *b, const char *path,
                                          const lscan_declaration *declaration, uint64_t *index)
 {
     if (!b || !path) return LSCAN_ERR_INVALID_ARGUMENT;
-    return submit(b, KIND_PATH, path, NULL, 0, NULL, declaration, index);
+    return submit(b, KIND_PATH, path, NULL, 0, NULL, NULL, declaration, index);
 }
 
 LSCAN_API int lscan_batch_submit_buffer_ex(lscan_batch *b, const void *data, size_t size,
@@ -550,14 +562,14 @@ LSCAN_API int lscan_batch_submit_buffer_ex(lscan_batch *b, const void *data, siz
                                            uint64_t *index)
 {
     if (!b || (!data && size)) return LSCAN_ERR_INVALID_ARGUMENT;
-    return submit(b, KIND_BUFFER, name, data, size, NULL, declaration, index);
+    return submit(b, KIND_BUFFER, name, data, size, NULL, NULL, declaration, index);
 }
 
 LSCAN_API int lscan_batch_submit_image_ex(lscan_batch *b, const lscan_image *img, const char *name,
                                           const lscan_declaration *declaration, uint64_t *index)
 {
     if (!b || !img) return LSCAN_ERR_INVALID_ARGUMENT;
-    return submit(b, KIND_IMAGE, name, NULL, 0, img, declaration, index);
+    return submit(b, KIND_IMAGE, name, NULL, 0, img, NULL, declaration, index);
 }
 
 LSCAN_API int lscan_batch_finish(lscan_batch *b)

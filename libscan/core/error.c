@@ -21,6 +21,8 @@ static const struct status_text status_texts[] = {
     {LSCAN_ERR_UNKNOWN_FORMAT, "unknown_format", "unknown image format"},
     {LSCAN_ERR_UNSUPPORTED, "unsupported", "unsupported image variant"},
     {LSCAN_ERR_CODEC_DISABLED, "codec_disabled", "codec not compiled in"},
+    {LSCAN_ERR_DUAL_MISMATCH, "dual_mismatch",
+     "dual-energy pair: the two energies differ in size, or one is missing"},
     {LSCAN_ERR_TRUNCATED, "truncated", "truncated data"},
     {LSCAN_ERR_CORRUPT, "corrupt", "corrupt data"},
     {LSCAN_ERR_CHECKSUM, "checksum", "checksum mismatch"},

@@ -433,6 +433,21 @@ LSCAN_API uint32_t lscan_image_source_format(const lscan_image *img) { return im
 LSCAN_API uint32_t lscan_image_flags(const lscan_image *img) { return img ? img->flags : 0; }
 LSCAN_API uint32_t lscan_image_polarity(const lscan_image *img) { return img ? img->polarity : 0; }
 
+void lscan__image_set_scanner(lscan_image *img, const char *name)
+{
+    size_t n = 0;
+    if (name)
+        while (n + 1 < sizeof img->scanner && (unsigned char)name[n] >= 0x20 && name[n] != 0x7f)
+            n++;
+    memcpy(img->scanner, name ? name : "", n);
+    img->scanner[n] = '\0';
+}
+
+LSCAN_API const char *lscan_image_scanner(const lscan_image *img)
+{
+    return img && img->scanner[0] ? img->scanner : NULL;
+}
+
 LSCAN_API const uint16_t *lscan_image_pixels(const lscan_image *img, uint32_t plane, size_t *stride)
 {
     if (!img || plane >= img->channels) return NULL;

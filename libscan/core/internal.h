@@ -16,6 +16,7 @@
 #endif
 
 #define LSCAN_MSG_MAX 512
+#define LSCAN__SCANNER_MAX 64
 #define LSCAN_PATH_MAX 1024
 
 struct lscan_ctx {
@@ -130,7 +131,12 @@ struct lscan_image {
      * check (features/gate.c) refuses colour images by their share. */
     uint64_t chroma_px;
     bool chroma_counted;
+    char scanner[LSCAN__SCANNER_MAX]; /* the device that made it ("" unknown): PNG "Source" */
 };
+
+/* Sets the image's scanner name (truncated to LSCAN__SCANNER_MAX - 1 bytes;
+ * control characters end it). */
+void lscan__image_set_scanner(lscan_image *img, const char *name);
 
 /* The source's code step in 16-bit units: 257 for 8-bit sources (x257),
  * 1 for 16-bit ones. */

@@ -5,20 +5,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const lscan__kernels kernels_ref = {"scalar", lscan__coverage_ref, lscan__attenuation_ref,
-                                           lscan__tiles_ref};
+static const lscan__kernels kernels_ref = {
+    "scalar",         lscan__coverage_ref, lscan__attenuation_ref,
+    lscan__tiles_ref, lscan__cells_ref,    lscan__classify_ref};
 
 #ifdef LSCAN_HAVE_SSE2_KERNELS
-static const lscan__kernels kernels_sse2 = {"sse2", lscan__coverage_sse2, lscan__attenuation_sse2,
-                                            lscan__tiles_sse2};
+static const lscan__kernels kernels_sse2 = {"sse2",
+                                            lscan__coverage_sse2,
+                                            lscan__attenuation_sse2,
+                                            lscan__tiles_sse2,
+                                            lscan__cells_sse2,
+                                            lscan__classify_sse2};
 #endif
 #ifdef LSCAN_HAVE_AVX2_KERNELS
-static const lscan__kernels kernels_avx2 = {"avx2", lscan__coverage_avx2, lscan__attenuation_avx2,
-                                            lscan__tiles_avx2};
+static const lscan__kernels kernels_avx2 = {"avx2",
+                                            lscan__coverage_avx2,
+                                            lscan__attenuation_avx2,
+                                            lscan__tiles_avx2,
+                                            lscan__cells_avx2,
+                                            lscan__classify_avx2};
 #endif
 #ifdef LSCAN_HAVE_NEON_KERNELS
-static const lscan__kernels kernels_neon = {"neon", lscan__coverage_neon, lscan__attenuation_neon,
-                                            lscan__tiles_neon};
+/* The dual-energy kernels have no NEON version yet: the references. */
+static const lscan__kernels kernels_neon = {
+    "neon",           lscan__coverage_neon, lscan__attenuation_neon, lscan__tiles_neon,
+    lscan__cells_ref, lscan__classify_ref};
 #endif
 
 const lscan__kernels *lscan__kernels_ref(void)

@@ -16,6 +16,27 @@
  * at the last entry stays inside the table. */
 #define LSCAN__LUT_SIZE 65537
 
+/* Dual-energy material classes (calib/materials.c, features/material.c):
+ * curves are tabulated per bin of the high-energy attenuation, bin = A >>
+ * LSCAN__MAT_BIN_SHIFT (bins 0.125 wide from 0 to 16, the curve taken at the
+ * bin's centre), as ratios R = A_low / A_high in Q2.14 (R < 4): A (< 2^15)
+ * times R stays below 2^31, so the classification is exact in int32. */
+#define LSCAN__MAT_BIN_SHIFT 8
+#define LSCAN__MAT_BINS 128
+#define LSCAN__MAT_R_SHIFT 14
+#define LSCAN__MAT_CLASSES 4 /* organic, light, steel, heavy: lscan_material 1..4 */
+/* A curve value for a class not calibrated at a bin: R = 4, farther from any
+ * cell than any calibrated class. */
+#define LSCAN__MAT_R_ABSENT 65535
+
+/* The classification table of one scan: the calibration's curves and which
+ * class is resolvable in which bin at this scan's noise. */
+typedef struct lscan__mat_table {
+    int32_t r[LSCAN__MAT_CLASSES][LSCAN__MAT_BINS];  /* Q2.14, LSCAN__MAT_R_ABSENT if none */
+    int32_t ok[LSCAN__MAT_CLASSES][LSCAN__MAT_BINS]; /* 1: resolvable, 0: not */
+    uint16_t floor_h, floor_l;                       /* a mean at or above these is too thick */
+} lscan__mat_table;
+
 /* Exact per-tile sums produced by the tile kernel (added to, never reset,
  * so that bands of rows can be accumulated). */
 typedef struct lscan__tile_acc {
@@ -50,7 +71,31 @@ typedef struct lscan__kernels {
      * replicate its last value up to the next multiple of 16 plus 16. */
     void (*tiles)(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
                   uint32_t tile_w, uint16_t floor_thr, lscan__tile_acc *acc);
+    /* Dual energy (kernels_dual_*.c): cell sums of `height` rows of
+     * attenuation `a`, cells `cell` pixels wide from x = 0 (the last one
+     * cut), added to sums[0..]; `colacc` is width entries of scratch. */
+    void (*cells)(const uint16_t *a, size_t stride, uint32_t width, uint32_t height, uint32_t cell,
+                  uint32_t *colacc, uint32_t *sums);
+    /* The material class (lscan_material) of n cells from their mean
+     * attenuations at high and low energy: the class whose curve is nearest
+     * at the cell's bin (ties to the lower class), LSCAN_MATERIAL_NONE where
+     * that class is not resolvable there or a mean reaches its floor. */
+    void (*classify)(const uint16_t *mh, const uint16_t *ml, size_t n, const lscan__mat_table *t,
+                     uint8_t *out);
 } lscan__kernels;
+
+void lscan__cells_ref(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
+                      uint32_t cell, uint32_t *colacc, uint32_t *sums);
+void lscan__classify_ref(const uint16_t *mh, const uint16_t *ml, size_t n,
+                         const lscan__mat_table *t, uint8_t *out);
+void lscan__cells_sse2(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
+                       uint32_t cell, uint32_t *colacc, uint32_t *sums);
+void lscan__classify_sse2(const uint16_t *mh, const uint16_t *ml, size_t n,
+                          const lscan__mat_table *t, uint8_t *out);
+void lscan__cells_avx2(const uint16_t *a, size_t stride, uint32_t width, uint32_t height,
+                       uint32_t cell, uint32_t *colacc, uint32_t *sums);
+void lscan__classify_avx2(const uint16_t *mh, const uint16_t *ml, size_t n,
+                          const lscan__mat_table *t, uint8_t *out);
 
 /* Per-ISA kernels. The reference is always built. */
 void lscan__coverage_ref(const uint16_t *src, size_t stride, uint32_t width, uint32_t height,
@@ -241,6 +286,10 @@ enum lscan__image_feature {
     LSCAN__IMAGE_FEATURES
 };
 
+/* Dual-energy material features (material.c): appended to the image
+ * features of a dual-energy model. */
+#define LSCAN__MATERIAL_FEATURES 10
+
 /* Load descriptors for commodity recognition and the empty-container check (load.c); names
  * and definitions in lscan__load_defs, the public feature set LSCAN_FEATURES_LOAD. */
 enum lscan__load_desc {
@@ -301,13 +350,16 @@ struct lscan_analysis {
     double calib_seconds; /* time spent calibrating and locating */
     float *row_gain;
     float *tile_feat; /* rows*cols*LSCAN__TILE_FEATURES */
-    float image_feat[LSCAN__IMAGE_FEATURES];
+    /* The image features, then the dual-energy material block (material.c;
+     * zeros without a material map), which only dual-energy models read. */
+    float image_feat[LSCAN__IMAGE_FEATURES + LSCAN__MATERIAL_FEATURES];
     float load_desc[LSCAN__LOAD_DESC]; /* load descriptors (load.c) */
     /* The container's own structure as the residual stage found it: the
      * roof, floor, left and right structure bands (cells), the cell side
      * (cm) and the side walls' attenuation between them. */
     uint32_t band[4];
     float cell_cm, wall_level;
+    struct lscan__material *mat; /* dual energy: the material map (features/material.c) */
 };
 
 /* The median of v[0..n) (n >= 1; the mean of the middle two for even n),
@@ -356,6 +408,15 @@ typedef struct lscan__residual_maps {
     uint32_t band_top, band_bottom, band_left, band_right; /* structure bands, cells */
     bool upside_down;     /* the floor is at the top (a bottom-up detector array) */
 } lscan__residual_maps;
+
+/* The dual-energy material features (material.c) from the residual maps and
+ * the analysis's material map, into a->image_feat + LSCAN__IMAGE_FEATURES
+ * (zeros when there is no map). Names and definitions: lscan__material_
+ * feature_name / _definition. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */
+struct lscan__residual_maps;
+int lscan__material_features(const struct lscan__residual_maps *m, lscan_analysis *a);
+const char *lscan__material_feature_name(uint32_t i);
+const char *lscan__material_feature_definition(uint32_t i);
 
 /* Fills a->load_desc from the residual maps: what the load is, independent
  * of the container and the scanner. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */

@@ -1,6 +1,7 @@
 /* features.c — lscan_analyze: calibrate, locate, one fused sweep of tile sums, then tile and image
  * features. */
 #include "features/feat.h"
+#include "features/material.h"
 #include "model/model.h"
 
 #include <math.h>
@@ -77,7 +78,8 @@ static void tile_basics(lscan_analysis *a, const lscan__tile_acc *acc)
  * that stays in cache while the kernels read it. */
 static int sweep(lscan_ctx *ctx, const lscan__kernels *k, const lscan_image *img,
                  const lscan__calib *c, const uint16_t *lut, const lscan_box *bx, uint32_t T,
-                 uint32_t cols, uint16_t *abuf, lscan__tile_acc *acc, lscan__fine *fine)
+                 uint32_t cols, uint16_t *abuf, lscan__tile_acc *acc, lscan__fine *fine,
+                 struct lscan__material *mat)
 {
     const uint32_t bw = bx->x1 - bx->x0;
     const size_t as = lscan__a_stride(bw);
@@ -110,6 +112,7 @@ static int sweep(lscan_ctx *ctx, const lscan__kernels *k, const lscan_image *img
         }
         k->tiles(abuf, as, bw, h, T, c->floor_thr, acc + (size_t)r * cols);
         lscan__fine_band(fine, abuf, as, bw, h, y - bx->y0);
+        lscan__material_band(mat, k, img, bx, y, h, lut); /* dual energy: the low plane */
     }
     return LSCAN_OK;
 }
@@ -167,6 +170,9 @@ void lscan__analysis_need(const lscan_image *img, const lscan_box *box, uint32_t
      * map, the image model's input. */
     n = lscan__size_add(n, lscan__size_mul(nt, LSCAN__EXPERTS * sizeof(double) + sizeof(float)));
     n = lscan__size_add(n, (size_t)4096 * sizeof(float));
+    size_t dual;
+    lscan__material_need(img, box, tile, &dual); /* dual energy: the material map */
+    n = lscan__size_add(n, dual);
     need->other = lscan__size_add(other, n);
 }
 
@@ -272,8 +278,12 @@ static int analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_o
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate features for %zu tiles", nt);
     }
 
-    rc = sweep(ctx, ctx->kernels ? ctx->kernels : lscan__kernels_ref(), img, &c, s->lut, &bx, T,
-               cols, s->abuf, s->acc, &fine);
+    /* Dual energy: the low plane's calibration, then its sums in the sweep. */
+    rc = lscan__material_begin(ctx, img, &o, &c, s, &bx, T, &a->mat);
+    const lscan__kernels *kern = ctx->kernels ? ctx->kernels : lscan__kernels_ref();
+    if (!rc) rc = sweep(ctx, kern, img, &c, s->lut, &bx, T, cols, s->abuf, s->acc, &fine, a->mat);
+    if (!rc && lscan__material_finish(a->mat, kern, &fine, &bx))
+        rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate the material map");
     if (rc) {
         free(tile_gx);
         fine_free(&fine);
@@ -337,6 +347,7 @@ LSCAN_API void lscan_analysis_free(lscan_analysis *a)
     if (!a) return;
     free(a->tile_feat);
     free(a->row_gain);
+    lscan__material_free(a->mat);
     free(a);
 }
 

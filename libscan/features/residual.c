@@ -816,6 +816,7 @@ int lscan__residual_features(lscan_analysis *a, const lscan__fine *f, const uint
                                        .band_left = g.band_left, .band_right = g.band_right,
                                        .upside_down = g.flip};
     int rc = lscan__load_descriptors(&maps, a);
+    if (!rc) rc = lscan__material_features(&maps, a); /* dual energy (material.c) */
     a->band[0] = g.band_top, a->band[1] = g.band_bottom, a->band[2] = g.band_left,
     a->band[3] = g.band_right;
     a->cell_cm = (float)g.cm;

@@ -199,6 +199,7 @@ static const struct lscan__feature_def *set_defs(uint32_t set, uint32_t *n)
 
 LSCAN_API uint32_t lscan_feature_count(uint32_t set)
 {
+    if (set == LSCAN_FEATURES_MATERIAL) return LSCAN__MATERIAL_FEATURES; /* material.c */
     uint32_t n;
     set_defs(set, &n);
     return n;
@@ -206,6 +207,7 @@ LSCAN_API uint32_t lscan_feature_count(uint32_t set)
 
 LSCAN_API const char *lscan_feature_name(uint32_t set, uint32_t index)
 {
+    if (set == LSCAN_FEATURES_MATERIAL) return lscan__material_feature_name(index);
     uint32_t n;
     const struct lscan__feature_def *d = set_defs(set, &n);
     return d && index < n ? d[index].name : NULL;
@@ -213,6 +215,7 @@ LSCAN_API const char *lscan_feature_name(uint32_t set, uint32_t index)
 
 LSCAN_API const char *lscan_feature_definition(uint32_t set, uint32_t index)
 {
+    if (set == LSCAN_FEATURES_MATERIAL) return lscan__material_feature_definition(index);
     uint32_t n;
     const struct lscan__feature_def *d = set_defs(set, &n);
     return d && index < n ? d[index].def : NULL;
@@ -231,6 +234,12 @@ LSCAN_API uint64_t lscan_feature_schema_hash(uint32_t set)
 {
     uint32_t n;
     const struct lscan__feature_def *d = set_defs(set, &n);
+    if (set == LSCAN_FEATURES_MATERIAL) { /* material.c */
+        uint64_t h = fnv1a(0xcbf29ce484222325ull, "material\n");
+        for (uint32_t i = 0; i < LSCAN__MATERIAL_FEATURES; i++)
+            h = fnv1a(fnv1a(h, lscan__material_feature_name(i)), "\n");
+        return h;
+    }
     if (!d) return 0;
     uint64_t h = fnv1a(0xcbf29ce484222325ull, set == LSCAN_FEATURES_TILE    ? "tile\n"
                                               : set == LSCAN_FEATURES_IMAGE ? "image\n"

@@ -503,14 +503,42 @@ int lscan__png_libpng_decode(lscan_ctx *ctx, const uint8_t *data, size_t size,
     return rc;
 }
 
+/* The scanner's name: the text of the first tEXt chunk with the keyword
+ * "Source" (PNG's keyword for the device that created the image) before the
+ * image data, if its CRC is right. Both decoding paths skip ancillary
+ * chunks; this walk over the (already decoded, so well-formed) file reads
+ * the one text that matters, the same whichever path decoded the pixels. */
+static void read_source(const uint8_t *d, size_t n, lscan_image *img)
+{
+    size_t p = 8;
+    while (n - p >= 12) {
+        uint32_t len = be32(d + p);
+        const uint8_t *type = d + p + 4;
+        if (len > 0x7fffffffu || (size_t)len > n - p - 12) return;
+        if (memcmp(type, "IDAT", 4) == 0 || memcmp(type, "IEND", 4) == 0) return;
+        if (memcmp(type, "tEXt", 4) == 0 && len > 7 && memcmp(type + 4, "Source", 7) == 0 &&
+            (uint32_t)crc32(0L, type, (uInt)len + 4) == be32(d + p + 8 + len)) {
+            char name[LSCAN__SCANNER_MAX];
+            size_t k = len - 7 < sizeof name - 1 ? len - 7 : sizeof name - 1;
+            memcpy(name, type + 4 + 7, k);
+            name[k] = '\0';
+            lscan__image_set_scanner(img, name);
+            return;
+        }
+        p += (size_t)len + 12;
+    }
+}
+
 int lscan__png_decode(lscan_ctx *ctx, const uint8_t *data, size_t size, const lscan_load_options *o,
                       lscan_image **out)
 {
+    int rc = LSCAN__PNG_DEFER;
 #ifdef LSCAN_HAVE_DEFLATE
     /* Scanner output (8/16-bit grey, grey+alpha) takes the libdeflate path
      * (png_fast.c); everything it defers comes here to libpng. */
-    int rc = lscan__png_fast_decode(ctx, data, size, o, out);
-    if (rc != LSCAN__PNG_DEFER) return rc;
+    rc = lscan__png_fast_decode(ctx, data, size, o, out);
 #endif
-    return lscan__png_libpng_decode(ctx, data, size, o, out);
+    if (rc == LSCAN__PNG_DEFER) rc = lscan__png_libpng_decode(ctx, data, size, o, out);
+    if (rc == LSCAN_OK) read_source(data, size, *out);
+    return rc;
 }

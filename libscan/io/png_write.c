@@ -25,8 +25,11 @@ static void on_warning(png_structp png, png_const_charp msg)
     (void)msg;
 }
 
-int lscan__png_write(lscan_ctx *ctx, const char *path, uint32_t width, uint32_t height, int bits, int channels,
-                     int level, void (*fill)(void *user, uint32_t y, uint8_t *row), void *user)
+/* With `source` non-NULL the file gets a tEXt chunk "Source" (PNG's keyword
+ * for the device that created the image) before its image data. */
+static int png_write(lscan_ctx *ctx, const char *path, uint32_t width, uint32_t height, int bits,
+                     int channels, int level, void (*fill)(void *user, uint32_t y, uint8_t *row),
+                     void *user, const char *source)
 {
     if (level < -1 || level > 9) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "zlib level %d", level);
     size_t row_bytes = (size_t)width * (size_t)channels * (size_t)(bits / 8);
@@ -53,6 +56,15 @@ int lscan__png_write(lscan_ctx *ctx, const char *path, uint32_t width, uint32_t 
         png_set_compression_level(png, level < 0 ? 6 : level);
         png_set_IHDR(png, info, width, height, bits, channels == 2 ? PNG_COLOR_TYPE_GRAY_ALPHA : PNG_COLOR_TYPE_GRAY,
                      PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+        if (source) {
+            png_text txt;
+            memset(&txt, 0, sizeof txt);
+            txt.compression = PNG_TEXT_COMPRESSION_NONE;
+            txt.key = (png_charp) "Source";
+            txt.text = (png_charp)source;
+            txt.text_length = strlen(source);
+            png_set_text(png, info, &txt, 1);
+        }
         png_write_info(png, info);
         for (uint32_t y = 0; y < height; y++) {
             fill(user, y, row);
@@ -68,6 +80,13 @@ int lscan__png_write(lscan_ctx *ctx, const char *path, uint32_t width, uint32_t 
         lscan__error_path(ctx, path);
     }
     return rc;
+}
+
+int lscan__png_write(lscan_ctx *ctx, const char *path, uint32_t width, uint32_t height, int bits,
+                     int channels, int level, void (*fill)(void *user, uint32_t y, uint8_t *row),
+                     void *user)
+{
+    return png_write(ctx, path, width, height, bits, channels, level, fill, user, NULL);
 }
 
 /* Row y of an image in PNG order: big-endian samples, high energy then low. */
@@ -90,6 +109,34 @@ LSCAN_API int lscan_image_save_png(lscan_ctx *ctx, const lscan_image *img, const
 {
     if (!ctx || !img || !path) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     lscan__error_clear(ctx);
-    return lscan__png_write(ctx, path, img->width, img->height, 16, (int)img->channels, level, image_row,
-                            (void *)img);
+    return png_write(ctx, path, img->width, img->height, 16, (int)img->channels, level, image_row,
+                     (void *)img, img->scanner[0] ? img->scanner : NULL);
+}
+
+struct plane_row {
+    const lscan_image *img;
+    uint32_t plane;
+};
+
+static void plane_row(void *user, uint32_t y, uint8_t *o)
+{
+    const struct plane_row *pr = user;
+    const uint16_t *a = pr->img->plane[pr->plane] + (size_t)y * pr->img->stride;
+    for (uint32_t x = 0; x < pr->img->width; x++) {
+        *o++ = (uint8_t)(a[x] >> 8);
+        *o++ = (uint8_t)a[x];
+    }
+}
+
+LSCAN_API int lscan_image_save_png_plane(lscan_ctx *ctx, const lscan_image *img, uint32_t plane,
+                                         const char *path, int level)
+{
+    if (!ctx || !img || !path)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    if (plane >= img->channels)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "the image has no plane %u", plane);
+    struct plane_row pr = {img, plane};
+    return png_write(ctx, path, img->width, img->height, 16, 1, level, plane_row, &pr,
+                     img->scanner[0] ? img->scanner : NULL);
 }

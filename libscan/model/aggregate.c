@@ -118,6 +118,9 @@ int lscan__image_vector(const lscan_model *m, const float *image_features, const
         if (rc) return rc;
         for (int i = 0; i < LSCAN__AGG_COUNT; i++) x[ni + e * LSCAN__AGG_COUNT + i] = (float)agg[i];
     }
+    /* Dual energy: the material block follows the image features in the
+     * analysis and the aggregates here. */
+    memcpy(x + lscan__model_feature_count(), image_features + ni, m->n_mat * sizeof *x);
     return LSCAN_OK;
 }
 

@@ -88,7 +88,24 @@ struct lscan_model {
     double threshold;
     /* The declaration checks (declared.h); NULL when the model checks none. */
     struct lscan__decl_model *decl;
+    /* Dual energy: the material features (features/material.c) appended to
+     * the image model's input after the aggregates; 0 for a single-energy
+     * model (dual.c). */
+    uint32_t n_mat;
 };
+
+/* The image model's input size, names and schema hash of model m (dual.c):
+ * lscan__model_feature_count() plus its material features. */
+uint32_t lscan__model_nf(const lscan_model *m);
+const char *lscan__model_feature_name_m(const lscan_model *m, uint32_t i);
+uint64_t lscan__model_schema_hash_m(const lscan_model *m);
+/* A name for every index of either variant: the single-energy model's,
+ * then the material features'. */
+const char *lscan__model_feature_name_any(uint32_t i);
+/* Reads an optional "variant dual N" line at *p (advancing *p and *lineno
+ * when there is one) into m->n_mat. LSCAN_OK or LSCAN_ERR_MODEL_SCHEMA. */
+int lscan__model_parse_variant(lscan_ctx *ctx, const char **p, const char *end, unsigned *lineno,
+                               lscan_model *m);
 
 /* Scores an image-model input: sigmoid of the largest expert logit less its offset, and which
  * expert gave it. */

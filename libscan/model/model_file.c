@@ -194,6 +194,7 @@ static int model_to_text(lscan_ctx *ctx, const lscan_model *m, char **out, size_
     locale_t old = uselocale(c);
     struct text t = {0};
     put(&t, "%s %d\n", MODEL_MAGIC, MODEL_VERSION);
+    if (m->n_mat) put(&t, "variant dual %u\n", m->n_mat); /* dual energy (dual.c) */
     for (int i = 0; i < LSCAN__INFO_COUNT; i++) put(&t, "%s %s\n", lscan__info_keys[i], m->info[i] ? m->info[i] : "-");
     put(&t, "threshold %.17g\n", m->threshold);
     put(&t, "tile-models %d\n", LSCAN__EXPERTS);
@@ -207,7 +208,8 @@ static int model_to_text(lscan_ctx *ctx, const lscan_model *m, char **out, size_
     put(&t, "image-models %d\n", LSCAN__EXPERTS);
     for (int e = 0; e < LSCAN__EXPERTS; e++) {
         put(&t, "image-model %s\n", lscan_class_name(lscan__expert_class[e]));
-        put_linear(&t, "image", &m->image[e], lscan__model_schema_hash(), lscan__model_feature_name);
+        put_linear(&t, "image", &m->image[e], lscan__model_schema_hash_m(m),
+                   lscan__model_feature_name_any);
         put(&t, "image-offset %.17g\n", m->image_offset[e]);
     }
     put_declarations(&t, m->decl);
@@ -609,6 +611,8 @@ static int parse_model(struct parser *ps, lscan_model *m)
         return perr(ps, LSCAN_ERR_MODEL_VERSION, "not a libscan model file (expected '%s %d')", MODEL_MAGIC, MODEL_VERSION);
     if (version != MODEL_VERSION)
         return perr(ps, LSCAN_ERR_MODEL_VERSION, "model format version %d, this library reads version %d", version, MODEL_VERSION);
+    /* Dual energy: an optional "variant dual N" line (dual.c). */
+    if ((rc = lscan__model_parse_variant(ps->ctx, &ps->p, ps->end, &ps->lineno, m))) return rc;
     for (int i = 0; i < LSCAN__INFO_COUNT; i++) {
         if ((rc = expect_key(ps, lscan__info_keys[i], &v))) return rc;
         if (i >= LSCAN__INFO_TARGET) {
@@ -655,8 +659,9 @@ static int parse_model(struct parser *ps, lscan_model *m)
                 if ((rc = expect_key(ps, "tile-hot", &v))) return rc;
                 if ((rc = parse_only_double(ps, v, "tile-hot", &m->tile_hot[e]))) return rc;
             } else {
-                if ((rc = parse_linear(ps, "image", lscan__model_feature_count(), lscan__model_schema_hash(),
-                                       lscan__model_feature_name, &m->image[e])))
+                if ((rc = parse_linear(ps, "image", lscan__model_nf(m),
+                                       lscan__model_schema_hash_m(m), lscan__model_feature_name_any,
+                                       &m->image[e])))
                     return rc;
                 if ((rc = expect_key(ps, "image-offset", &v))) return rc;
                 if ((rc = parse_only_double(ps, v, "image-offset", &m->image_offset[e]))) return rc;

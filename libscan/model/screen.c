@@ -4,6 +4,7 @@
 #include "../features/feat.h"
 #include "../features/gate.h"
 #include "declared.h"
+#include "../features/material.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -32,6 +33,9 @@ struct lscan_result {
     uint32_t cols, rows;
     lscan_box container;
     uint32_t width, height;
+    /* Dual energy: the material map of the container box (dual.c). */
+    uint8_t *mat;
+    uint32_t mat_cols, mat_rows, mat_cell;
     double stage[LSCAN_STAGE_COUNT];
     lscan__decl_result decl; /* the declaration and its checks (declared.c) */
 };
@@ -90,7 +94,7 @@ static int decide(lscan_ctx *ctx, const lscan_model *m, const lscan_analysis *a,
     uint32_t cols, rows;
     lscan_analysis_grid(a, &cols, &rows);
     size_t nt = (size_t)cols * rows;
-    uint32_t nf = lscan__model_feature_count();
+    uint32_t nf = lscan__model_nf(m);
     double *logits = malloc((nt ? nt : 1) * LSCAN__EXPERTS * sizeof *logits);
     float *x = malloc(nf * sizeof *x);
     r->heat = malloc((nt ? nt : 1) * sizeof *r->heat);
@@ -171,7 +175,7 @@ static int decide(lscan_ctx *ctx, const lscan_model *m, const lscan_analysis *a,
         idx[pos] = i;
     }
     for (uint32_t k = 0; k < kept; k++) {
-        r->reasons[k].feature = lscan__model_feature_name(idx[k]);
+        r->reasons[k].feature = lscan__model_feature_name_any(idx[k]);
         r->reasons[k].value = x[idx[k]];
         r->reasons[k].contribution = contrib[k];
     }
@@ -181,6 +185,16 @@ static int decide(lscan_ctx *ctx, const lscan_model *m, const lscan_analysis *a,
     free(x);
     return LSCAN_OK;
 }
+
+/* Dual energy (dual.c): the model for the image (the dual model for a
+ * two-plane image when the options give one: then the analysis gets the
+ * material calibration and the result the dual model's threshold), and the
+ * material map kept on the result, or the reason a dual model cannot decide. */
+const lscan_model *lscan__screen_model(const lscan_model *model, const lscan_image *img,
+                                       const lscan_screen_options *o, lscan_result *r,
+                                       lscan_analyze_options *ao);
+int lscan__screen_materials(lscan_ctx *ctx, const lscan_model *model, const lscan_analysis *a,
+                            lscan_result *r);
 
 static int screen_image(lscan_ctx *ctx, const lscan_model *model, const lscan_image *img,
                         const lscan_screen_options *o, lscan_result *r)
@@ -192,12 +206,19 @@ static int screen_image(lscan_ctx *ctx, const lscan_model *model, const lscan_im
     ao.polarity = o->polarity;
     ao.pitch_mm = o->pitch_mm;
     ao.air_level = o->air_level;
+    /* Dual energy: a two-plane image goes to the dual model when there is
+     * one, with the material calibration (dual.c). */
+    model = lscan__screen_model(model, img, o, r, &ao);
     double t0 = lscan__now();
     lscan_analysis *a = NULL;
     int rc = lscan_analyze(ctx, img, &ao, &a);
     double t1 = lscan__now();
     r->stage[LSCAN_STAGE_FEATURES] = t1 - t0;
     if (rc) return result_fail(r, ctx, rc);
+    if ((rc = lscan__screen_materials(ctx, model, a, r))) {
+        lscan_analysis_free(a);
+        return result_fail(r, ctx, rc);
+    }
     /* Calibration and location were timed inside the analysis. */
     r->stage[LSCAN_STAGE_CALIBRATE] = a->calib_seconds;
     r->stage[LSCAN_STAGE_FEATURES] -= a->calib_seconds;
@@ -286,6 +307,7 @@ LSCAN_API void lscan_result_free(lscan_result *r)
     if (!r) return;
     free(r->heat);
     lscan__decl_result_free(&r->decl);
+    free(r->mat);
     free(r);
 }
 
@@ -366,4 +388,46 @@ lscan__decl_result *lscan__result_decl(const lscan_result *r, uint32_t **decisio
     lscan_result *w = (lscan_result *)r;
     if (decision) *decision = &w->decision;
     return &w->decl;
+}
+
+/* ---- dual energy -------------------------------------------------------------- */
+
+const lscan_model *lscan__screen_model(const lscan_model *model, const lscan_image *img,
+                                       const lscan_screen_options *o, lscan_result *r,
+                                       lscan_analyze_options *ao)
+{
+    if (img->channels == 2 && o->dual_model) {
+        model = o->dual_model;
+        if (!(o->threshold >= 0)) r->threshold = model->threshold;
+    }
+    ao->materials = o->materials;
+    return model;
+}
+
+int lscan__screen_materials(lscan_ctx *ctx, const lscan_model *model, const lscan_analysis *a,
+                            lscan_result *r)
+{
+    const uint8_t *map;
+    uint32_t cols, rows, cell;
+    int st = lscan_analysis_materials(a, &map, &cols, &rows, &cell);
+    if (st == LSCAN_OK) {
+        r->mat = malloc((size_t)cols * rows);
+        if (!r->mat) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+        memcpy(r->mat, map, (size_t)cols * rows);
+        r->mat_cols = cols, r->mat_rows = rows, r->mat_cell = cell;
+    }
+    if (!model->n_mat || st == LSCAN_OK) return LSCAN_OK;
+    /* A dual model cannot decide without its material features. */
+    const char *why = a->mat ? a->mat->message : "no material map";
+    return lscan__error(ctx, st, "dual-energy model: %s", why);
+}
+
+LSCAN_API int lscan_result_materials(const lscan_result *r, const uint8_t **map, uint32_t *cols,
+                                     uint32_t *rows, uint32_t *cell_px)
+{
+    if (map) *map = r ? r->mat : NULL;
+    if (cols) *cols = r && r->mat ? r->mat_cols : 0;
+    if (rows) *rows = r && r->mat ? r->mat_rows : 0;
+    if (cell_px) *cell_px = r && r->mat ? r->mat_cell : 0;
+    return r && r->mat ? LSCAN_OK : LSCAN_ERR_UNSUPPORTED;
 }

@@ -3,6 +3,7 @@
 #include "model.h"
 
 #include "declared.h"
+#include "../features/material.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -18,7 +19,7 @@ struct entry {
     uint32_t cols, rows;
     float *tiles;     /* cols*rows*tile feature count */
     float *mask_frac; /* cols*rows: share of each tile's pixels in the anomaly mask */
-    float *image;     /* image feature count */
+    float *image;     /* image feature count, then the material features (dual.c) */
     lscan__decl_sample decl; /* load descriptors and commodity labels (declared.h) */
 };
 
@@ -26,6 +27,7 @@ struct lscan_trainer {
     pthread_mutex_t mu;
     struct entry *e;
     size_t n, cap;
+    const lscan_materials *materials; /* dual energy: a dual model is trained (dual.c) */
 };
 
 LSCAN_API lscan_trainer *lscan_trainer_new(void)
@@ -124,8 +126,16 @@ LSCAN_API int lscan_trainer_add_sample(lscan_trainer *t, lscan_ctx *ctx, const l
     if (mask && mask_stride < img->width)
         return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "mask stride < width");
     lscan_analysis *a;
-    int rc = lscan_analyze(ctx, img, NULL, &a);
+    lscan_analyze_options ao;
+    lscan_analyze_options_init(&ao);
+    ao.materials = t->materials; /* dual energy: the material map and features */
+    int rc = lscan_analyze(ctx, img, &ao, &a);
     if (rc) return rc;
+    if (t->materials && (rc = lscan_analysis_materials(a, NULL, NULL, NULL, NULL))) {
+        lscan__error(ctx, rc, "dual-energy training: %s", a->mat ? a->mat->message : "no map");
+        lscan_analysis_free(a);
+        return rc;
+    }
     struct entry e = {.key = key, .cls = cls, .split = split, .difficulty = smp.difficulty};
     lscan_analysis_grid(a, &e.cols, &e.rows);
     size_t nt = (size_t)e.cols * e.rows;
@@ -133,14 +143,15 @@ LSCAN_API int lscan_trainer_add_sample(lscan_trainer *t, lscan_ctx *ctx, const l
              nif = lscan_feature_count(LSCAN_FEATURES_IMAGE);
     e.tiles = malloc(nt * ntf * sizeof *e.tiles);
     e.mask_frac = calloc(nt, sizeof *e.mask_frac);
-    e.image = malloc(nif * sizeof *e.image);
+    e.image = malloc((nif + LSCAN__MATERIAL_FEATURES) * sizeof *e.image);
     if (!e.tiles || !e.mask_frac || !e.image) {
         entry_free(&e);
         lscan_analysis_free(a);
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory storing training features");
     }
     memcpy(e.tiles, lscan_analysis_tile_features(a), nt * ntf * sizeof *e.tiles);
-    memcpy(e.image, lscan_analysis_image_features(a), nif * sizeof *e.image);
+    memcpy(e.image, lscan_analysis_image_features(a),
+           (nif + LSCAN__MATERIAL_FEATURES) * sizeof *e.image);
     if ((rc = lscan__decl_sample_set(ctx, &e.decl, a, &smp))) {
         entry_free(&e);
         lscan_analysis_free(a);
@@ -411,7 +422,7 @@ static int calibrate_tiles(lscan_trainer *t, lscan_ctx *ctx, lscan_model *m, int
 /* Image-model inputs for every stored image (t->n rows). */
 static int image_vectors(lscan_trainer *t, lscan_ctx *ctx, const lscan_model *m, float *x)
 {
-    uint32_t nf = lscan__model_feature_count();
+    uint32_t nf = lscan__model_nf(m);
     for (size_t i = 0; i < t->n; i++) {
         const struct entry *e = &t->e[i];
         size_t nt = (size_t)e->cols * e->rows;
@@ -494,7 +505,7 @@ static double release_with(const double *z, const struct valset *v, const double
 static int choose_offsets(const lscan_trainer *t, lscan_model *m, const float *x,
                           const struct valset *v, const lscan_train_options *o, double *sc)
 {
-    const uint32_t nf = lscan__model_feature_count();
+    const uint32_t nf = lscan__model_nf(m);
     double *z = malloc((v->n ? v->n : 1) * LSCAN__EXPERTS * sizeof *z);
     if (!z) return LSCAN_ERR_NO_MEMORY;
     for (size_t i = 0, k = 0; i < t->n; i++) {
@@ -623,7 +634,8 @@ LSCAN_API int lscan_trainer_fit(lscan_trainer *t, lscan_ctx *ctx, const lscan_tr
 
     lscan_model *m = calloc(1, sizeof *m);
     if (!m) return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
-    uint32_t nf = lscan__model_feature_count();
+    m->n_mat = t->materials ? LSCAN__MATERIAL_FEATURES : 0; /* dual energy (dual.c) */
+    uint32_t nf = lscan__model_nf(m);
     float *x = NULL, *xt = NULL;
     uint8_t *y = NULL;
     double *w = NULL, *scores = NULL, *diffs = NULL;
@@ -724,4 +736,16 @@ fail:
     }
     *out = m;
     return LSCAN_OK;
+}
+
+/* Dual energy: a trainer with a material calibration analyses dual-energy
+ * images with it and fits a dual model (dual.c). */
+LSCAN_API int lscan_trainer_set_materials(lscan_trainer *t, const lscan_materials *materials)
+{
+    if (!t) return LSCAN_ERR_INVALID_ARGUMENT;
+    pthread_mutex_lock(&t->mu);
+    bool ok = t->n == 0;
+    if (ok) t->materials = materials;
+    pthread_mutex_unlock(&t->mu);
+    return ok ? LSCAN_OK : LSCAN_ERR_INVALID_ARGUMENT;
 }

@@ -462,6 +462,7 @@ LSCAN_API int lscan_overlay_render(lscan_ctx *ctx, const lscan_image *img,
     fill_rect(rgb, stride, 0, 0, l.width, l.height, BACKGROUND);
     rc = render_grey(ctx, img, &l, out_w, rgb, stride);
     if (rc) return rc;
+    lscan__overlay_colour(img, result, &l, out_w, rgb, stride); /* dual energy (colour.c) */
     lscan_box c;
     lscan_result_container(result, &c);
     if (lscan_result_status(result) == LSCAN_OK) {

@@ -36,6 +36,16 @@ int lscan__overlay_layout_for(uint32_t img_w, uint32_t img_h, uint32_t max_width
 uint32_t lscan__overlay_tile_px(const lscan_box *container, uint32_t cols, uint32_t rows,
                                 const lscan_box *hot, uint32_t n_hot);
 
+/* Dual energy (colour.c): tints the grey image of a result that carries a
+ * material map in the standard pseudo-colour (orange organic, green light
+ * inorganic, blue steel, heavy metal dark violet; not resolvable stays
+ * grey), brightness from the grey level. Nothing for other results. */
+void lscan__overlay_colour(const lscan_image *img, const lscan_result *r,
+                           const lscan__overlay_layout *l, uint32_t out_w, uint8_t *rgb,
+                           size_t stride);
+/* The colour of material class `m` (lscan_material) at grey level g. */
+void lscan__material_colour(int m, uint8_t g, uint8_t out[3]);
+
 /* Effective overlay options: opts or the defaults, validated. */
 int lscan__overlay_options(lscan_ctx *ctx, const lscan_overlay_options *opts,
                            lscan_overlay_options *out);

@@ -263,6 +263,10 @@ LSCAN_API int lscan_synth_export_make(lscan_ctx *ctx, const lscan_image *image,
     if (image->width != W || image->height != H || !truth->mask)
         return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
                             "synth export: the image is not the truth's scan");
+    if (image->channels != 1)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                            "synth export: a dual-energy pair is stored as its raw 16-bit pair "
+                            "(lscan_image_save_png), not exported");
     lscan__export_spec e;
     const char *sp = spec ? spec : truth->export_spec;
     if (lscan__synth_export_spec_parse(sp, &e) != 0)

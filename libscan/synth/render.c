@@ -796,7 +796,7 @@ static double poly_exact(const lscan__spectrum *sp, const lscan__fexp *fe, const
     return tr;
 }
 
-static struct poly_tab *poly_tab_make(const lscan__scanner *sc)
+static struct poly_tab *poly_tab_make(const lscan__spectrum *sp)
 {
     struct poly_tab *pt = malloc(sizeof *pt);
     if (!pt) return NULL;
@@ -806,13 +806,13 @@ static struct poly_tab *poly_tab_make(const lscan__scanner *sc)
             double a[LSCAN__BASIS_COUNT] = {0};
             a[LSCAN__BASIS_ORGANIC] = (double)i / TAB_STEP;
             a[LSCAN__BASIS_IRON] = (double)j / TAB_STEP;
-            double tr = poly_exact(&sc->spectrum, &pt->fe, a);
+            double tr = poly_exact(sp, &pt->fe, a);
             pt->a[i * TAB_N + j] = (float)-lscan__synth_log(tr > 1e-300 ? tr : 1e-300);
         }
     return pt;
 }
 
-static inline double poly_one(const lscan__scanner *sc, const struct poly_tab *pt, const double *a)
+static inline double poly_one(const lscan__spectrum *sp, const struct poly_tab *pt, const double *a)
 {
     double o = a[LSCAN__BASIS_ORGANIC], f = a[LSCAN__BASIS_IRON];
     if (a[LSCAN__BASIS_LIGHT] == 0 && a[LSCAN__BASIS_LEAD] == 0 && o >= 0 && f >= 0 &&
@@ -825,11 +825,11 @@ static inline double poly_one(const lscan__scanner *sc, const struct poly_tab *p
         double top = t[0] + (t[1] - t[0]) * fv, bot = t[TAB_N] + (t[TAB_N + 1] - t[TAB_N]) * fv;
         return lscan__synth_fexp_neg(&pt->fe, top + (bot - top) * fu);
     }
-    return poly_exact(&sc->spectrum, &pt->fe, a);
+    return poly_exact(sp, &pt->fe, a);
 }
 
 /* Poly transmission over a window of per-basis maps (NULL: zero). */
-static void poly_transmission(const lscan__scanner *sc, const struct poly_tab *pt,
+static void poly_transmission(const lscan__spectrum *sp, const struct poly_tab *pt,
                               float *const *maps, float *const *extra, size_t n, float *out)
 {
     for (size_t i = 0; i < n; i++) {
@@ -838,7 +838,7 @@ static void poly_transmission(const lscan__scanner *sc, const struct poly_tab *p
             a[c] = maps[c] ? maps[c][i] : 0.0;
             if (extra && extra[c]) a[c] += extra[c][i];
         }
-        out[i] = (float)poly_one(sc, pt, a);
+        out[i] = (float)poly_one(sp, pt, a);
     }
 }
 
@@ -932,6 +932,7 @@ static void haze_row(const struct haze *hz, uint32_t y, uint32_t W, const uint32
 
 struct poly_in {
     const lscan__scene *s;
+    const lscan__scanner *sc; /* the channel: the scene's scanner, or its low-energy pulse */
     uint32_t flags;
     const float *tb; /* anomaly-free transmission, full image */
     const float *tw; /* with the anomaly over awin, or NULL */
@@ -947,7 +948,7 @@ static int finish_poly(lscan_ctx *ctx, const struct poly_in *in, uint32_t y0, ui
                        uint16_t *dst)
 {
     const lscan__scene *s = in->s;
-    const lscan__scanner *sc = &s->scanner;
+    const lscan__scanner *sc = in->sc;
     uint32_t W = s->width, H = s->height;
     bool blur = !(in->flags & LSCAN_SYNTH_NO_BLUR);
     int passes = blur ? (sc->blur_passes > 1 ? 2 : 1) : 0;
@@ -1082,33 +1083,95 @@ static void flip_rows(void *data, size_t row_bytes, uint32_t height)
     }
 }
 
+/* The truth material of a pixel from its reference attenuation per basis:
+ * the basis giving at least 80 % of it, NONE below 0.05, MIXED otherwise.
+ * Negative contributions (bores, voids) are matter removed: they count
+ * against their basis, never below zero. */
+static uint8_t truth_material(const double *a)
+{
+    double total = 0, best = 0;
+    int arg = 0;
+    for (int c = 0; c < LSCAN__BASIS_COUNT; c++) {
+        double v = a[c] > 0 ? a[c] : 0;
+        total += v;
+        if (v > best) best = v, arg = c;
+    }
+    if (total < 0.05) return LSCAN_MATERIAL_NONE;
+    if (best < 0.8 * total) return LSCAN_SYNTH_MATERIAL_MIXED;
+    /* Bases and material classes are in the same order (organic, light,
+     * iron, lead): class = basis + 1. */
+    return (uint8_t)(arg + 1);
+}
+
+/* Per-column dose of the low-energy pulses: their own pulse-to-pulse jitter. */
+static void dose_low(const lscan__scene *s, uint32_t flags, float *dose)
+{
+    const lscan__scanner *sc = &s->scanner;
+    for (uint32_t x = 0; x < s->width; x++) {
+        if (flags & LSCAN_SYNTH_NO_DOSE_JITTER) {
+            dose[x] = 1.0f;
+            continue;
+        }
+        double z = lscan__synth_bits_normal(lscan__synth_hash(sc->dose_key_low, x));
+        dose[x] = (float)(1.0 + sc->dose_sigma * z);
+    }
+}
+
+/* One energy's transmissions: the anomaly-free image tb (full) and, over
+ * the anomaly's window, tw with the anomaly. */
+static int channel_transmission(const lscan__spectrum *sp, const struct poly_tab *pt,
+                                float *const *maps, float *const *wmaps, float *const *amaps,
+                                uint32_t W, uint32_t H, size_t an, float **tb, float **tw)
+{
+    *tb = malloc((size_t)W * H * sizeof **tb);
+    if (!*tb) return LSCAN_ERR_NO_MEMORY;
+    for (uint32_t y = 0; y < H; y++) {
+        float *rows[LSCAN__BASIS_COUNT];
+        for (int c = 0; c < LSCAN__BASIS_COUNT; c++)
+            rows[c] = maps[c] ? maps[c] + (size_t)y * W : NULL;
+        poly_transmission(sp, pt, rows, NULL, W, *tb + (size_t)y * W);
+    }
+    if (an) {
+        *tw = malloc(an * sizeof **tw);
+        if (!*tw) return LSCAN_ERR_NO_MEMORY;
+        poly_transmission(sp, pt, wmaps, amaps, an, *tw);
+    }
+    return LSCAN_OK;
+}
+
 static int render_poly(lscan_ctx *ctx, const lscan__scene *s, const lscan__render_opts *o,
                        lscan_image **image, lscan_synth_truth *t)
 {
     uint32_t W = s->width, H = s->height;
     size_t npx = (size_t)W * H;
+    const bool dual = s->scanner.dual;
     lscan__grid g;
     int rc = lscan__synth_grid_make(ctx, s, &g);
     if (rc) return rc;
-    struct poly_tab *pt = poly_tab_make(&s->scanner);
+    struct poly_tab *pt = poly_tab_make(&s->scanner.spectrum);
+    struct poly_tab *pt_low = dual ? poly_tab_make(&s->scanner.spectrum_low) : NULL;
     float *maps[LSCAN__BASIS_COUNT] = {0}, *wmaps[LSCAN__BASIS_COUNT] = {0},
           *amaps[LSCAN__BASIS_COUNT] = {0};
     float *tb = NULL, *tw = NULL, *a_anom = NULL, *hot = NULL;
+    float *tb_low = NULL, *tw_low = NULL, *dose2 = NULL;
     float *gain = malloc((size_t)H * sizeof *gain);
     float *dose = malloc((size_t)W * sizeof *dose);
     hot = malloc((size_t)H * sizeof *hot);
     uint8_t *mask = calloc(npx, 1);
+    uint8_t *mat = NULL;
     uint16_t *alt = NULL, *alt_box = NULL;
-    struct haze hz = {0};
+    struct haze hz = {0}, hz_low = {0};
     lscan_image *img = NULL;
-    if (!pt || !gain || !dose || !hot || !mask) goto oom;
-    rc = lscan__image_new(ctx, W, H, 1, &img);
+    if (!pt || !gain || !dose || !hot || !mask || (dual && !pt_low)) goto oom;
+    if (dual && (!(dose2 = malloc((size_t)W * sizeof *dose2)) || !(mat = malloc(npx)))) goto oom;
+    rc = lscan__image_new(ctx, W, H, dual ? 2 : 1, &img);
     if (rc) goto out;
     img->src_bits = 16;
-    img->src_channels = 1;
+    img->src_channels = dual ? 2 : 1;
     img->src_format = LSCAN_FORMAT_SYNTH;
     img->polarity = LSCAN_POLARITY_TRANSMISSION;
     uint16_t *px = lscan__image_plane_mut(img, 0);
+    uint16_t *px_low = dual ? lscan__image_plane_mut(img, 1) : NULL;
 
     unsigned used = basis_used(&s->base);
     for (int c = 0; c < LSCAN__BASIS_COUNT; c++)
@@ -1119,6 +1182,7 @@ static int render_poly(lscan_ctx *ctx, const lscan__scene *s, const lscan__rende
     rasterise_basis(&g, &s->base, maps, 0, 0, W, H);
     lscan__synth_gains(s, o->flags, gain, dose);
     bad_rows(s, o->flags, gain, hot);
+    if (dual) dose_low(s, o->flags, dose2);
 
     lscan_box awin = {0, 0, 0, 0};
     bool has_anom =
@@ -1144,43 +1208,78 @@ static int render_poly(lscan_ctx *ctx, const lscan__scene *s, const lscan__rende
         }
         rasterise_basis(&g, &s->anomaly, amaps, awin.x0, awin.y0, awin.x1, awin.y1);
     }
-    /* Anomaly-free transmission, then the maps are no longer needed. */
-    tb = malloc(npx * sizeof *tb);
-    if (!tb) goto oom;
-    for (uint32_t y = 0; y < H; y++) {
-        float *rows[LSCAN__BASIS_COUNT];
-        for (int c = 0; c < LSCAN__BASIS_COUNT; c++)
-            rows[c] = maps[c] ? maps[c] + (size_t)y * W : NULL;
-        poly_transmission(&s->scanner, pt, rows, NULL, W, tb + (size_t)y * W);
+    if (dual) {
+        /* The truth's material map, from the scene and the anomaly. */
+        size_t aw = awin.x1 - awin.x0;
+        for (uint32_t y = 0; y < H; y++)
+            for (uint32_t x = 0; x < W; x++) {
+                double a[LSCAN__BASIS_COUNT];
+                bool in = has_anom && x >= awin.x0 && x < awin.x1 && y >= awin.y0 && y < awin.y1;
+                size_t k = in ? (size_t)(y - awin.y0) * aw + (x - awin.x0) : 0;
+                for (int c = 0; c < LSCAN__BASIS_COUNT; c++) {
+                    a[c] = maps[c] ? maps[c][(size_t)y * W + x] : 0.0;
+                    if (in && amaps[c]) a[c] += amaps[c][k];
+                }
+                mat[(size_t)y * W + x] = truth_material(a);
+            }
     }
+    /* Transmissions at each energy, then the maps are no longer needed. */
+    if (channel_transmission(&s->scanner.spectrum, pt, maps, wmaps, amaps, W, H, an, &tb, &tw))
+        goto oom;
+    if (dual && channel_transmission(&s->scanner.spectrum_low, pt_low, maps, wmaps, amaps, W, H, an,
+                                     &tb_low, &tw_low))
+        goto oom;
     for (int c = 0; c < LSCAN__BASIS_COUNT; c++) {
         free(maps[c]);
         maps[c] = NULL;
     }
-    if (has_anom) {
-        tw = malloc(an * sizeof *tw);
-        a_anom = malloc(an * sizeof *a_anom);
-        if (!tw || !a_anom) goto oom;
-        poly_transmission(&s->scanner, pt, wmaps, amaps, an, tw);
-    }
+    if (has_anom && !(a_anom = malloc(an * sizeof *a_anom))) goto oom;
     rc = haze_make(ctx, s, tb, &hz);
+    if (!rc && dual) rc = haze_make(ctx, s, tb_low, &hz_low);
     if (rc) goto out;
-    struct poly_in fin = {s, o->flags, tb, tw, awin, &hz, gain, dose, hot};
+    struct poly_in fin = {s, &s->scanner, o->flags, tb, tw, awin, &hz, gain, dose, hot};
     rc = finish_poly(ctx, &fin, 0, H, px);
     if (rc) goto out;
+    /* The low-energy pulse: its own air level, quanta and noise. */
+    lscan__scanner sc_low = s->scanner;
+    sc_low.i0 = s->scanner.i0_low;
+    sc_low.quanta = s->scanner.quanta_low;
+    sc_low.noise_key = s->scanner.noise_key_low;
+    struct poly_in fin_low = {s,    &sc_low, o->flags, tb_low, tw_low,
+                              awin, &hz_low, gain,     dose2,  hot};
+    if (dual) {
+        rc = finish_poly(ctx, &fin_low, 0, H, px_low);
+        if (rc) goto out;
+    }
 
     memset(&t->bbox, 0, sizeof t->bbox);
     t->difficulty = (float)s->difficulty_target;
     if (has_anom) {
         /* Without the anomaly: rows of the window, whole rows (afterglow
-         * carries a change along the scan beyond the window). */
+         * carries a change along the scan beyond the window); for a dual
+         * scan the mask is where either energy changed. */
         alt = malloc(npx * sizeof *alt);
         if (!alt) goto oom;
+        uint32_t bx0 = W, by0 = H, bx1 = 0, by1 = 0;
+        if (dual) {
+            struct poly_in f1 = fin_low;
+            f1.tw = NULL;
+            rc = finish_poly(ctx, &f1, awin.y0, awin.y1, alt);
+            if (rc) goto out;
+            for (uint32_t y = awin.y0; y < awin.y1; y++)
+                for (uint32_t x = 0; x < W; x++) {
+                    size_t k = (size_t)y * W + x;
+                    if (px_low[k] != alt[k]) {
+                        mask[k] = 1;
+                        bx0 = x < bx0 ? x : bx0, bx1 = x + 1 > bx1 ? x + 1 : bx1;
+                        by0 = y < by0 ? y : by0, by1 = y + 1 > by1 ? y + 1 : by1;
+                    }
+                }
+        }
         struct poly_in f0 = fin;
         f0.tw = NULL;
         rc = finish_poly(ctx, &f0, awin.y0, awin.y1, alt);
         if (rc) goto out;
-        uint32_t bx0 = W, by0 = H, bx1 = 0, by1 = 0;
         for (uint32_t y = awin.y0; y < awin.y1; y++)
             for (uint32_t x = 0; x < W; x++) {
                 size_t k = (size_t)y * W + x;
@@ -1217,6 +1316,8 @@ static int render_poly(lscan_ctx *ctx, const lscan__scene *s, const lscan__rende
     }
     if (s->scanner.flip) {
         flip_rows(px, (size_t)W * sizeof *px, H);
+        if (px_low) flip_rows(px_low, (size_t)W * sizeof *px_low, H);
+        if (mat) flip_rows(mat, W, H);
         flip_rows(mask, W, H);
         flip_rows(gain, sizeof *gain, H);
         if (t->bbox.x1 > t->bbox.x0) {
@@ -1230,6 +1331,8 @@ static int render_poly(lscan_ctx *ctx, const lscan__scene *s, const lscan__rende
     alt_box = NULL;
     t->mask = mask;
     mask = NULL;
+    t->materials = mat;
+    mat = NULL;
     t->row_gain = gain;
     gain = NULL;
     *image = img;
@@ -1240,6 +1343,7 @@ oom:
 out:
     lscan__synth_grid_free(&g);
     free(pt);
+    free(pt_low);
     for (int c = 0; c < LSCAN__BASIS_COUNT; c++) {
         free(maps[c]);
         free(wmaps[c]);
@@ -1247,8 +1351,13 @@ out:
     }
     free(tb);
     free(tw);
+    free(tb_low);
+    free(tw_low);
+    free(dose2);
+    free(mat);
     free(a_anom);
     free(hz.c);
+    free(hz_low.c);
     free(hot);
     free(alt);
     free(alt_box);

@@ -493,10 +493,14 @@ static void place_anomaly(lscan__scene *s, rng_t *ra, const struct plan *pl, int
 static int world_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64_t seed,
                              lscan__scene *s);
 
+static int wedge_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64_t seed,
+                             lscan__scene *s);
+
 int lscan__synth_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64_t seed,
                              lscan__scene *s)
 {
     memset(s, 0, sizeof *s);
+    if (p->scene == LSCAN_SYNTH_SCENE_STEP_WEDGE) return wedge_scene_build(ctx, p, seed, s);
     if (p->world != 0) return world_scene_build(ctx, p, seed, s);
     rng_t rl, rs, rc, ra;
     lscan__synth_rng_seed(&rl, seed, LSCAN__STREAM_LABEL);
@@ -675,6 +679,18 @@ static void make_scanner_profile(rng_t *r, const lscan__profile *pr, lscan__scan
     sc->gain_key = lscan__synth_rng_next(r);
 }
 
+void lscan__synth_scanner_dual(lscan__scanner *sc, const lscan__profile *pr)
+{
+    /* No draws: the low pulse follows from the profile and the scan's own
+     * keys, so a scan's single-energy twin has the same streams (and bytes). */
+    sc->dual = true;
+    lscan__synth_spectrum_make(&sc->spectrum_low, pr->endpoint_low, pr->filter);
+    sc->i0_low = sc->i0 * pr->low_level;
+    sc->quanta_low = sc->quanta * pr->low_quanta;
+    sc->noise_key_low = lscan__synth_hash(sc->noise_key, 0x10e1e7c0de5eedull);
+    sc->dose_key_low = lscan__synth_hash(sc->gain_key, 0xd05e10e1ull);
+}
+
 /* The reference (4 MeV) attenuation at which a ray through basis `c` alone
  * reaches an effective attenuation `target` through the spectrum. */
 static double reference_for(const lscan__spectrum *sp, int c, double target)
@@ -762,6 +778,7 @@ static int world_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64
 
     double px, py;
     make_scanner_profile(&rs, pr, &s->scanner, &px, &py);
+    if (p->dual) lscan__synth_scanner_dual(&s->scanner, pr);
     if (p->container == LSCAN_SYNTH_HIRES) px = py = 3.0;
     if (p->flags & LSCAN_SYNTH_NO_SPEED_VARIATION) s->scanner.speed_amp = 0;
     /* Floors for anomaly placement: under by the basis that hardens least
@@ -835,6 +852,72 @@ static int world_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64
     }
     place_anomaly(s, &ra, &pl, cls, t);
     if (s->base.failed || s->anomaly.failed || s->failed) {
+        lscan__synth_scene_free(s);
+        return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "synth: out of memory building the scene");
+    }
+    return LSCAN_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Step wedges                                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A calibration step wedge in air, scanned by one of the world's scanner
+ * profiles: four rows (water, aluminium, steel, lead: the four basis
+ * materials, one per material class), WEDGE_STEPS steps each of 200 x 200 mm
+ * faces 100 mm apart, whose thicknesses along the beam give reference (4 MeV)
+ * attenuations 0.15 * 1.215^k, k = 0..23 (0.15 .. 13: from thinner than any
+ * class can be told apart to past every profile's noise floor). Draws: the
+ * profile from the WORLD stream and the scanner from the SCANNER stream, as
+ * a container scan does; nothing else.
+ */
+#define WEDGE_STEPS 24
+#define WEDGE_PITCH 300.0 /* mm from one step to the next, along x and y */
+#define WEDGE_FACE 200.0
+#define WEDGE_MARGIN 300.0
+
+static int wedge_scene_build(lscan_ctx *ctx, const lscan_synth_params *p, uint64_t seed,
+                             lscan__scene *s)
+{
+    const lscan__world *w = lscan__synth_world(p->world);
+    if (!w || p->world == 0)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                            "synth: a step wedge needs a world with a linac profile");
+    rng_t rs, rw;
+    lscan__synth_rng_seed(&rs, seed, LSCAN__STREAM_SCANNER);
+    lscan__synth_rng_seed(&rw, seed, LSCAN__STREAM_WORLD);
+    s->world = p->world;
+    s->cls = LSCAN_CLASS_EMPTY;
+    s->difficulty_target = 0;
+    snprintf(s->subclass, sizeof s->subclass, "step_wedge");
+    snprintf(s->export_spec, sizeof s->export_spec, "png16");
+    s->commodity = lscan__synth_commodity_find("empty");
+    const lscan__profile *pr = lscan__synth_profile(draw_part(&rw, w->profiles, NULL, NULL));
+    s->profile = pr;
+    double px, py;
+    make_scanner_profile(&rs, pr, &s->scanner, &px, &py);
+    if (p->dual) lscan__synth_scanner_dual(&s->scanner, pr);
+    if (p->flags & LSCAN_SYNTH_NO_SPEED_VARIATION) s->scanner.speed_amp = 0;
+    s->floor_under = s->floor_over = s->scanner.floor_a;
+    s->width_mm = 2 * WEDGE_MARGIN + WEDGE_STEPS * WEDGE_PITCH;
+    s->height_mm = 2 * WEDGE_MARGIN + 4 * WEDGE_PITCH;
+    uint32_t W = p->width ? p->width : (uint32_t)(s->width_mm / px + 0.5);
+    uint32_t H = p->height ? p->height : (uint32_t)(s->height_mm / py + 0.5);
+    lscan__synth_scene_frame(s, W, H);
+    static const int mats[4] = {LSCAN__MAT_WATER, LSCAN__MAT_ALUMINIUM, LSCAN__MAT_STEEL,
+                                LSCAN__MAT_LEAD};
+    for (int row = 0; row < 4; row++) {
+        double mu = lscan__synth_mu_solid(mats[row]);
+        double y0 = WEDGE_MARGIN + row * WEDGE_PITCH + (WEDGE_PITCH - WEDGE_FACE) / 2;
+        double a = 0.15;
+        for (int k = 0; k < WEDGE_STEPS; k++, a *= 1.215) {
+            double x0 = WEDGE_MARGIN + k * WEDGE_PITCH + (WEDGE_PITCH - WEDGE_FACE) / 2;
+            lscan__synth_add_box(&s->base, mu, x0, y0, x0 + WEDGE_FACE, y0 + WEDGE_FACE, a / mu);
+            lscan__synth_prims_material(&s->base, mats[row]);
+        }
+    }
+    if (s->base.failed) {
         lscan__synth_scene_free(s);
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "synth: out of memory building the scene");
     }

@@ -56,6 +56,20 @@ static int check_params(lscan_ctx *ctx, const lscan_synth_params *in, lscan_synt
         (p->export_mapping == LSCAN_SYNTH_MAP_LOG &&
          !(p->export_param == 0 || finite_in(p->export_param, 1, 20))))
         return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "synth: invalid export settings");
+    if (p->dual > 1 || p->scene > LSCAN_SYNTH_SCENE_STEP_WEDGE)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "synth: dual %u, scene %u unknown",
+                            p->dual, p->scene);
+    if ((p->dual || p->scene == LSCAN_SYNTH_SCENE_STEP_WEDGE) && p->world == 0)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                            "synth: the classic world renders one monochromatic energy; %s needs "
+                            "a world with a linac profile",
+                            p->dual ? "dual energy" : "a step wedge");
+    if (p->dual && p->export_format != LSCAN_SYNTH_EXPORT_WORLD &&
+        !(p->export_format == LSCAN_SYNTH_EXPORT_PNG16 && p->export_flags == 0 &&
+          (p->export_scale == 0 || p->export_scale == 1)))
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                            "synth: a dual-energy scan is exported as its raw 16-bit pair (png16) "
+                            "only");
     if (p->cls != -1 && !lscan_class_name(p->cls))
         return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "synth: unknown class %d", p->cls);
     if (!finite_in(p->inspect_fraction, 0.0f, 1.0f))
@@ -153,9 +167,12 @@ int lscan__synth_generate_ex(lscan_ctx *ctx, const lscan_synth_params *params, u
     }
     const lscan__world *w = lscan__synth_world(s.world);
     t->world = w->name;
-    t->build = s.build ? s.build->name : "classic";
+    t->build = s.build                                   ? s.build->name
+               : p.scene == LSCAN_SYNTH_SCENE_STEP_WEDGE ? "step_wedge"
+                                                         : "classic";
     t->scanner = s.profile ? s.profile->name : "classic";
     t->linac_mev = s.profile ? (float)s.profile->endpoint : 6.0f;
+    t->linac_low_mev = s.scanner.dual ? (float)s.profile->endpoint_low : 0.0f;
     const lscan__commodity *c = lscan__synth_commodity(s.commodity);
     t->commodity = c ? c->name : "empty";
     t->hs_chapter = c ? (uint32_t)c->hs : 0;
@@ -171,6 +188,10 @@ int lscan__synth_generate_ex(lscan_ctx *ctx, const lscan_synth_params *params, u
     } else {
         snprintf(t->export_spec, sizeof t->export_spec, "%s", s.export_spec);
     }
+    /* A dual-energy scan is stored as its raw pair, whatever the world's
+     * archive draws for single-energy scans (the draw itself is unchanged). */
+    if (s.scanner.dual) snprintf(t->export_spec, sizeof t->export_spec, "png16");
+    if (s.scanner.dual) lscan__image_set_scanner(img, s.profile->name);
     /* Container box in pixels: the column edges follow the speed warp. */
     lscan__grid g;
     rc = lscan__synth_grid_make(ctx, &s, &g);
@@ -213,6 +234,7 @@ LSCAN_API void lscan_synth_truth_free(lscan_synth_truth *t)
     free(t->mask);
     free(t->row_gain);
     free(t->alt);
+    free(t->materials);
     free(t);
 }
 
@@ -326,6 +348,33 @@ LSCAN_API uint32_t lscan_synth_truth_hs_chapter(const lscan_synth_truth *t)
 LSCAN_API float lscan_synth_truth_linac_mev(const lscan_synth_truth *t)
 {
     return t->linac_mev;
+}
+
+LSCAN_API float lscan_synth_truth_linac_low_mev(const lscan_synth_truth *t)
+{
+    return t->linac_low_mev;
+}
+
+LSCAN_API const uint8_t *lscan_synth_truth_materials(const lscan_synth_truth *t)
+{
+    return t->materials;
+}
+
+static void materials_row(void *user, uint32_t y, uint8_t *row)
+{
+    const lscan_synth_truth *t = user;
+    memcpy(row, t->materials + (size_t)y * t->width, t->width);
+}
+
+LSCAN_API int lscan_synth_truth_save_materials(lscan_ctx *ctx, const lscan_synth_truth *t,
+                                               const char *path)
+{
+    if (!ctx || !t || !path) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
+    lscan__error_clear(ctx);
+    if (!t->materials)
+        return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT,
+                            "synth: a single-energy scan has no material map");
+    return lscan__png_write(ctx, path, t->width, t->height, 8, 1, 9, materials_row, (void *)t);
 }
 
 LSCAN_API uint32_t lscan_synth_commodity_count(void)

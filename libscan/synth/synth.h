@@ -291,6 +291,10 @@ typedef struct lscan__build {
 typedef struct lscan__profile {
     const char *name, *what;
     double endpoint, filter; /* linac MeV, lead-equivalent filtration mm */
+    /* Dual energy (lscan_synth_params.dual): the interleaved low-energy
+     * pulse's endpoint (MeV; same target and filter), its air level and its
+     * detected quanta as shares of the high pulse's. */
+    double endpoint_low, low_level, low_quanta;
     double px[2], py[2];     /* pixel pitch along the scan (x) and across (y), mm */
     double i0[2], quanta[2], floor_a[2], pedestal[2];
     double blur_x[2], blur_y[2];
@@ -412,6 +416,14 @@ typedef struct lscan__scanner {
     uint32_t dead_rows, hot_rows; /* how many detector rows are dead (dark) or hot (offset) */
     bool flip;                    /* detector array numbered bottom-up: the image is upside down */
     double smear_top, smear_bot;  /* fan-beam offsets of the near/far roof and floor, mm */
+    /* Dual energy: the low-energy pulse, rendered from the same basis maps
+     * through its own spectrum, with its own air level, quanta, pulse dose
+     * jitter and noise; the detectors (row gains, dead and hot rows), blur,
+     * haze, afterglow, dark level and array orientation are shared. */
+    bool dual;
+    lscan__spectrum spectrum_low;
+    double i0_low, quanta_low;
+    uint64_t noise_key_low, dose_key_low;
 } lscan__scanner;
 
 /* Where regular cargo units sit, for anomalies that replace or hide among
@@ -468,6 +480,10 @@ typedef struct lscan__scene {
      * spectrum for the material that gets there first / last. */
     double floor_under, floor_over;
 } lscan__scene;
+
+/* Sets up the low-energy pulse of a dual-energy scanner (scene.c) from its
+ * profile: spectrum, air level, quanta, noise and dose keys (no draws). */
+void lscan__synth_scanner_dual(lscan__scanner *sc, const lscan__profile *pr);
 
 /* Builds the whole scene for `seed`: label, scanner, container, cargo and
  * anomaly, from independent streams. `p` is a validated parameter struct.
@@ -543,6 +559,10 @@ struct lscan_synth_truth {
     /* Pixels without the anomaly over the bbox (row-major, bbox-sized), so
      * an export can recompute which of its pixels the anomaly changed. */
     uint16_t *alt;
+    /* Dual energy: the low pulse's nominal energy (0: single energy) and the
+     * material of every pixel (lscan_synth_truth_materials; NULL otherwise). */
+    float linac_low_mev;
+    uint8_t *materials;
 };
 
 /* Renders the scene into a new image and fills the truth's mask, bbox and

@@ -24,7 +24,8 @@ Test(features, schema_names_definitions_and_hash)
     cr_expect_eq(lscan_feature_count(LSCAN_FEATURES_TILE), LSCAN__TILE_FEATURES);
     cr_expect_eq(lscan_feature_count(LSCAN_FEATURES_IMAGE), LSCAN__IMAGE_FEATURES);
     cr_expect_eq(lscan_feature_count(LSCAN_FEATURES_LOAD), LSCAN__LOAD_DESC);
-    cr_expect_eq(lscan_feature_count(3), 0u);
+    cr_expect_eq(lscan_feature_count(LSCAN_FEATURES_MATERIAL), LSCAN__MATERIAL_FEATURES);
+    cr_expect_eq(lscan_feature_count(4), 0u);
     for (int k = 0; k < 3; k++) {
         uint32_t n = lscan_feature_count(sets[k]);
         uint64_t h = fnv(0xcbf29ce484222325ull, k == 0 ? "tile\n" : k == 1 ? "image\n" : "load\n");
