@@ -150,6 +150,9 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     const size_t stride = img->stride;
     const uint16_t *px = img->plane[0];
     memset(c, 0, sizeof *c);
+    c->lut = s->lut;
+    c->display = LSCAN__DISPLAY_RAW;
+    c->display_noise = NAN;
     c->row_gain = s->row_gain;
     c->row_off = s->row_off;
     c->row_thr = s->row_thr;
@@ -169,6 +172,7 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
             hist[row[x]]++;
         n += (w - sx / 2 + sx - 1) / sx;
     }
+    c->sample_n = n;
     for (uint32_t b = 0; b < 256; b++) {
         uint32_t sum = 0;
         for (uint32_t j = 0; j < 256; j++)
@@ -337,9 +341,16 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     }
     c->air_noise = n_air ? nz_sum / (float)n_air : 0.0f;
     if (n_air == 0) {
-        /* Cropped to the container: the brightest open space inside it. */
+        /* Cropped to the container. A quantised input (8 bits or fewer) is
+         * a display export, and displays put air at white by construction:
+         * its air level is full scale (in this polarity). The brightest
+         * pixels of a cropped export are the side walls (A ~ 0.1 in every
+         * build), and everything measured against them would lose that
+         * much. A raw input keeps the brightest open space inside the box:
+         * its air counts are the scanner's and nothing in the image says
+         * where they were. */
         c->flags |= LSCAN_CALIB_NO_AIR_MARGIN;
-        i0 = (float)hist_pct_t(hist, n, 0.99, xor_mask);
+        i0 = bits >= 1 && bits <= 8 ? 65535.0f : (float)hist_pct_t(hist, n, 0.99, xor_mask);
     }
     if (o->air_level > 0) {
         i0 = o->air_level;
@@ -394,9 +405,11 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     if (lscan__deadline_passed(ctx)) return lscan__deadline_error(ctx, "calibration");
     double tau = 3.0 * c->air_noise;
     /* Quantised sources (8-bit exports): a display mapping may leave the
-     * walls only a few codes below air, and the quantised air shows no
-     * noise; two codes is still clear of a flat air band. */
-    double tau_min = c->quantum > 1 ? log((double)i0 / ((double)i0 - 2.0 * c->quantum)) : 0.02;
+     * walls only a few codes below air (a log display: 2-4), and the
+     * quantised air shows no noise; walls two codes below air must count
+     * (the threshold sits half a code above them), which is still clear of
+     * a flat air band. */
+    double tau_min = c->quantum > 1 ? log((double)i0 / ((double)i0 - 1.5 * c->quantum)) : 0.02;
     if (!(tau_min > 0) || tau_min > 0.02) tau_min = 0.02;
     if (tau < tau_min) tau = tau_min;
     double et = exp(-tau);

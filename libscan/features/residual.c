@@ -319,10 +319,16 @@ static void noise_model(grid *g, const lscan_analysis *a, const uint64_t *tile_g
         env[b] = best;
     }
     const double per_cell = 1.0 / (1.128 * (double)a->tile / (double)g->per);
+    /* A quantised input resolves nothing finer than its code step, however
+     * flat a JPEG left it (calib/display.c). */
+    double qfloor[NOISE_BINS];
+    for (int b = 0; b < NOISE_BINS; b++)
+        qfloor[b] = lscan__calib_code_sigma(a, (b + 0.5) * NOISE_BIN_A);
     for (size_t i = 0; i < (size_t)g->W * g->H; i++) {
         int b = (int)(g->M[i] / NOISE_BIN_A);
         if (b >= NOISE_BINS) b = NOISE_BINS - 1;
         double s = env[b] * per_cell;
+        if (s < qfloor[b]) s = qfloor[b];
         g->sig[i] = (float)(s > 1e-4 ? s : 1e-4);
     }
 }
