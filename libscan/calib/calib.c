@@ -263,14 +263,28 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
         air[side] = band_is_air(b, b->lines, xor_mask, bright, q, &air_lv[side], &air_nz[side]) ||
                     band_is_air(b, thin_lines, xor_mask, bright, q, &air_lv[side], &air_nz[side]);
     }
-    float lv_sum = 0, nz_sum = 0;
+    float lv_sum = 0, nz_sum = 0, nz[4];
     uint32_t n_air = 0;
     for (int side = 0; side < 4; side++)
         if (air[side]) {
             lv_sum += air_lv[side];
             nz_sum += air_nz[side];
-            n_air++;
+            nz[n_air++] = air_nz[side];
         }
+    /* A quantised input's noise is the air bands' median: a display's air
+     * is clipped flat at white, and one band that passed for air with a few
+     * codes of spread (a cab or chassis end in a side margin) would lift
+     * the location threshold above walls two codes below white. */
+    if (n_air >= 3 && q > 1) {
+        for (uint32_t i = 1; i < n_air; i++)
+            for (uint32_t j = i; j > 0 && nz[j - 1] > nz[j]; j--) {
+                float t = nz[j];
+                nz[j] = nz[j - 1];
+                nz[j - 1] = t;
+            }
+        float med = n_air % 2 ? nz[n_air / 2] : 0.5f * (nz[n_air / 2 - 1] + nz[n_air / 2]);
+        nz_sum = med * (float)n_air;
+    }
 
     /* 6. Per-row levels from the air before and after the container. */
     for (uint32_t y = 0; y < h; y++)
@@ -411,12 +425,16 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
      * a flat air band. */
     double tau_min = c->quantum > 1 ? log((double)i0 / ((double)i0 - 1.5 * c->quantum)) : 0.02;
     if (!(tau_min > 0) || tau_min > 0.02) tau_min = 0.02;
+    /* Air without noise (a display's, clipped at white): a row a fraction
+     * of a code darker than I0 is rounding, not a detector gain, and its
+     * walls two codes below white must still count. */
+    const bool flat_air = c->quantum > 1 && tau < tau_min;
     if (tau < tau_min) tau = tau_min;
     double et = exp(-tau);
     for (uint32_t y = 0; y < h; y++) {
         double lvl = (double)i0 * c->row_gain[y];
         c->row_off[y] = (int32_t)lround((double)LSCAN__A_ONE * log(lvl / 65535.0));
-        double t = lvl * et;
+        double t = (flat_air && lvl < i0 ? (double)i0 : lvl) * et;
         c->row_thr[y] = (uint16_t)(t > 65535.0 ? 65535 : t < 1.0 ? 1 : t);
     }
     return LSCAN_OK;
