@@ -275,7 +275,7 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
      * is clipped flat at white, and one band that passed for air with a few
      * codes of spread (a cab or chassis end in a side margin) would lift
      * the location threshold above walls two codes below white. */
-    if (n_air >= 3 && q > 1) {
+    if (n_air >= 3 && bits >= 1 && bits <= 8) {
         for (uint32_t i = 1; i < n_air; i++)
             for (uint32_t j = i; j > 0 && nz[j - 1] > nz[j]; j--) {
                 float t = nz[j];
@@ -425,16 +425,12 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
      * a flat air band. */
     double tau_min = c->quantum > 1 ? log((double)i0 / ((double)i0 - 1.5 * c->quantum)) : 0.02;
     if (!(tau_min > 0) || tau_min > 0.02) tau_min = 0.02;
-    /* Air without noise (a display's, clipped at white): a row a fraction
-     * of a code darker than I0 is rounding, not a detector gain, and its
-     * walls two codes below white must still count. */
-    const bool flat_air = c->quantum > 1 && tau < tau_min;
     if (tau < tau_min) tau = tau_min;
     double et = exp(-tau);
     for (uint32_t y = 0; y < h; y++) {
         double lvl = (double)i0 * c->row_gain[y];
         c->row_off[y] = (int32_t)lround((double)LSCAN__A_ONE * log(lvl / 65535.0));
-        double t = (flat_air && lvl < i0 ? (double)i0 : lvl) * et;
+        double t = lvl * et;
         c->row_thr[y] = (uint16_t)(t > 65535.0 ? 65535 : t < 1.0 ? 1 : t);
     }
     return LSCAN_OK;
