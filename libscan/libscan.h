@@ -796,8 +796,10 @@ LSCAN_API void lscan_analysis_free(lscan_analysis *a);
 
 /* Flags of lscan_calibration. */
 typedef enum lscan_calib_flag {
-    LSCAN_CALIB_NO_AIR_MARGIN = 1u << 0,   /* no air band: I0 from the brightest
-                                              open space, box = whole image */
+    LSCAN_CALIB_NO_AIR_MARGIN = 1u << 0,   /* no air band: box = whole image; I0 is
+                                              full scale for a quantised input (a
+                                              display export puts air at white),
+                                              else the brightest open space */
     LSCAN_CALIB_PITCH_ESTIMATED = 1u << 1, /* pitch from the container height */
     LSCAN_CALIB_GIVEN_I0 = 1u << 2,        /* I0 passed by the caller */
     LSCAN_CALIB_ROW_GAIN = 1u << 3,        /* per-row gains estimated from air
@@ -808,6 +810,18 @@ typedef enum lscan_calib_flag {
     LSCAN_CALIB_45FT = 1u << 6,              /* a 45 ft high cube: the aspect of a 40 ft
                                                 standard and a second set of corner
                                                 castings 762 mm in from each end */
+    /* The display mapping of a quantised input (8 bits or fewer: an archive
+     * export), estimated from the side walls' level and the noise
+     * (docs/features.md). Exactly one of LINEAR, GAMMA and LOG is set for
+     * such an input, none for a raw one (9 to 16 bits), which is never
+     * remapped. Attenuation is then read through the mapping's inverse:
+     * what the raw scan would have shown. */
+    LSCAN_CALIB_DISPLAY_LINEAR = 1u << 7,    /* code proportional to transmission */
+    LSCAN_CALIB_DISPLAY_GAMMA = 1u << 8,     /* code ~ transmission^(1/G), G = display_param */
+    LSCAN_CALIB_DISPLAY_LOG = 1u << 9,       /* code linear in A, from air (full scale)
+                                                down to Amax = display_param (code 0) */
+    LSCAN_CALIB_DISPLAY_UNCLEAR = 1u << 13,  /* the evidence did not settle the mapping
+                                                (or contradicted itself): read as LINEAR */
     LSCAN_CALIB_CHASSIS = 1u << 10,          /* a truck chassis was cut from the box */
     LSCAN_CALIB_UPSIDE_DOWN = 1u << 11,      /* the container shows upside down (a
                                                 bottom-up detector array): floor at the
@@ -826,6 +840,17 @@ typedef struct lscan_calibration {
     uint32_t polarity; /* TRANSMISSION, or ATTENUATION when the stored pixels
                           were found (or said) to be inverted */
     uint32_t flags;    /* mask of lscan_calib_flag */
+    /* Fields below were added with display mappings; a caller built against
+     * an older header gets the fields its size holds. */
+    float display_param; /* GAMMA: G; LOG: Amax; LINEAR: 1; raw inputs: 0 */
+    float display_wall;  /* quantised inputs: the side walls' attenuation read
+                            linearly, ln(I0 / walls' level), the mapping's main
+                            evidence (~0.12 on a linear display); 0 when not
+                            measured */
+    float display_noise; /* quantised inputs: ln(noise of the darkest smooth
+                            regions / noise of the brightest), in codes, the
+                            other evidence (a log display's noise grows towards
+                            dark); NAN when not measured */
 } lscan_calibration;
 
 /* Copies the calibration into *out (at most out->size bytes). Returns

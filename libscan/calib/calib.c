@@ -152,11 +152,15 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     const size_t stride = img->stride;
     const uint16_t *px = img->plane[0];
     memset(c, 0, sizeof *c);
+    c->lut = s->lut;
+    c->display = LSCAN__DISPLAY_RAW;
+    c->display_noise = NAN;
     c->row_gain = s->row_gain;
     c->row_off = s->row_off;
     c->row_thr = s->row_thr;
     c->row_bad = s->row_bad;
     memset(c->row_bad, 0, h);
+    const uint32_t bits = img->src_bits;
     c->quantum = lscan__code_step(img);
     const uint32_t q = c->quantum;
 
@@ -172,6 +176,7 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
             hist[row[x]]++;
         n += (w - sx / 2 + sx - 1) / sx;
     }
+    c->sample_n = n;
     for (uint32_t b = 0; b < 256; b++) {
         uint32_t sum = 0;
         for (uint32_t j = 0; j < 256; j++)
@@ -262,14 +267,28 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
         air[side] = band_is_air(b, b->lines, xor_mask, bright, q, &air_lv[side], &air_nz[side]) ||
                     band_is_air(b, thin_lines, xor_mask, bright, q, &air_lv[side], &air_nz[side]);
     }
-    float lv_sum = 0, nz_sum = 0;
+    float lv_sum = 0, nz_sum = 0, nz[4];
     uint32_t n_air = 0;
     for (int side = 0; side < 4; side++)
         if (air[side]) {
             lv_sum += air_lv[side];
             nz_sum += air_nz[side];
-            n_air++;
+            nz[n_air++] = air_nz[side];
         }
+    /* A quantised input's noise is the air bands' median: a display's air
+     * is clipped flat at white, and one band that passed for air with a few
+     * codes of spread (a cab or chassis end in a side margin) would lift
+     * the location threshold above walls two codes below white. */
+    if (n_air >= 3 && bits >= 1 && bits <= 8) {
+        for (uint32_t i = 1; i < n_air; i++)
+            for (uint32_t j = i; j > 0 && nz[j - 1] > nz[j]; j--) {
+                float t = nz[j];
+                nz[j] = nz[j - 1];
+                nz[j - 1] = t;
+            }
+        float med = n_air % 2 ? nz[n_air / 2] : 0.5f * (nz[n_air / 2 - 1] + nz[n_air / 2]);
+        nz_sum = med * (float)n_air;
+    }
 
     /* 6. Per-row levels from the air before and after the container. */
     for (uint32_t y = 0; y < h; y++)
@@ -358,9 +377,16 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     }
     c->air_noise = n_air ? nz_sum / (float)n_air : 0.0f;
     if (n_air == 0) {
-        /* Cropped to the container: the brightest open space inside it. */
+        /* Cropped to the container. A quantised input (8 bits or fewer) is
+         * a display export, and displays put air at white by construction:
+         * its air level is full scale (in this polarity). The brightest
+         * pixels of a cropped export are the side walls (A ~ 0.1 in every
+         * build), and everything measured against them would lose that
+         * much. A raw input keeps the brightest open space inside the box:
+         * its air counts are the scanner's and nothing in the image says
+         * where they were. */
         c->flags |= LSCAN_CALIB_NO_AIR_MARGIN;
-        i0 = (float)hist_pct_t(hist, n, 0.99, xor_mask);
+        i0 = bits >= 1 && bits <= 8 ? 65535.0f : (float)hist_pct_t(hist, n, 0.99, xor_mask);
     }
     if (o->air_level > 0) {
         i0 = o->air_level;
@@ -415,9 +441,11 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     if (lscan__deadline_passed(ctx)) return lscan__deadline_error(ctx, "calibration");
     double tau = 3.0 * c->air_noise;
     /* Quantised sources (8-bit exports): a display mapping may leave the
-     * walls only a few codes below air, and the quantised air shows no
-     * noise; two codes is still clear of a flat air band. */
-    double tau_min = c->quantum > 1 ? log((double)i0 / ((double)i0 - 2.0 * c->quantum)) : 0.02;
+     * walls only a few codes below air (a log display: 2-4), and the
+     * quantised air shows no noise; walls two codes below air must count
+     * (the threshold sits half a code above them), which is still clear of
+     * a flat air band. */
+    double tau_min = c->quantum > 1 ? log((double)i0 / ((double)i0 - 1.5 * c->quantum)) : 0.02;
     if (!(tau_min > 0) || tau_min > 0.02) tau_min = 0.02;
     if (tau < tau_min) tau = tau_min;
     double et = exp(-tau);

@@ -79,6 +79,7 @@ void lscan__features_ctx_release(lscan_ctx *ctx)
     struct lscan__feat_scratch *s = ctx ? ctx->feat : NULL;
     if (!s) return;
     free(s->lut);
+    free(s->lut_img);
     free(s->hist);
     free(s->abuf);
     free(s->row_off);
@@ -100,8 +101,9 @@ size_t lscan__features_ctx_bytes(const lscan_ctx *ctx)
 {
     const struct lscan__feat_scratch *s = ctx ? ctx->feat : NULL;
     if (!s) return 0;
-    return LSCAN__LUT_SIZE * sizeof *s->lut + s->hist_cap * sizeof *s->hist +
-           s->abuf_cap * sizeof *s->abuf + s->acc_cap * sizeof *s->acc +
+    return LSCAN__LUT_SIZE * sizeof *s->lut + (s->lut_img ? LSCAN__LUT_SIZE * sizeof *s->lut : 0) +
+           s->hist_cap * sizeof *s->hist + s->abuf_cap * sizeof *s->abuf +
+           s->acc_cap * sizeof *s->acc +
            s->rows_cap * (sizeof *s->row_off + sizeof *s->row_thr + sizeof *s->row_gain +
                           sizeof *s->row_count + sizeof *s->row_level + sizeof *s->row_valid) +
            s->cols_cap * (sizeof *s->col_count16 + sizeof *s->col_count) +

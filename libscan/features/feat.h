@@ -149,6 +149,8 @@ static inline size_t lscan__a_stride(uint32_t width)
 /* Per-context scratch, grown on demand and reused between images. */
 struct lscan__feat_scratch {
     uint16_t *lut;  /* LSCAN__LUT_SIZE entries, built once */
+    uint16_t *lut_img; /* LSCAN__LUT_SIZE entries: a display-mapped input's own
+                          table (calib/display.c), allocated when first needed */
     uint32_t *hist; /* 65536 bins for calibration samples + 256 block sums */
     size_t hist_cap;
     uint16_t *abuf; /* attenuation band buffer */
@@ -185,6 +187,14 @@ typedef struct lscan__calib {
     uint16_t xor_mask;  /* 0xffff for inverted images: t = p ^ xor_mask */
     uint16_t floor_thr; /* A (Q4.11) at or above which a pixel is at the floor */
     uint32_t quantum;   /* the input's code step in 16-bit units (257 for 8-bit) */
+    uint64_t sample_n;  /* pixels in the calibration histogram (scratch hist) */
+    /* The attenuation table the sweep reads: the shared one, or the image's
+     * own for a display-mapped input (calib/display.c). */
+    const uint16_t *lut;
+    uint32_t display;    /* lscan__display */
+    float display_param; /* G (gamma), Amax (log), 1 (linear), 0 (raw) */
+    float display_wall;  /* ln(I0 / walls' level) read linearly; 0: not measured */
+    float display_noise; /* ln(dark / bright noise); NAN: not measured */
     /* In the scratch, height entries each: */
     float *row_gain;   /* per-row gain, median 1 */
     int32_t *row_off;  /* round(2048 ln(I0 gain[y] / 65535)) */
@@ -202,6 +212,36 @@ void lscan__calib_build_lut(uint16_t *lut);
  * per-row gains, noise floor; fills c (arrays point into s). */
 int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_options *o,
                      struct lscan__feat_scratch *s, lscan__calib *c);
+
+/* Display mappings of quantised inputs (calib/display.c). */
+typedef enum lscan__display {
+    LSCAN__DISPLAY_RAW = 0, /* 9-16 bit input: never remapped */
+    LSCAN__DISPLAY_LINEAR,
+    LSCAN__DISPLAY_GAMMA,
+    LSCAN__DISPLAY_LOG
+} lscan__display;
+
+/* The attenuation that a display shows as the transmission-domain value t
+ * (16-bit units, full scale 65535 = the display's white), relative to full
+ * scale: LINEAR and RAW ln(65535 / t), GAMMA param * ln(65535 / t), LOG
+ * param * (1 - t / 65535); t below 0.5 is read as 0.5. */
+double lscan__display_a(uint32_t display, double param, double t);
+
+/* The side walls' level (transmission-domain value, 16-bit units) inside
+ * the container box: the brightest open space between the roof and floor
+ * bands, away from the ends (calib/display.c); -1 when the box is too small. */
+double lscan__calib_walls(const lscan_image *img, uint16_t xor_mask, const lscan_box *box,
+                          float pitch_mm, uint32_t tile);
+
+/* For an input of 8 bits or fewer: estimates its display mapping from the
+ * side walls inside the located box and the noise (docs/features.md), sets
+ * c->display* and the DISPLAY flags, and for a gamma or log display builds
+ * the image's own attenuation table (s->lut_img, c->lut) and redoes the
+ * per-row offsets and the noise-floor threshold through the mapping. Raw
+ * inputs are left untouched. LSCAN_OK or LSCAN_ERR_NO_MEMORY. */
+int lscan__calib_display(lscan_ctx *ctx, const lscan_image *img, const lscan_box *box,
+                         float pitch_mm, uint32_t tile, struct lscan__feat_scratch *s,
+                         lscan__calib *c);
 
 /* Finds the container box (features/locate.c). pitch_mm: 0 = estimate.
  * On success *box is set and *pitch_out is the pitch used. */
@@ -360,7 +400,14 @@ struct lscan_analysis {
     uint32_t band[4];
     float cell_cm, wall_level;
     struct lscan__material *mat; /* dual energy: the material map (features/material.c) */
+    uint32_t quantum; /* the input's code step in 16-bit units (calibration) */
 };
+
+/* The noise floor (A) of a cell at attenuation `a` that the quantisation
+ * of a remapped (gamma or log) display sets: 0.4 of the attenuation one code
+ * spans there (so that 6 sigma is 2.4 codes); 0 for raw inputs and linear
+ * displays (calib/display.c). */
+double lscan__calib_code_sigma(const lscan_analysis *an, double a);
 
 /* The median of v[0..n) (n >= 1; the mean of the middle two for even n),
  * reordering v. */

@@ -127,6 +127,8 @@ void lscan__analysis_need(const lscan_image *img, const lscan_box *box, uint32_t
         /* lscan__feat_scratch and lscan__scratch_reserve(w, h, 0, 0). */
         size_t f = LSCAN__LUT_SIZE * sizeof(uint16_t) + (65536 + 256) * sizeof(uint32_t) +
                    (size_t)4 * 64 * 256 * sizeof(uint16_t);
+        /* An archive export may get its own attenuation table. */
+        if (img->src_bits >= 1 && img->src_bits <= 8) f += LSCAN__LUT_SIZE * sizeof(uint16_t);
         f = lscan__size_add(f,
                             lscan__size_mul(h, sizeof(int32_t) + sizeof(uint16_t) + sizeof(float) +
                                                    sizeof(uint32_t) + 2 * sizeof(uint16_t)));
@@ -246,6 +248,9 @@ static int analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_o
     if (lscan__deadline_passed(ctx)) return lscan__deadline_error(ctx, "container location");
 
     const uint32_t T = lscan__tile_px(pitch);
+    /* An archive export's display mapping: its own attenuation table. */
+    rc = lscan__calib_display(ctx, img, &bx, pitch, T, s, &c);
+    if (rc) return rc;
     const uint32_t bw = bx.x1 - bx.x0, bh = bx.y1 - bx.y0;
     const uint32_t cols = (bw + T - 1) / T, rows = (bh + T - 1) / T;
     const size_t nt = (size_t)cols * rows;
@@ -281,7 +286,7 @@ static int analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_o
     /* Dual energy: the low plane's calibration, then its sums in the sweep. */
     rc = lscan__material_begin(ctx, img, &o, &c, s, &bx, T, &a->mat);
     const lscan__kernels *kern = ctx->kernels ? ctx->kernels : lscan__kernels_ref();
-    if (!rc) rc = sweep(ctx, kern, img, &c, s->lut, &bx, T, cols, s->abuf, s->acc, &fine, a->mat);
+    if (!rc) rc = sweep(ctx, kern, img, &c, c.lut, &bx, T, cols, s->abuf, s->acc, &fine, a->mat);
     if (!rc && lscan__material_finish(a->mat, kern, &fine, &bx))
         rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot allocate the material map");
     if (rc) {
@@ -296,7 +301,11 @@ static int analyze(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze_o
     a->calib.noise_floor = c.noise_floor;
     a->calib.pitch_mm = pitch;
     a->calib.polarity = c.polarity;
-    a->calib.flags = flags | (c.bad_rows ? LSCAN_CALIB_DEFECTIVE_ROWS : 0);
+    a->calib.flags = flags | c.flags | (c.bad_rows ? LSCAN_CALIB_DEFECTIVE_ROWS : 0); /* location's and the display's */
+    a->calib.display_param = c.display_param;
+    a->calib.display_wall = c.display_wall;
+    a->calib.display_noise = c.display_noise;
+    a->quantum = c.quantum;
     a->box = bx;
     a->cols = cols;
     a->rows = rows;

@@ -6,9 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef LSCAN_DEBUG_DUMP
-#include <stdio.h>
-#endif
 
 /* All work is on the cell grid (cells of tile / 8 pixels, ~2 cm): the box's mean attenuation
  * per cell, a few hundred thousand values at most, so robust statistics stay cheap. */
@@ -385,10 +382,16 @@ static void noise_model(grid *g, const lscan_analysis *a, const uint64_t *tile_g
         env[b] = best;
     }
     const double per_cell = 1.0 / (1.128 * (double)a->tile / (double)g->per);
+    /* A quantised input resolves nothing finer than its code step, however
+     * flat a JPEG left it (calib/display.c). */
+    double qfloor[NOISE_BINS];
+    for (int b = 0; b < NOISE_BINS; b++)
+        qfloor[b] = lscan__calib_code_sigma(a, (b + 0.5) * NOISE_BIN_A);
     for (size_t i = 0; i < (size_t)g->W * g->H; i++) {
         int b = (int)(g->M[i] / NOISE_BIN_A);
         if (b >= NOISE_BINS) b = NOISE_BINS - 1;
         double s = env[b] * per_cell;
+        if (s < qfloor[b]) s = qfloor[b];
         g->sig[i] = (float)(s > 1e-4 ? s : 1e-4);
     }
 }
@@ -824,22 +827,6 @@ int lscan__residual_features(lscan_analysis *a, const lscan__fine *f, const uint
     if (g.flip) a->calib.flags |= LSCAN_CALIB_UPSIDE_DOWN;
     else a->calib.flags &= ~(uint32_t)LSCAN_CALIB_UPSIDE_DOWN;
     tiles(&g, a, f, stack, sizes);
-#ifdef LSCAN_DEBUG_DUMP
-    {
-        FILE *df = fopen("/tmp/lscan_dump.bin", "wb");
-        if (df) {
-            uint32_t hdr[6] = {W, H, g.band_top, g.band_bottom, g.band_left, g.band_right};
-            fwrite(hdr, sizeof hdr, 1, df);
-            fwrite(g.M, sizeof(float), n, df);
-            fwrite(g.r2, sizeof(float), n, df);
-            fwrite(g.r5, sizeof(float), n, df);
-            fwrite(g.sig, sizeof(float), n, df);
-            fwrite(g.load, 1, n, df);
-            fwrite(g.sig_on, 1, n, df);
-            fclose(df);
-        }
-    }
-#endif
     free(fl);
     free(u8);
     free(u32);

@@ -144,17 +144,6 @@ static int decide(lscan_ctx *ctx, const lscan_model *m, const lscan_analysis *a,
 
     int ex;
     r->score = lscan__image_score(m, x, &ex);
-#ifdef LSCAN_DEBUG_DUMP
-    {
-        FILE *df = fopen("/tmp/lscan_experts.txt", "a");
-        if (df) {
-            for (int e = 0; e < LSCAN__EXPERTS; e++)
-                fprintf(df, "%.3f ", lscan__linear_score(&m->image[e], x));
-            fprintf(df, "\n");
-            fclose(df);
-        }
-    }
-#endif
     r->expert_class = lscan__expert_class[ex];
     const lscan__linear *im = &m->image[ex];
     /* Reasons: the largest contributions towards INSPECT. */
