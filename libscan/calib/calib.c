@@ -117,11 +117,16 @@ static void measure_band(const lscan_image *img, int side, uint32_t depth, struc
 /* Is the band, read with xor_mask, a band of air over its first `lines`
  * lines? Air is uniform (line levels agree within gain stripes, small
  * spread within lines) and about as bright as the brightest pixels of the
- * image (>= 85% of the 99th percentile, allowing for gain stripes).
- * On success *level and *noise (relative std) are set. */
-static bool band_is_air(const struct band *b, uint32_t lines, uint16_t xor_mask, uint32_t bright,
+ * image (>= 85% of `top`, the sample's 99th percentile in this polarity,
+ * allowing for gain stripes). A quantised input's air is moreover the
+ * brightest thing in it, within two codes and its own noise (2 IQR) of
+ * `top`: the end frames and walls of a log-mapped export cropped to the
+ * container lie a few to a few tens of codes below white and are as flat
+ * as air. On success *level and *noise (relative std) are set. */
+static bool band_is_air(const struct band *b, uint32_t lines, uint16_t xor_mask, uint32_t top,
                         uint32_t quantum, float *level, float *noise)
 {
+    const uint32_t bright = top * 85 / 100;
     if (lines == 0 || lines > b->lines) return false;
     uint16_t tmp[BAND_LINES], iq[BAND_LINES];
     for (uint32_t i = 0; i < lines; i++) {
@@ -135,6 +140,7 @@ static bool band_is_air(const struct band *b, uint32_t lines, uint16_t xor_mask,
     for (uint32_t i = 0; i < lines; i++)
         if (fabs((double)(uint16_t)(b->med[i] ^ xor_mask) - L) > tol) return false;
     if (I > 0.10 * L + 8.0 * quantum) return false;
+    if (quantum >= 257 && L + 2.0 * I + 2.0 * quantum < (double)top) return false;
     *level = (float)L;
     *noise = (float)(I / 1.349 / L);
     return true;
@@ -220,13 +226,13 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     if (pol == LSCAN_POLARITY_AUTO) {
         uint32_t votes_t = 0, votes_a = 0;
         bool top_t = false, top_a = false;
-        uint32_t bright_t = hist_pct_t(hist, n, 0.99, 0) * 85 / 100;
-        uint32_t bright_a = hist_pct_t(hist, n, 0.99, 0xffff) * 85 / 100;
+        uint32_t p99_t = hist_pct_t(hist, n, 0.99, 0);
+        uint32_t p99_a = hist_pct_t(hist, n, 0.99, 0xffff);
         for (int side = 0; side < 4; side++) {
             float lv, nz;
             if (thick[side] < 2) continue;
-            bool t = band_is_air(&bands[side], bands[side].lines, 0, bright_t, q, &lv, &nz);
-            bool a = band_is_air(&bands[side], bands[side].lines, 0xffff, bright_a, q, &lv, &nz);
+            bool t = band_is_air(&bands[side], bands[side].lines, 0, p99_t, q, &lv, &nz);
+            bool a = band_is_air(&bands[side], bands[side].lines, 0xffff, p99_a, q, &lv, &nz);
             votes_t += t;
             votes_a += a;
             if (side == 0) top_t = t, top_a = a;
@@ -254,7 +260,7 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     c->xor_mask = xor_mask;
 
     /* 5. Air level: from the edge bands that are air in this polarity. */
-    uint32_t bright = hist_pct_t(hist, n, 0.99, xor_mask) * 85 / 100;
+    uint32_t top = hist_pct_t(hist, n, 0.99, xor_mask);
     bool air[4] = {false, false, false, false};
     float air_lv[4] = {0}, air_nz[4] = {0};
     for (int side = 0; side < 4; side++) {
@@ -264,8 +270,22 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
         uint32_t lstep = thick[side] > BAND_LINES ? (thick[side] + BAND_LINES - 1) / BAND_LINES : 1;
         thin_lines = (thin[side] + lstep - 1) / lstep;
         if (thin_lines > b->lines) thin_lines = b->lines;
-        air[side] = band_is_air(b, b->lines, xor_mask, bright, q, &air_lv[side], &air_nz[side]) ||
-                    band_is_air(b, thin_lines, xor_mask, bright, q, &air_lv[side], &air_nz[side]);
+        air[side] = band_is_air(b, b->lines, xor_mask, top, q, &air_lv[side], &air_nz[side]) ||
+                    band_is_air(b, thin_lines, xor_mask, top, q, &air_lv[side], &air_nz[side]);
+    }
+    /* A scan has air above the container (below it on a bottom-up array).
+     * A display export without air at its top or bottom edge, the brightest
+     * there within a code and its own spread, is cropped to the container:
+     * those edges show the roof rail and the floor (a log display puts the
+     * floor a few codes below white), and its end frames, as flat as air
+     * and the brightest pixels after the walls, are not air either. */
+    if (q >= 257) {
+        bool edge_air = false;
+        for (int side = 0; side < 2; side++) {
+            const float iqr = 1.349f * air_nz[side] * air_lv[side];
+            edge_air |= air[side] && air_lv[side] + iqr + (float)q >= (float)top;
+        }
+        if (!edge_air) air[0] = air[1] = air[2] = air[3] = false;
     }
     float lv_sum = 0, nz_sum = 0, nz[4];
     uint32_t n_air = 0;
@@ -457,3 +477,4 @@ int lscan__calibrate(lscan_ctx *ctx, const lscan_image *img, const lscan_analyze
     }
     return LSCAN_OK;
 }
+
