@@ -57,6 +57,10 @@ bool cli_parse_u64(const char *opt, const char *s, unsigned long long max, unsig
  * >= lo); false (and prints) if bad. */
 bool cli_parse_double(const char *opt, const char *s, double lo, double hi, double *out);
 
+/* Parses --polarity: auto, transmission or attenuation (lscan_polarity);
+ * false (and prints) if bad. */
+bool cli_parse_polarity(const char *s, uint32_t *out);
+
 /* Dual-energy pairs stored as two files: for a path whose file name holds
  * ".high." (NAME.high.png), writes the low-energy partner's path (the last
  * ".high." turned into ".low.") into `low`; false for any other path. */

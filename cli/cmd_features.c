@@ -112,16 +112,7 @@ int cmd_features(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--polarity") == 0 && val) {
             i++;
-            if (strcmp(val, "auto") == 0)
-                opts.polarity = LSCAN_POLARITY_AUTO;
-            else if (strcmp(val, "transmission") == 0)
-                opts.polarity = LSCAN_POLARITY_TRANSMISSION;
-            else if (strcmp(val, "attenuation") == 0)
-                opts.polarity = LSCAN_POLARITY_ATTENUATION;
-            else {
-                cli_error("--polarity: expected auto, transmission or attenuation, got '%s'", val);
-                goto usage_error;
-            }
+            if (!cli_parse_polarity(val, &opts.polarity)) goto usage_error;
         } else if (a[0] == '-' && a[1] != '\0') {
             cli_error("features: unknown option '%s' (see 'scan features --help')", a);
             goto usage_error;

@@ -1001,6 +1001,9 @@ static void usage(FILE *f)
         "  --resume             skip inputs already recorded in FILE or FILE.partial (needs -o)\n"
         "  --threshold X        decision threshold in [0,1] instead of the model's (and of\n"
         "                       the declared groups' operating points)\n"
+        "  --polarity P         how the pixels are stored: auto (default: voted by the air\n"
+        "                       bands), transmission or attenuation; an archive of cropped\n"
+        "                       attenuation displays (no air to vote on) needs attenuation\n"
         "  --declarations FILE  what each scan's paperwork declares: a CSV with a header and\n"
         "                       the columns path, declared (empty, an HS code or a cargo kind)\n"
         "                       and optionally consignment; paths are matched as given; inputs\n"
@@ -1060,6 +1063,7 @@ int cmd_screen(int argc, char **argv)
                        memory_budget = LSCAN_DEFAULT_MEMORY_BUDGET >> 20;
     unsigned long shard_k = 1, shard_n = 1;
     double threshold = -1;
+    uint32_t polarity = LSCAN_POLARITY_AUTO;
     bool resume = false, no_progress = false;
     struct run run = {0};
     const char *declarations_path = NULL;
@@ -1123,6 +1127,8 @@ int cmd_screen(int argc, char **argv)
             out_path = v;
         } else if (strcmp(a, "--threshold") == 0) {
             if (!cli_parse_double(a, v, 0, 1, &threshold)) goto done;
+        } else if (strcmp(a, "--polarity") == 0) {
+            if (!cli_parse_polarity(v, &polarity)) goto done;
         } else if (strcmp(a, "--shard") == 0) {
             if (!parse_shard(v, &shard_k, &shard_n)) {
                 cli_error("screen: --shard must be K/N with 1 <= K <= N, got '%s'", v);
@@ -1336,6 +1342,7 @@ int cmd_screen(int argc, char **argv)
     lscan_screen_options so;
     lscan_screen_options_init(&so);
     so.threshold = threshold;
+    so.polarity = polarity;
     so.dual_model = dual;
     so.materials = mats;
     lscan_batch_options bo;

@@ -111,6 +111,18 @@ bool cli_parse_double(const char *opt, const char *s, double lo, double hi, doub
     return true;
 }
 
+bool cli_parse_polarity(const char *s, uint32_t *out)
+{
+    if (s && strcmp(s, "auto") == 0) *out = LSCAN_POLARITY_AUTO;
+    else if (s && strcmp(s, "transmission") == 0) *out = LSCAN_POLARITY_TRANSMISSION;
+    else if (s && strcmp(s, "attenuation") == 0) *out = LSCAN_POLARITY_ATTENUATION;
+    else {
+        cli_error("--polarity: expected auto, transmission or attenuation, got '%s'", s ? s : "");
+        return false;
+    }
+    return true;
+}
+
 char *cli_default_model(void)
 {
     char exe[4096];

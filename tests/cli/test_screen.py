@@ -249,6 +249,14 @@ try:
             check(all(r["decision"] == "RELEASE" for r in rs if r["status"] == "ok" and float(r["score"]) < 1)
                   and all(r["decision"] == "INSPECT" for r in rs if r["status"] != "ok"),
                   "--threshold 1: only failures (and certain scores) INSPECT")
+    # ---- --polarity: an attenuation display cropped to the container has no air to vote on ----------
+    synth("inv", 3, 7000, "--class", "homogeneous", "--export", "png8-crop-inv")
+    rc, out, err = run("screen", *model, "inv", "--polarity", "attenuation", "--threshold", "1")
+    rs = list(csv.DictReader(io.StringIO(out)))
+    check(rc == 0 and len(rs) == 3 and all(r["status"] == "ok" for r in rs),
+          f"--polarity attenuation: cropped attenuation displays are analysed: {out} {err}")
+    rc, _, err = run("screen", *model, "inv", "--polarity", "sideways")
+    check(rc == 2 and "--polarity" in err, f"--polarity with a bad value is a usage error: {rc} {err}")
     rc, _, _ = run("screen", *model, "data", "--overlay-dir", "ov", "-o", "ov.csv")
     ov = sorted(os.listdir(os.path.join(WORK, "ov")))
     want = sorted(r["path"].replace("/", "_") + ".png" for r in read_csv("ov.csv")
