@@ -267,73 +267,28 @@ out:
 
 /* ---- the file ---------------------------------------------------------------- */
 
-struct text {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static void put(struct text *t, const char *fmt, ...) LSCAN_PRINTF(2, 3);
-static void put(struct text *t, const char *fmt, ...)
-{
-    if (t->failed) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? t->cap - t->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->failed = true;
-            return;
-        }
-        if (t->p && t->len + (size_t)n < t->cap) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = (t->cap ? t->cap * 2 : 8192) + (size_t)n;
-        char *q = realloc(t->p, cap);
-        if (!q) {
-            t->failed = true;
-            return;
-        }
-        t->p = q;
-        t->cap = cap;
-    }
-}
-
-static uint64_t fnv1a(const void *data, size_t n)
-{
-    const uint8_t *p = data;
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
 static int to_text(lscan_ctx *ctx, const lscan_materials *m, char **out, size_t *len)
 {
     locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
     if (c == (locale_t)0)
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot create the C locale");
     locale_t old = uselocale(c);
-    struct text t = {0};
-    put(&t, "%s %d\n", MAGIC, VERSION);
-    put(&t, "bins %d %d\n", LSCAN__MAT_BINS, 1 << LSCAN__MAT_BIN_SHIFT);
-    put(&t, "scanners %u\n", m->n);
+    lscan__text t = {0};
+    lscan__text_put(&t, "%s %d\n", MAGIC, VERSION);
+    lscan__text_put(&t, "bins %d %d\n", LSCAN__MAT_BINS, 1 << LSCAN__MAT_BIN_SHIFT);
+    lscan__text_put(&t, "scanners %u\n", m->n);
     for (uint32_t i = 0; i < m->n; i++) {
         const lscan__matcal *s = &m->v[i];
-        put(&t, "scanner %s\n", s->scanner);
+        lscan__text_put(&t, "scanner %s\n", s->scanner);
         for (int k = 0; k < LSCAN__MAT_CLASSES; k++) {
-            put(&t, "curve %s %.17g %.17g %u", class_names[k + 1], s->a_lo[k], s->a_hi[k],
+            lscan__text_put(&t, "curve %s %.17g %.17g %u", class_names[k + 1], s->a_lo[k], s->a_hi[k],
                 s->steps[k]);
             for (int b = 0; b < LSCAN__MAT_BINS; b++)
-                put(&t, " %u", s->r[k][b]);
-            put(&t, "\n");
+                lscan__text_put(&t, " %u", s->r[k][b]);
+            lscan__text_put(&t, "\n");
         }
     }
-    if (!t.failed) put(&t, "checksum %016llx\n", (unsigned long long)fnv1a(t.p, t.len));
+    if (!t.failed) lscan__text_put(&t, "checksum %016llx\n", (unsigned long long)lscan__fnv1a(LSCAN__FNV_OFFSET, t.p, t.len));
     uselocale(old);
     freelocale(c);
     if (t.failed) {
@@ -353,51 +308,9 @@ LSCAN_API int lscan_materials_save(lscan_ctx *ctx, const lscan_materials *m, con
     size_t len = 0;
     int rc = to_text(ctx, m, &text, &len);
     if (rc) return rc;
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        rc = lscan__error(ctx, LSCAN_ERR_IO, "cannot create: %s", strerror(errno));
-    } else {
-        size_t w = fwrite(text, 1, len, f);
-        if (fclose(f) != 0 || w != len) rc = lscan__error(ctx, LSCAN_ERR_IO, "write failed");
-    }
+    rc = lscan__write_file(ctx, path, text, len);
     free(text);
-    if (rc) lscan__error_path(ctx, path);
     return rc;
-}
-
-struct parser {
-    lscan_ctx *ctx;
-    const char *start, *p, *end;
-    char line[2048];
-    unsigned lineno;
-};
-
-static int perr(struct parser *ps, int code, const char *fmt, ...) LSCAN_PRINTF(3, 4);
-static int perr(struct parser *ps, int code, const char *fmt, ...)
-{
-    char msg[LSCAN_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return lscan__error(ps->ctx, code, "materials line %u: %s", ps->lineno, msg);
-}
-
-static int next_line(struct parser *ps)
-{
-    ps->lineno++;
-    if (ps->p >= ps->end) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "unexpected end of file");
-    const char *nl = memchr(ps->p, '\n', (size_t)(ps->end - ps->p));
-    if (!nl) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "last line has no newline (truncated?)");
-    size_t n = (size_t)(nl - ps->p);
-    if (n >= sizeof ps->line) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "line too long");
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)ps->p[i] < 0x20 || ps->p[i] == 0x7f)
-            return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "control character in line");
-    memcpy(ps->line, ps->p, n);
-    ps->line[n] = '\0';
-    ps->p = nl + 1;
-    return LSCAN_OK;
 }
 
 /* Parses an unsigned decimal field ending at a space or the end. */
@@ -427,87 +340,87 @@ static bool parse_dbl(const char **s, double *v)
     return true;
 }
 
-static int parse(struct parser *ps, lscan_materials *m)
+static int parse(lscan__lines *ps, lscan_materials *m)
 {
     int rc;
     unsigned long v, w;
-    if ((rc = next_line(ps))) return rc;
+    if ((rc = lscan__lines_next(ps))) return rc;
     char want[64];
     snprintf(want, sizeof want, "%s %d", MAGIC, VERSION);
     if (strncmp(ps->line, MAGIC " ", strlen(MAGIC) + 1) != 0)
-        return perr(ps, LSCAN_ERR_MODEL_VERSION, "not a material calibration (expected '%s')",
+        return lscan__lines_error(ps, LSCAN_ERR_MODEL_VERSION, "not a material calibration (expected '%s')",
                     want);
     if (strcmp(ps->line, want) != 0)
-        return perr(ps, LSCAN_ERR_MODEL_VERSION, "'%.40s': this library reads '%s'", ps->line,
+        return lscan__lines_error(ps, LSCAN_ERR_MODEL_VERSION, "'%.40s': this library reads '%s'", ps->line,
                     want);
-    if ((rc = next_line(ps))) return rc;
+    if ((rc = lscan__lines_next(ps))) return rc;
     const char *s = ps->line + 5;
     if (strncmp(ps->line, "bins ", 5) != 0 || !parse_uint(&s, 100000, &v) ||
         !parse_uint(&s, 100000, &w) || *s)
-        return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "expected 'bins <count> <width>'");
+        return lscan__lines_error(ps, LSCAN_ERR_MODEL_SYNTAX, "expected 'bins <count> <width>'");
     if (v != LSCAN__MAT_BINS || w != (1u << LSCAN__MAT_BIN_SHIFT))
-        return perr(ps, LSCAN_ERR_MODEL_VERSION, "bins %lu of %lu, this library has %d of %d", v, w,
+        return lscan__lines_error(ps, LSCAN_ERR_MODEL_VERSION, "bins %lu of %lu, this library has %d of %d", v, w,
                     LSCAN__MAT_BINS, 1 << LSCAN__MAT_BIN_SHIFT);
-    if ((rc = next_line(ps))) return rc;
+    if ((rc = lscan__lines_next(ps))) return rc;
     s = ps->line + 9;
     if (strncmp(ps->line, "scanners ", 9) != 0 || !parse_uint(&s, MAX_SCANNERS, &v) || *s)
-        return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "expected 'scanners <count>' (at most %d)",
+        return lscan__lines_error(ps, LSCAN_ERR_MODEL_SYNTAX, "expected 'scanners <count>' (at most %d)",
                     MAX_SCANNERS);
     const uint32_t count = (uint32_t)v;
     m->v = calloc(count ? count : 1, sizeof *m->v);
-    if (!m->v) return perr(ps, LSCAN_ERR_NO_MEMORY, "out of memory");
+    if (!m->v) return lscan__lines_error(ps, LSCAN_ERR_NO_MEMORY, "out of memory");
     m->cap = count ? count : 1;
     for (uint32_t i = 0; i < count; i++) {
         lscan__matcal *c = &m->v[i];
-        if ((rc = next_line(ps))) return rc;
+        if ((rc = lscan__lines_next(ps))) return rc;
         size_t len = strlen(ps->line + 8);
         if (strncmp(ps->line, "scanner ", 8) != 0 || len == 0 || len >= LSCAN__SCANNER_MAX ||
             strchr(ps->line + 8, ' '))
-            return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "expected 'scanner <name>' (1..%d bytes)",
+            return lscan__lines_error(ps, LSCAN_ERR_MODEL_SYNTAX, "expected 'scanner <name>' (1..%d bytes)",
                         LSCAN__SCANNER_MAX - 1);
         memcpy(c->scanner, ps->line + 8, len + 1);
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(m->v[j].scanner, c->scanner) == 0)
-                return perr(ps, LSCAN_ERR_MODEL_VALUE, "scanner '%s' twice", c->scanner);
+                return lscan__lines_error(ps, LSCAN_ERR_MODEL_VALUE, "scanner '%s' twice", c->scanner);
         for (int k = 0; k < LSCAN__MAT_CLASSES; k++) {
-            if ((rc = next_line(ps))) return rc;
+            if ((rc = lscan__lines_next(ps))) return rc;
             char key[32];
             snprintf(key, sizeof key, "curve %s ", class_names[k + 1]);
             s = ps->line + strlen(key);
             unsigned long steps;
             if (strncmp(ps->line, key, strlen(key)) != 0 || !parse_dbl(&s, &c->a_lo[k]) ||
                 !parse_dbl(&s, &c->a_hi[k]) || !parse_uint(&s, 0xffffffffu, &steps))
-                return perr(ps, LSCAN_ERR_MODEL_SYNTAX,
+                return lscan__lines_error(ps, LSCAN_ERR_MODEL_SYNTAX,
                             "expected 'curve %s <a_lo> <a_hi> <steps> <%d ratios>'",
                             class_names[k + 1], LSCAN__MAT_BINS);
             if (!(c->a_lo[k] > 0 && c->a_lo[k] <= c->a_hi[k] && c->a_hi[k] <= 16))
-                return perr(ps, LSCAN_ERR_MODEL_VALUE, "range %g..%g out of (0, 16]", c->a_lo[k],
+                return lscan__lines_error(ps, LSCAN_ERR_MODEL_VALUE, "range %g..%g out of (0, 16]", c->a_lo[k],
                             c->a_hi[k]);
             c->steps[k] = (uint32_t)steps;
             for (int b = 0; b < LSCAN__MAT_BINS; b++) {
                 if (!parse_uint(&s, 65535, &v))
-                    return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "ratio %d of %s missing or bad", b,
+                    return lscan__lines_error(ps, LSCAN_ERR_MODEL_SYNTAX, "ratio %d of %s missing or bad", b,
                                 class_names[k + 1]);
                 c->r[k][b] = (uint16_t)v;
             }
-            if (*s) return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "text after the ratios");
+            if (*s) return lscan__lines_error(ps, LSCAN_ERR_MODEL_SYNTAX, "text after the ratios");
         }
         m->n = i + 1;
     }
     const char *sum_start = ps->p;
-    if ((rc = next_line(ps))) return rc;
+    if ((rc = lscan__lines_next(ps))) return rc;
     unsigned long long sum;
     int used = 0;
     if (strncmp(ps->line, "checksum ", 9) != 0 || strlen(ps->line) != 25 ||
         sscanf(ps->line + 9, "%16llx%n", &sum, &used) != 1 || used != 16)
-        return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "expected 'checksum <16 hex digits>'");
+        return lscan__lines_error(ps, LSCAN_ERR_MODEL_SYNTAX, "expected 'checksum <16 hex digits>'");
     if (ps->p != ps->end) {
         ps->lineno++;
-        return perr(ps, LSCAN_ERR_MODEL_SYNTAX, "text after the checksum line");
+        return lscan__lines_error(ps, LSCAN_ERR_MODEL_SYNTAX, "text after the checksum line");
     }
-    uint64_t got = fnv1a(ps->start, (size_t)(sum_start - ps->start));
+    uint64_t got = lscan__fnv1a(LSCAN__FNV_OFFSET, ps->start, (size_t)(sum_start - ps->start));
     if (sum != got)
-        return perr(ps, LSCAN_ERR_MODEL_CHECKSUM,
+        return lscan__lines_error(ps, LSCAN_ERR_MODEL_CHECKSUM,
                     "checksum %016llx, the content gives %016llx (edited or damaged)", sum,
                     (unsigned long long)got);
     return LSCAN_OK;
@@ -532,7 +445,7 @@ LSCAN_API int lscan_materials_parse(lscan_ctx *ctx, const char *text, size_t siz
         return lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "cannot create the C locale");
     }
     locale_t old = uselocale(c);
-    struct parser ps = {.ctx = ctx, .start = text, .p = text, .end = text + size};
+    lscan__lines ps = {.ctx = ctx, .what = "materials", .start = text, .p = text, .end = text + size};
     int rc = parse(&ps, m);
     uselocale(old);
     freelocale(c);

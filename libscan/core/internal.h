@@ -79,6 +79,33 @@ typedef struct lscan__mem_need {
  * `what` names the input and stage, e.g. "PNG 14000x14000". */
 int lscan__mem_admit(lscan_ctx *ctx, const lscan__mem_need *need, const char *what_fmt, ...)
     LSCAN_PRINTF(3, 4);
+/* The library's text formats (core/text.c: model files, material calibrations).
+ * A growable buffer: appends that fail mark it failed instead of returning. */
+typedef struct lscan__text {
+    char *p;
+    size_t len, cap;
+    bool failed;
+} lscan__text;
+void lscan__text_put(lscan__text *t, const char *fmt, ...) LSCAN_PRINTF(2, 3);
+/* FNV-1a, 64 bits, continuing from h (LSCAN__FNV_OFFSET to start). */
+#define LSCAN__FNV_OFFSET 0xcbf29ce484222325ull
+uint64_t lscan__fnv1a(uint64_t h, const void *data, size_t n);
+/* A strict line reader: lscan__lines_next takes the next line into buf (line
+ * points at it), refusing a missing final newline, control characters and
+ * lines longer than buf; errors read "<what> line N: ...". */
+typedef struct lscan__lines {
+    lscan_ctx *ctx;
+    const char *what;
+    const char *start, *p, *end;
+    const char *line;
+    unsigned lineno;
+    char buf[4096];
+} lscan__lines;
+int lscan__lines_next(lscan__lines *ls);
+int lscan__lines_error(lscan__lines *ls, int code, const char *fmt, ...) LSCAN_PRINTF(3, 4);
+/* Writes the bytes to path whole; LSCAN_ERR_IO with the path on failure. */
+int lscan__write_file(lscan_ctx *ctx, const char *path, const char *data, size_t len);
+
 /* Bytes the context keeps between images: workspaces and analysis scratch. */
 size_t lscan__mem_kept(const lscan_ctx *ctx);
 /* Saturating size arithmetic for need estimates (a need that overflows is

@@ -116,8 +116,6 @@ double lscan__image_score(const lscan_model *m, const float *x, int *expert);
 uint32_t lscan__model_feature_count(void);
 const char *lscan__model_feature_name(uint32_t i);
 uint64_t lscan__model_schema_hash(void);
-uint64_t lscan__fnv1a(uint64_t h, const void *data, size_t n);
-#define LSCAN__FNV_OFFSET 0xcbf29ce484222325ull
 
 int lscan__model_text(lscan_ctx *ctx, const lscan_model *m, char **out, size_t *len);
 
