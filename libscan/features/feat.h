@@ -375,6 +375,14 @@ enum lscan__load_desc {
     LSCAN__LOAD_DESC
 };
 
+/* A length in cells of cell_cm, rounded and clamped to [0, 2^30] (any pitch the options
+ * accept, 1e-9 mm included, gives a finite count). */
+static inline uint32_t lscan__cells(double len_cm, double cell_cm)
+{
+    double v = len_cm / cell_cm + 0.5;
+    return v > 0 ? (v < (double)(1u << 30) ? (uint32_t)v : 1u << 30) : 0;
+}
+
 /* A feature's name and one-line definition (schema.c, load.c). */
 struct lscan__feature_def {
     const char *name;

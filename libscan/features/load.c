@@ -194,7 +194,7 @@ static double band_excess(const lscan__residual_maps *m, uint32_t x0, uint32_t x
                           uint32_t y1, float *tmp)
 {
     const uint32_t W = m->W, rows = y1 > y0 ? y1 - y0 : 0, len = x1 > x0 ? x1 - x0 : 0;
-    const uint32_t seg = (uint32_t)(BAND_SEGMENT_CM / m->cell_cm + 0.5);
+    const uint32_t seg = lscan__cells(BAND_SEGMENT_CM, m->cell_cm);
     if (rows < 2 || len < 2 * seg + 16) return 0;
     /* A band that repeats (corrugation, cross-members) is compared with itself one and two
      * periods away first, so that only what does not repeat is left. */
@@ -207,8 +207,8 @@ static double band_excess(const lscan__residual_maps *m, uint32_t x0, uint32_t x
         prof[x] = s;
     }
     double lag, rr;
-    period(prof, len, (uint32_t)(BAND_PERIOD_MIN_CM / m->cell_cm + 0.5),
-           (uint32_t)(BAND_PERIOD_MAX_CM / m->cell_cm + 0.5), &lag, &rr);
+    period(prof, len, lscan__cells(BAND_PERIOD_MIN_CM, m->cell_cm),
+           lscan__cells(BAND_PERIOD_MAX_CM, m->cell_cm), &lag, &rr);
     const uint32_t L = rr >= BAND_PERIODIC_R ? (uint32_t)lag : 0;
     for (uint32_t y = 0; y < rows; y++) {
         const float *r2 = m->r2 + (size_t)(y + y0) * W + x0;
@@ -553,7 +553,7 @@ int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
     uint32_t ex0 = 0, ex1 = iw;
     double unit_cells = 0;
     for (int end = 0; end < 2; end++) {
-        const uint32_t max = (uint32_t)(END_UNIT_CM / m->cell_cm + 0.5);
+        const uint32_t max = lscan__cells(END_UNIT_CM, m->cell_cm);
         uint32_t depth = 0, gap = 0;
         for (uint32_t k = 0; k < iw / 3 && k <= max && gap <= END_UNIT_GAP; k++) {
             const uint32_t x = end == 0 ? k : iw - 1 - k;
@@ -565,7 +565,7 @@ int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
             }
         }
         if (depth == 0 || depth > max) continue;
-        const uint32_t cut = depth + (uint32_t)(END_UNIT_MARGIN_CM / m->cell_cm + 0.5);
+        const uint32_t cut = depth + lscan__cells(END_UNIT_MARGIN_CM, m->cell_cm);
         if (end == 0)
             ex0 = cut < iw ? cut : iw;
         else
@@ -579,7 +579,7 @@ int lscan__load_descriptors(const lscan__residual_maps *m, lscan_analysis *a)
      * the whole length; a package never does. */
     uint32_t ey0 = 0, ey1 = ih;
     {
-        const uint32_t max = (uint32_t)(EDGE_ROWS_CM / m->cell_cm + 0.5);
+        const uint32_t max = lscan__cells(EDGE_ROWS_CM, m->cell_cm);
         for (uint32_t y = 0; y < ih; y++) {
             uint32_t c = 0;
             for (uint32_t x = ex0; x < ex1; x++) {

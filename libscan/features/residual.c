@@ -101,8 +101,7 @@ static float quantile(float *v, size_t n, double q)
  * conversion: any pitch the options accept gives a defined count. */
 static uint32_t cells_of(const grid *g, double len_cm)
 {
-    double v = len_cm / g->cm + 0.5;
-    return v > 0 ? (v < (double)(1u << 30) ? (uint32_t)v : 1u << 30) : 0;
+    return lscan__cells(len_cm, g->cm);
 }
 
 /* sign(z) log(1 + |z|): keeps the order, tames the tails for a linear model. */

@@ -11,7 +11,7 @@ const char *tu_tmpdir(void);
 const char *tu_path(const char *name);
 /* Writes bytes to a file; returns 0 on success. */
 int tu_write_file(const char *path, const void *data, size_t size);
-/* Reads a whole file into malloc'd memory; NULL on failure. */
+/* Reads a whole file into malloc'd memory, with a NUL after its bytes; NULL on failure. */
 uint8_t *tu_read_file(const char *path, size_t *size);
 /* A deterministic xorshift generator for test data. */
 uint64_t tu_rand(uint64_t *state);
