@@ -46,7 +46,7 @@ struct run {
     const lscan_materials *cal;
     pthread_mutex_t lock;
     /* fitting */
-    struct {
+    struct scanner_steps {
         char name[64];
         lscan_wedge_step *steps;
         size_t n, cap;
@@ -83,6 +83,22 @@ static uint8_t *load_truth(lscan_ctx *ctx, const char *path, uint32_t w, uint32_
     }
     lscan_image_free(m);
     return t;
+}
+
+/* Threads measure the wedges in any order: scanners by name and steps by value make the
+ * calibration file the same for any --jobs. */
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct scanner_steps *)a)->name, ((const struct scanner_steps *)b)->name);
+}
+
+static int by_step(const void *pa, const void *pb)
+{
+    const lscan_wedge_step *a = pa, *b = pb;
+    if (a->material != b->material) return a->material < b->material ? -1 : 1;
+    if (a->a_high != b->a_high) return a->a_high < b->a_high ? -1 : 1;
+    if (a->a_low != b->a_low) return a->a_low < b->a_low ? -1 : 1;
+    return a->pixels < b->pixels ? -1 : a->pixels > b->pixels;
 }
 
 static void fit_one(struct run *r, lscan_ctx *ctx, const lscan_image *img, const uint8_t *truth)
@@ -309,7 +325,9 @@ int cmd_calibrate(int argc, char **argv)
     if (!cli_parallel(r.n, jobs ? (unsigned)jobs : cli_cpu_count(), cpu, work, &r)) goto done;
     ret = r.failed ? EXIT_PARTIAL : EXIT_OK;
     if (!r.check) {
+        qsort(r.scanners, r.nscanners, sizeof r.scanners[0], by_name);
         for (size_t k = 0; k < r.nscanners; k++) {
+            qsort(r.scanners[k].steps, r.scanners[k].n, sizeof *r.scanners[k].steps, by_step);
             int rc = lscan_materials_fit(ctx, cal, r.scanners[k].name, r.scanners[k].steps,
                                          r.scanners[k].n);
             if (rc) {

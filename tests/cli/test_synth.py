@@ -169,6 +169,20 @@ try:
         got = f.read()
     check(got == want, "samples/labels.csv regenerates byte-identical")
 
+    # ---- scan calibrate: the same file for any --jobs and folder order ---------------------------
+    for w, seed in (("harbour", "5300"), ("inland", "5400")):
+        rc, _, err = run("synth", "--out", "wedges-" + w, "--world", w, "--dual", "--step-wedges",
+                         "--n", "2", "--seed", seed, "--level", "1")
+        check(rc == 0, f"step wedges of {w}: {err}")
+    rc1, _, err1 = run("calibrate", "--out", "a.calib", "--jobs", "1", "wedges-harbour", "wedges-inland")
+    rc2, _, err2 = run("calibrate", "--out", "b.calib", "--jobs", "2", "wedges-inland", "wedges-harbour")
+    with open(os.path.join(WORK, "a.calib"), "rb") as fa, open(os.path.join(WORK, "b.calib"), "rb") as fb:
+        a, b = fa.read(), fb.read()
+    scanners = [l.split()[1] for l in a.decode().splitlines() if l.startswith("scanner ")]
+    check(rc1 == 0 and rc2 == 0 and a == b and scanners == sorted(scanners) and len(scanners) == 2,
+          f"calibrate: identical files for --jobs 1 and 2 and either folder order, scanners sorted "
+          f"({scanners}; {err1} {err2})")
+
     # ---- usage errors ---------------------------------------------------------------------------
     for args, what in ((["--world", "atlantis"], "unknown world"),
                        (["--export", "tiff"], "bad export"),
