@@ -105,6 +105,10 @@ int lscan__lines_next(lscan__lines *ls);
 int lscan__lines_error(lscan__lines *ls, int code, const char *fmt, ...) LSCAN_PRINTF(3, 4);
 /* Writes the bytes to path whole; LSCAN_ERR_IO with the path on failure. */
 int lscan__write_file(lscan_ctx *ctx, const char *path, const char *data, size_t len);
+/* Reads at most max + 1 bytes of path (one more than a format allows, so that its parser
+ * sees an over-long file) into *out (malloc'd, the caller frees). LSCAN_ERR_IO or
+ * LSCAN_ERR_NO_MEMORY on failure, without the path (the caller adds it after parsing). */
+int lscan__read_file(lscan_ctx *ctx, const char *path, size_t max, char **out, size_t *len);
 
 /* Bytes the context keeps between images: workspaces and analysis scratch. */
 size_t lscan__mem_kept(const lscan_ctx *ctx);

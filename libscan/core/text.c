@@ -1,6 +1,6 @@
 /* core/text.c — what the library's text formats (models, material calibrations) share: a
  * growable buffer with formatted appends, the FNV-1a checksum, a strict line reader, and
- * writing a file whole. */
+ * reading and writing a file whole. */
 #include "internal.h"
 
 #include <errno.h>
@@ -92,4 +92,25 @@ int lscan__write_file(lscan_ctx *ctx, const char *path, const char *data, size_t
     }
     if (rc) lscan__error_path(ctx, path);
     return rc;
+}
+
+int lscan__read_file(lscan_ctx *ctx, const char *path, size_t max, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return lscan__error(ctx, LSCAN_ERR_IO, "cannot open: %s", strerror(errno));
+    int rc = LSCAN_OK;
+    char *buf = malloc(max + 1);
+    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    if (!buf) rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
+    else if (ferror(f)) rc = lscan__error(ctx, LSCAN_ERR_IO, "read failed (is it a directory?)");
+    fclose(f);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *len = n;
+    return LSCAN_OK;
 }

@@ -628,20 +628,10 @@ LSCAN_API int lscan_model_load(lscan_ctx *ctx, const char *path, lscan_model **o
     if (out) *out = NULL;
     if (!ctx || !path || !out) return lscan__error(ctx, LSCAN_ERR_INVALID_ARGUMENT, "NULL argument");
     lscan__error_clear(ctx);
-    FILE *f = fopen(path, "rb");
-    int rc;
-    char *buf = NULL;
-    size_t n = 0;
-    if (!f) {
-        rc = lscan__error(ctx, LSCAN_ERR_IO, "cannot open: %s", strerror(errno));
-    } else {
-        buf = malloc(MODEL_MAX_BYTES + 1);
-        n = buf ? fread(buf, 1, MODEL_MAX_BYTES + 1, f) : 0;
-        if (!buf) rc = lscan__error(ctx, LSCAN_ERR_NO_MEMORY, "out of memory");
-        else if (ferror(f)) rc = lscan__error(ctx, LSCAN_ERR_IO, "read failed (is it a directory?)");
-        else rc = lscan_model_parse(ctx, buf, n, out);
-        fclose(f);
-    }
+    char *buf;
+    size_t n;
+    int rc = lscan__read_file(ctx, path, MODEL_MAX_BYTES, &buf, &n);
+    if (!rc) rc = lscan_model_parse(ctx, buf, n, out);
     free(buf);
     if (rc) lscan__error_path(ctx, path);
     return rc;
