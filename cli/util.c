@@ -144,18 +144,23 @@ char *cli_default_model(void)
     return NULL;
 }
 
-bool cli_dual_partner(const char *path, char *low, size_t size)
+/* path with the last `from` of its file's own name replaced by `to`, into out; false when
+ * the name holds no `from` or out is too small. */
+static bool swap_tag(const char *path, const char *from, const char *to, char *out, size_t size)
 {
-    /* The last ".high." in the file's own name. */
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     const char *hit = NULL;
-    for (const char *p = base; (p = strstr(p, ".high.")) != NULL; p++)
+    for (const char *p = base; (p = strstr(p, from)) != NULL; p++)
         hit = p;
     if (!hit) return false;
-    size_t pre = (size_t)(hit - path);
-    int n = snprintf(low, size, "%.*s.low.%s", (int)pre, path, hit + 6);
+    int n = snprintf(out, size, "%.*s%s%s", (int)(hit - path), path, to, hit + strlen(from));
     return n > 0 && (size_t)n < size;
+}
+
+bool cli_dual_partner(const char *path, char *low, size_t size)
+{
+    return swap_tag(path, ".high.", ".low.", low, size);
 }
 
 int cli_image_load(lscan_ctx *ctx, const char *path, const lscan_load_options *opts,
@@ -169,14 +174,7 @@ int cli_image_load(lscan_ctx *ctx, const char *path, const lscan_load_options *o
 
 bool cli_dual_high(const char *path, char *high, size_t size)
 {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *hit = NULL;
-    for (const char *p = base; (p = strstr(p, ".low.")) != NULL; p++)
-        hit = p;
-    if (!hit) return false;
-    int n = snprintf(high, size, "%.*s.high.%s", (int)(hit - path), path, hit + 5);
-    return n > 0 && (size_t)n < size;
+    return swap_tag(path, ".low.", ".high.", high, size);
 }
 
 /* path's folder joined with name. */
